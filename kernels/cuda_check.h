@@ -1,0 +1,20 @@
+// cuda_check.h — every CUDA call and launch is checked; failures name the op and its sizes.
+#pragma once
+#include <cuda_runtime.h>
+
+#include "engine/check.h"
+
+#define SYN_CUDA_CHECK(call, ...)                                                     \
+  do {                                                                                \
+    cudaError_t err_ = (call);                                                        \
+    SYN_CHECK(err_ == cudaSuccess, __VA_ARGS__, ": ", cudaGetErrorString(err_));      \
+  } while (0)
+
+// After a <<<...>>> launch: reports launch-configuration errors with the op's description.
+#define SYN_CUDA_LAUNCH_CHECK(...) SYN_CUDA_CHECK(cudaGetLastError(), "launch of ", __VA_ARGS__)
+
+namespace syn::cuda_kernels {
+inline unsigned blocks_for(long long n, int threads) {
+  return (unsigned)((n + threads - 1) / threads);
+}
+}  // namespace syn::cuda_kernels
