@@ -17,7 +17,8 @@ def write(path, tensors, meta=None):
     for name, value in tensors.items():
         if hasattr(value, "detach"):
             value = value.detach().cpu().numpy()
-        arr = np.ascontiguousarray(np.asarray(value, dtype=np.float32))
+        arr = np.asarray(value, dtype=np.float32)
+        arr = np.ascontiguousarray(arr).reshape(arr.shape)  # keeps 0-d tensors 0-d
         nb = name.encode()
         out += struct.pack("<I", len(nb)) + nb
         out += struct.pack("<BB", 0, arr.ndim)
