@@ -34,7 +34,7 @@ static void report_linear_probe(const Config& cfg, app::Pretrainer& trainer) {
 
 int main(int argc, char** argv) {
   try {
-    auto args = app::parse_app_args(argc, argv, "config.yaml", "usage: pretrain [--key value ...]");
+    auto args = app::parse_app_args(argc, argv, "config.yaml", "pretrain [--key value ...]");
     if (args.help) return 0;
     SYN_CHECK(args.positional.empty(), "pretrain takes no positional arguments, got '",
               args.positional[0], "'");
