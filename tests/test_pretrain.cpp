@@ -125,7 +125,7 @@ TEST_CASE("config errors name the key") {
 
 TEST_CASE("pretraining on a folder of generated audio learns timbre features") {
   // A folder of WAV files of 5 synthetic instruments, read through the real audio pipeline
-  // (scan, decode, resample 44.1 kHz -> 22.05 kHz, cache). Then 300 steps of the demo model.
+  // (scan, decode, resample 44.1 kHz -> 22.05 kHz, cache). Then 600 steps of the demo model.
   fs::path dir = fresh_dir("learn");
   fs::path music = dir / "music";
   fs::create_directories(music / "nested");
@@ -139,13 +139,14 @@ TEST_CASE("pretraining on a folder of generated audio learns timbre features") {
   cfg.set("cache_dir", (dir / "cache").string());
   cfg.set("log_dir", dir.string());
   cfg.set("checkpoint_every", "0");
+  cfg.set("max_steps", "600");
   std::ostringstream log;
   auto source = app::make_clip_source(cfg, log);
   CHECK(source->size() == 100);
   app::Pretrainer trainer(cfg, source);
   trainer.run(log);
   const auto& l = trainer.losses();
-  REQUIRE(l.size() == 300);
+  REQUIRE(l.size() == 600);
   double first = 0, last = 0;
   for (int i = 0; i < 20; ++i) first += l[(size_t)i] / 20, last += l[l.size() - 1 - (size_t)i] / 20;
   MESSAGE("NT-Xent loss: first 20 steps ", first, ", last 20 steps ", last);
