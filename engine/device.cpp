@@ -59,6 +59,9 @@ void free_bytes(void*) {}
 void memcpy_bytes(void*, const void*, size_t, int) { SYN_FAIL(kNoCuda); }
 void fill(float*, size_t, float) { SYN_FAIL(kNoCuda); }
 bool available() { return false; }
+CacheStats cache_stats() { return {}; }
+size_t trim_cache() { return 0; }
+size_t allocation_class(size_t bytes) { return bytes; }
 }  // namespace cuda
 #endif
 

@@ -28,6 +28,19 @@ void free_bytes(void* ptr);
 void memcpy_bytes(void* dst, const void* src, size_t bytes, int kind);  // kind: 0 H2D, 1 D2H, 2 D2D
 void fill(float* ptr, size_t count, float value);
 bool available();
+
+// The caching allocator (engine/device_cuda.cu): freed blocks are kept in size classes and
+// reused; cudaFree happens only on an out-of-memory retry, trim_cache() or exit.
+// SYN_CUDA_NO_CACHE=1 disables caching (for compute-sanitizer).
+struct CacheStats {
+  size_t live_bytes = 0, live_blocks = 0;      // handed out and not yet freed
+  size_t cached_bytes = 0, cached_blocks = 0;  // freed, kept for reuse
+  size_t peak_live_bytes = 0;
+  size_t cuda_malloc_calls = 0, cache_hits = 0, cuda_free_calls = 0;
+};
+CacheStats cache_stats();
+size_t trim_cache();                     // releases every cached block; returns bytes freed
+size_t allocation_class(size_t bytes);  // the size class a request is rounded up to
 }  // namespace cuda
 
 }  // namespace syn

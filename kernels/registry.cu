@@ -3,6 +3,29 @@
 #include "engine/ops/elementwise.h"
 #include "kernels/elementwise_cuda.h"
 
+// --- losses, reductions, shape, dropout, optimizers: kernels/{loss,reduce,shape,dropout,optim}.cu
+#include "engine/ops/dropout.h"
+#include "engine/ops/loss.h"
+#include "engine/ops/reduce.h"
+#include "engine/ops/shape.h"
+#include "kernels/dropout_cuda.h"
+#include "kernels/loss_cuda.h"
+#include "kernels/optim_cuda.h"
+#include "kernels/reduce_cuda.h"
+#include "kernels/shape_cuda.h"
+// --- end losses, reductions, shape, dropout, optimizers
+
+// --- SampleCNN layers: kernels/{conv1d,conv1d_tiled,batchnorm,pool,gemm}.cu
+#include "engine/ops/batchnorm.h"
+#include "engine/ops/conv1d.h"
+#include "engine/ops/linear.h"
+#include "engine/ops/pool.h"
+#include "kernels/batchnorm_cuda.h"
+#include "kernels/conv1d_cuda.h"
+#include "kernels/gemm_cuda.h"
+#include "kernels/pool_cuda.h"
+// --- end SampleCNN layers
+
 namespace syn {
 
 void register_cuda_kernels() {
@@ -12,6 +35,42 @@ void register_cuda_kernels() {
   affine_kernel.cuda = cuda_kernels::affine;
   relu_kernel.cuda = cuda_kernels::relu;
   relu_backward_kernel.cuda = cuda_kernels::relu_backward;
+
+  // --- losses, reductions, shape copies, dropout, optimizers
+  l2_normalize_kernel.cuda = cuda_kernels::l2_normalize;
+  l2_normalize_backward_kernel.cuda = cuda_kernels::l2_normalize_backward;
+  log_softmax_kernel.cuda = cuda_kernels::log_softmax;
+  log_softmax_backward_kernel.cuda = cuda_kernels::log_softmax_backward;
+  cross_entropy_kernel.cuda = cuda_kernels::cross_entropy;
+  cross_entropy_backward_kernel.cuda = cuda_kernels::cross_entropy_backward;
+  bce_with_logits_kernel.cuda = cuda_kernels::bce_with_logits;
+  bce_with_logits_backward_kernel.cuda = cuda_kernels::bce_with_logits_backward;
+  nt_xent_kernel.cuda = cuda_kernels::nt_xent;
+  nt_xent_backward_kernel.cuda = cuda_kernels::nt_xent_backward;
+  reduce_sum_kernel.cuda = cuda_kernels::reduce_sum;
+  reduce_broadcast_kernel.cuda = cuda_kernels::reduce_broadcast;
+  copy2d_kernel.cuda = cuda_kernels::copy2d;
+  transpose_kernel.cuda = cuda_kernels::transpose;
+  dropout_mask_kernel.cuda = cuda_kernels::dropout_mask;
+  adam_update_kernel.cuda = cuda_kernels::adam_update;
+  sgd_update_kernel.cuda = cuda_kernels::sgd_update;
+  lars_norms_kernel.cuda = cuda_kernels::lars_norms;
+  lars_update_kernel.cuda = cuda_kernels::lars_update;
+  // --- end losses, reductions, shape copies, dropout, optimizers
+
+  // --- SampleCNN layers: conv1d, batchnorm1d, maxpool1d, GEMM (cuBLAS)
+  conv1d_forward_kernel.cuda = cuda_kernels::conv1d_forward;
+  conv1d_backward_data_kernel.cuda = cuda_kernels::conv1d_backward_data;
+  conv1d_backward_weight_kernel.cuda = cuda_kernels::conv1d_backward_weight;
+  batchnorm_train_forward_kernel.cuda = cuda_kernels::batchnorm_train_forward;
+  batchnorm_eval_forward_kernel.cuda = cuda_kernels::batchnorm_eval_forward;
+  batchnorm_backward_kernel.cuda = cuda_kernels::batchnorm_backward;
+  maxpool1d_forward_kernel.cuda = cuda_kernels::maxpool1d_forward;
+  maxpool1d_backward_kernel.cuda = cuda_kernels::maxpool1d_backward;
+  gemm_kernel.cuda = cuda_kernels::gemm;
+  row_fill_kernel.cuda = cuda_kernels::row_fill;
+  column_sum_kernel.cuda = cuda_kernels::column_sum;
+  // --- end SampleCNN layers
 }
 
 }  // namespace syn
