@@ -7,9 +7,13 @@
 namespace syn {
 
 namespace {
+// The lambdas take the pointers by value: captured by reference, the compiler must reload them
+// after every store (a float store could alias them) and the loops stay scalar. The selects are
+// written with unconditional loads so they compile to vector blends, not unpredictable branches
+// (relu_backward on random activations was ~15% of a CLMR step before this).
 template <class F>
 void map2_cpu(const float* a, const float* b, float* out, int64_t n, F f) {
-  parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
+  parallel_for(n, 1 << 15, [a, b, out, f](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) out[i] = f(a[i], b[i]);
   });
 }
@@ -23,18 +27,24 @@ void mul_cpu(const float* a, const float* b, float* out, int64_t n) {
   map2_cpu(a, b, out, n, [](float x, float y) { return x * y; });
 }
 void affine_cpu(const float* a, float alpha, float beta, float* out, int64_t n) {
-  parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
+  parallel_for(n, 1 << 15, [a, alpha, beta, out](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) out[i] = alpha * a[i] + beta;
   });
 }
 void relu_cpu(const float* a, float, float, float* out, int64_t n) {
-  parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) out[i] = a[i] > 0.0f ? a[i] : 0.0f;
+  parallel_for(n, 1 << 15, [a, out](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      const float v = a[i];
+      out[i] = v > 0.0f ? v : 0.0f;
+    }
   });
 }
 void relu_backward_cpu(const float* x, const float* dy, float* dx, int64_t n) {
-  parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+  parallel_for(n, 1 << 15, [x, dy, dx](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      const float g = dy[i];
+      dx[i] = x[i] > 0.0f ? g : 0.0f;
+    }
   });
 }
 }  // namespace

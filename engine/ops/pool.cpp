@@ -79,15 +79,39 @@ void maxpool1d_forward_cpu(const float* x, float* y, float* argmax, int64_t rows
   });
 }
 
+// Tiled windows (the forward's fixed-K path): each input position belongs to exactly one window,
+// so dx is written in one pass (the gradient where the argmax points, zero elsewhere) instead of
+// a zero fill followed by a scatter: 4-5x faster on [8, 128, 19683]. The offset is compared as a
+// float (exact: L <= 2^24), which vectorises; converting it to an integer first does not.
+template <int K>
+void unpool_row_fixed(const float* gr, const float* ar, float* dr, int64_t L, int64_t Lout) {
+  for (int64_t o = 0; o < Lout; ++o) {
+    const float hit = ar[o] - (float)(o * K);
+    const float g = gr[o];
+    for (int j = 0; j < K; ++j) dr[o * K + j] = hit == (float)j ? g : 0.0f;
+  }
+  for (int64_t l = Lout * K; l < L; ++l) dr[l] = 0.0f;  // positions no window covers
+}
+
 void maxpool1d_backward_cpu(const float* dy, const float* argmax, float* dx, int64_t rows,
-                            int64_t L, int64_t Lout, int64_t, int64_t, int64_t) {
+                            int64_t L, int64_t Lout, int64_t kernel, int64_t stride,
+                            int64_t padding) {
+  const bool tiled = padding == 0 && stride == kernel;
   parallel_for(rows, row_grain(L), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
       float* dr = dx + r * L;
       const float* gr = dy + r * Lout;
       const float* ar = argmax + r * Lout;
-      std::fill(dr, dr + L, 0.0f);
-      for (int64_t o = 0; o < Lout; ++o) dr[(int64_t)ar[o]] += gr[o];
+      if (tiled && kernel == 2) {
+        unpool_row_fixed<2>(gr, ar, dr, L, Lout);
+      } else if (tiled && kernel == 3) {
+        unpool_row_fixed<3>(gr, ar, dr, L, Lout);
+      } else if (tiled && kernel == 4) {
+        unpool_row_fixed<4>(gr, ar, dr, L, Lout);
+      } else {
+        std::fill(dr, dr + L, 0.0f);
+        for (int64_t o = 0; o < Lout; ++o) dr[(int64_t)ar[o]] += gr[o];
+      }
     }
   });
 }

@@ -1,0 +1,95 @@
+"""torch_cuda_clmr_step.py — PyTorch twin of bench_cuda_clmr_step: the CLMR training step on a GPU.
+
+    python3 bench/torch_cuda_clmr_step.py [--batch 48] [--warmup 3] [--repeats 10] [--compile]
+
+SampleCNN (CLMR sizes) + projector 512-512-64 (no bias) + NT-Xent (t=0.5) + Adam (lr 3e-4,
+weight decay 1e-6), two views of 59,049 samples, each view through the encoder separately as CLMR
+does; fp32 (TF32 off for matmul and cuDNN, like our fp32 path). Prints one line per mode:
+"mode <name> ms <median>".
+"""
+import argparse
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def sample_cnn():
+    layers = [nn.Sequential(nn.Conv1d(1, 128, 3, stride=3), nn.BatchNorm1d(128), nn.ReLU())]
+    c_in = 128
+    for c_out in [128, 128, 256, 256, 256, 256, 256, 256, 512]:
+        layers.append(nn.Sequential(nn.Conv1d(c_in, c_out, 3, padding=1), nn.BatchNorm1d(c_out),
+                                    nn.ReLU(), nn.MaxPool1d(3, 3)))
+        c_in = c_out
+    layers.append(nn.Sequential(nn.Conv1d(512, 512, 3, padding=1), nn.BatchNorm1d(512), nn.ReLU()))
+    return nn.Sequential(*layers)
+
+
+class Clmr(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = sample_cnn()
+        self.projector = nn.Sequential(nn.Linear(512, 512, bias=False), nn.ReLU(),
+                                       nn.Linear(512, 64, bias=False))
+
+    def forward(self, x_i, x_j):
+        h_i = self.encoder(x_i).flatten(1)
+        h_j = self.encoder(x_j).flatten(1)
+        z = torch.cat([self.projector(h_i), self.projector(h_j)], 0)
+        n = x_i.shape[0]
+        zn = F.normalize(z, dim=1, eps=1e-8)
+        sim = zn @ zn.t() / 0.5
+        sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
+        pos = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+        return F.cross_entropy(sim, pos, reduction="sum") / (2 * n)
+
+
+def time_steps(step, warmup, repeats):
+    for _ in range(warmup):
+        step()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        torch.cuda.synchronize()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=48)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--compile", action="store_true")
+    a = ap.parse_args()
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = True
+    torch.manual_seed(0)
+    model = Clmr().cuda().train()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-4, weight_decay=1e-6)
+    x_i = torch.randn(a.batch, 1, 59049, device="cuda")
+    x_j = torch.randn(a.batch, 1, 59049, device="cuda")
+
+    def make_step(fn):
+        def step():
+            loss = fn(x_i, x_j)
+            loss.item()
+            loss.backward()
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        return step
+
+    print("mode eager ms %.3f" % time_steps(make_step(model), a.warmup, a.repeats), flush=True)
+    if a.compile:
+        compiled = torch.compile(model)
+        print("mode compile ms %.3f" % time_steps(make_step(compiled), a.warmup, a.repeats),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
