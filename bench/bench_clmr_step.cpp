@@ -18,10 +18,26 @@
 // backward, optimizer (Adam step + zero_grad). Samples/s counts clips (B per step); CLMR's
 // progress line counts views (2B per step).
 //
-// Measured 2026-11-24, this 2-core AMD EPYC (AVX-512) VM, batch 8, 2 threads, median of 5 after
-// 2 warm-up, other helpers' builds running (load average ~1.5-2.5, so absolute times are noisy;
-// the ratio is taken from back-to-back runs):
-//   (table filled in below from the runs reported to the lead)
+// --rounds R alternates R times (ours, then a fresh PyTorch process) and reports the medians
+// across rounds and the median of the rounds' ratios: use it on a loaded machine.
+//
+// Measured 2026-11-24 on this 2-core AMD EPYC VM (AVX-512), Debian torch 1.13.0 CPU (mkldnn),
+// batch 8, 2 threads, median of 5 steps after 2 warm-up. Other helpers' builds and tests share
+// the 2 cores; "load" is the 1-minute load average during the run.
+//   run                          load    ours ms/step (fwd/bwd/opt)   PyTorch ms/step        ratio
+//   --rounds 3 --ops             0.6-1.6 1416 (469/937/5)             2278 (900/1379/13)     0.60
+//   --rounds 3                   1.5-1.9 1374 (447/929/10)            2255 (895/1389/7)      0.63
+//   --rounds 2 (per round)       1.4-2.1 1568, 1400                   2376, 2531             0.66 0.55
+//   --rounds 2 (per round)       1.4-2.0 1624, 1377                   2383, 2506             0.68 0.55
+//   --rounds 3 (heavy load)      40-168  5227                         9628                   0.54
+//   --rounds 3, GLIBC_TUNABLES=  1.9     1309 (454/830/5)             1383 (602/777/5)       0.95
+//     glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184 (freed memory is reused:
+//     no page faults on fresh buffers, for both sides)
+// i.e. ours ~5.7 clips/s (11.4 views/s) against PyTorch's ~3.5 clips/s. PyTorch suffers more
+// from fresh-page faults than we do; with memory reuse on both sides we are ~0.95x, the conv
+// kernels (~78% of our step) being ~1.08x PyTorch's and everything else at par or faster.
+// The same binary on a quiet 16-core Intel Xeon VM (2 threads, torch 2.11 CPU through
+// SYN_TORCH_PYTHON): 2099 vs 2747 ms (0.76); with the tunables above 1580 vs 1839 ms (0.86).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -55,9 +71,10 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-double median(std::vector<double> v) {
+double median(std::vector<double> v) {  // the mean of the two middle values for an even count
   std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+  const size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
 }
 
 // --ops: every CPU kernel slot a CLMR step uses is wrapped so that its calls are timed (the
