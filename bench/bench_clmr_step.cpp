@@ -24,13 +24,13 @@
 // Measured 2026-11-24 on this 2-core AMD EPYC VM (AVX-512), Debian torch 1.13.0 CPU (mkldnn),
 // batch 8, 2 threads, median of 5 steps after 2 warm-up. Other helpers' builds and tests share
 // the 2 cores; "load" is the 1-minute load average during the run.
-//   run                          load    ours ms/step (fwd/bwd/opt)   PyTorch ms/step        ratio
-//   --rounds 3 --ops             0.6-1.6 1416 (469/937/5)             2278 (900/1379/13)     0.60
-//   --rounds 3                   1.5-1.9 1374 (447/929/10)            2255 (895/1389/7)      0.63
-//   --rounds 2 (per round)       1.4-2.1 1568, 1400                   2376, 2531             0.66 0.55
-//   --rounds 2 (per round)       1.4-2.0 1624, 1377                   2383, 2506             0.68 0.55
-//   --rounds 3 (heavy load)      40-168  5227                         9628                   0.54
-//   --rounds 3, GLIBC_TUNABLES=  1.9     1309 (454/830/5)             1383 (602/777/5)       0.95
+//   run                       load    ours ms/step (fwd/bwd/opt)  PyTorch ms/step      ratio
+//   --rounds 3 --ops          0.6-1.6 1416 (469/937/5)            2278 (900/1379/13)   0.60
+//   --rounds 3                1.5-1.9 1374 (447/929/10)           2255 (895/1389/7)    0.63
+//   --rounds 2 (per round)    1.4-2.1 1568, 1400                  2376, 2531           0.66, 0.55
+//   --rounds 2 (per round)    1.4-2.0 1624, 1377                  2383, 2506           0.68, 0.55
+//   --rounds 3 (heavy load)   40-168  5227                        9628                 0.54
+//   --rounds 3, GLIBC_TUNABLES= 1.9   1309 (454/830/5)            1383 (602/777/5)     0.95
 //     glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=17179869184 (freed memory is reused:
 //     no page faults on fresh buffers, for both sides)
 // i.e. ours ~5.7 clips/s (11.4 views/s) against PyTorch's ~3.5 clips/s. PyTorch suffers more

@@ -1,4 +1,4 @@
-"""torch_clmr_step.py — PyTorch CPU reference timing for bench_clmr_step (run by the bench binary).
+"""torch_clmr_step.py — PyTorch CPU reference timing for bench_clmr_step (run by the bench).
 
     /usr/bin/python3 bench/torch_clmr_step.py --batch 8 --threads 2 --warmup 2 --repeats 5
 
