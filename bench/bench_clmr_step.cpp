@@ -59,6 +59,7 @@
 #include "engine/optim/adam.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
+#include "bench/bench_common.h"
 #include "models/clmr.h"
 
 using namespace syn;
@@ -71,11 +72,7 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-double median(std::vector<double> v) {  // the mean of the two middle values for an even count
-  std::sort(v.begin(), v.end());
-  const size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
-}
+using bench::median;
 
 // --ops: every CPU kernel slot a CLMR step uses is wrapped so that its calls are timed (the
 // kernels are called from the main thread, one at a time, so wall time per call is exact).

@@ -25,32 +25,14 @@
 #include "engine/autograd.h"
 #include "engine/ops/conv1d.h"
 #include "engine/parallel.h"
+#include "bench/bench_common.h"
 #include "engine/rng.h"
 
 using namespace syn;
 
 namespace {
 
-struct Layer {
-  const char* name;
-  int64_t Cin, Cout, L, K, stride, pad;
-};
-
-std::vector<Layer> samplecnn_layers() {
-  std::vector<Layer> v;
-  v.push_back({"conv0 (k3 s3)", 1, 128, 59049, 3, 3, 0});
-  static const int64_t outs[9] = {128, 128, 256, 256, 256, 256, 256, 256, 512};
-  static const char* names[9] = {"block1", "block2", "block3", "block4", "block5",
-                                 "block6", "block7", "block8", "block9"};
-  int64_t cin = 128, len = 19683;
-  for (int i = 0; i < 9; ++i) {
-    v.push_back({names[i], cin, outs[i], len, 3, 1, 1});
-    cin = outs[i];
-    len /= 3;  // maxpool(3)
-  }
-  v.push_back({"conv_last", 512, 512, 1, 3, 1, 1});
-  return v;
-}
+using Layer = bench::ConvLayerShape;
 
 template <class F>
 double median_ms(int warmup, int repeats, F&& f) {
@@ -132,7 +114,7 @@ int main(int argc, char** argv) {
               "GF/s f", "GF/s fb");
   bool torch_missing = false;
   double sum[4] = {0, 0, 0, 0};
-  std::vector<Layer> layers = samplecnn_layers();
+  std::vector<Layer> layers = bench::samplecnn_conv_layers();
   Rng rng(0);
   for (int li = 0; li < (int)layers.size(); ++li) {
     if (only >= 0 && li != only) continue;

@@ -17,14 +17,12 @@
 #include <vector>
 
 #include "engine/optim/adam.h"
+#include "bench/bench_common.h"
 #include "models/clmr.h"
 
 using namespace syn;
 
-static double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using bench::median;
 
 int main(int argc, char** argv) {
   int64_t batch = 48;

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "kernels/batchnorm_cuda.h"
 #include "kernels/conv1d_cuda.h"
 #include "kernels/pool_cuda.h"
@@ -60,26 +61,7 @@ struct Options {
   double peak_tflops = 67.0;  // H100 SXM fp32 (non-tensor)
 };
 
-struct Layer {
-  const char* name;
-  int64_t Cin, Cout, L, K, stride, pad;
-};
-
-std::vector<Layer> samplecnn_layers() {
-  std::vector<Layer> v;
-  v.push_back({"conv0", 1, 128, 59049, 3, 3, 0});
-  static const int64_t outs[9] = {128, 128, 256, 256, 256, 256, 256, 256, 512};
-  static const char* names[9] = {"block1", "block2", "block3", "block4", "block5",
-                                 "block6", "block7", "block8", "block9"};
-  int64_t cin = 128, len = 19683;
-  for (int i = 0; i < 9; ++i) {
-    v.push_back({names[i], cin, outs[i], len, 3, 1, 1});
-    cin = outs[i];
-    len /= 3;
-  }
-  v.push_back({"conv_last", 512, 512, 1, 3, 1, 1});
-  return v;
-}
+using Layer = bench::ConvLayerShape;
 
 // ---------------------------------------------------------------- timing
 struct Clock {
@@ -335,7 +317,7 @@ int main(int argc, char** argv) {
   DNN(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(dnn.h, &max_bwd_filter));
 #endif
   std::vector<Row> rows;
-  const std::vector<Layer> layers = samplecnn_layers();
+  const std::vector<Layer> layers = bench::samplecnn_conv_layers();
   for (int li = 0; li < (int)layers.size(); ++li) {
     if (o.only >= 0 && li != o.only) continue;
     const Layer& l = layers[(size_t)li];
