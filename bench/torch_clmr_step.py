@@ -58,8 +58,8 @@ def nt_xent(z_i, z_j, temperature):
     n = z_i.shape[0]
     z = torch.cat([z_i, z_j], 0)
     sim = F.cosine_similarity(z.unsqueeze(1), z.unsqueeze(0), dim=2) / temperature
-    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
-    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
+    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
     return F.cross_entropy(sim, positives, reduction="sum") / (2 * n)
 
 

@@ -12,38 +12,11 @@ import statistics
 import time
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+
+from torch_clmr_step import Clmr, nt_xent
 
 
-def sample_cnn():
-    layers = [nn.Sequential(nn.Conv1d(1, 128, 3, stride=3), nn.BatchNorm1d(128), nn.ReLU())]
-    c_in = 128
-    for c_out in [128, 128, 256, 256, 256, 256, 256, 256, 512]:
-        layers.append(nn.Sequential(nn.Conv1d(c_in, c_out, 3, padding=1), nn.BatchNorm1d(c_out),
-                                    nn.ReLU(), nn.MaxPool1d(3, 3)))
-        c_in = c_out
-    layers.append(nn.Sequential(nn.Conv1d(512, 512, 3, padding=1), nn.BatchNorm1d(512), nn.ReLU()))
-    return nn.Sequential(*layers)
-
-
-class Clmr(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.encoder = sample_cnn()
-        self.projector = nn.Sequential(nn.Linear(512, 512, bias=False), nn.ReLU(),
-                                       nn.Linear(512, 64, bias=False))
-
-    def forward(self, x_i, x_j):
-        h_i = self.encoder(x_i).flatten(1)
-        h_j = self.encoder(x_j).flatten(1)
-        z = torch.cat([self.projector(h_i), self.projector(h_j)], 0)
-        n = x_i.shape[0]
-        zn = F.normalize(z, dim=1, eps=1e-8)
-        sim = zn @ zn.t() / 0.5
-        sim = sim.masked_fill(torch.eye(2 * n, dtype=torch.bool, device=z.device), float("-inf"))
-        pos = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
-        return F.cross_entropy(sim, pos, reduction="sum") / (2 * n)
+# The model and loss are torch_clmr_step.py's (the CPU twin), so both benchmarks time one definition.
 
 
 def time_steps(step, warmup, repeats):
@@ -70,14 +43,14 @@ def main():
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cudnn.benchmark = True
     torch.manual_seed(0)
-    model = Clmr().cuda().train()
+    model = Clmr(128, [128, 128, 256, 256, 256, 256, 256, 256, 512], 64).cuda().train()
     opt = torch.optim.Adam(model.parameters(), lr=3e-4, weight_decay=1e-6)
     x_i = torch.randn(a.batch, 1, 59049, device="cuda")
     x_j = torch.randn(a.batch, 1, 59049, device="cuda")
 
     def make_step(fn):
         def step():
-            loss = fn(x_i, x_j)
+            loss = nt_xent(*fn(x_i, x_j), 0.5)
             loss.item()
             loss.backward()
             opt.step()
