@@ -1,0 +1,67 @@
+// tag_fidelity.h — does a generated sentence say what its input tags say, and does it say the
+// opposite of any? BLEU and METEOR reward sounding like a human caption; these two numbers
+// check the decoder is faithful to the tags it was given.
+//
+// Tag recall: the share of input tags the sentence expresses. Both sides are lower-cased,
+// split into [a-z0-9]+ words (so "hi-hats" is "hi hats"), stripped of stop words and of generic
+// words (song, music, track ...), Porter-stemmed, and mapped through the word synonym table
+// below. A tag is expressed when every one of its remaining words occurs somewhere in the
+// sentence, or when one of its documented phrase alternatives does (e.g. "no voice" is also
+// expressed by "instrumental"). A tag made only of generic words (or only of stop words)
+// keeps them.
+//
+// Contradiction: the share of sentences that state the opposite of an input tag. Concepts come
+// in opposed groups; a sentence contradicts its tags when it mentions (not negated) a concept
+// whose opposite a tag asserts and which no tag asserts itself:
+//   vocal gender   female (female, woman, girl, lady ... within 3 words of a vocal word)
+//                  vs male (male, man, boy, guy ... within 3 words of a vocal word)
+//   vocals         vocals present (vocal, voice, singing, singer, choir, rap, lyrics ...)
+//                  vs absent (a tag "instrumental", or a negated vocal word: "no voice",
+//                  "without vocals"). Sentences assert absence only by negation, since
+//                  captioners write "the instrumental" for a song's backing track.
+//   tempo          fast (fast/quick/rapid/high + tempo/pace/speed/bpm, uptempo) vs slow
+//                  (slow/low + tempo..., downtempo) vs medium (medium/moderate/mid/average +
+//                  tempo..., midtempo)
+//   mood           happy (happy, cheerful, joyful, joyous, jolly, merry) vs sad (sad,
+//                  melancholic, melancholy, sorrowful, gloomy, depressing, mournful)
+//   quality        low (low/poor/bad quality, lo-fi, low fidelity) vs high (high/good/great
+//                  quality, hi-fi, high fidelity)
+//   setting        live (live performance/recording/concert/show, recorded live) vs studio
+//                  (studio recording/session)
+//   key            major (major key/tonality) vs minor (minor key/tonality)
+// A mention is negated when one of no, not, without, nor, never, non, lack(s/ing), absence,
+// absent, none stands within the three words before it. Phrases, negation and the gender
+// window stay within a clause (text between , . ; : ! ? ( ) [ ] or a line break).
+//
+// These tables are ours (written for MusicCaps' vocabulary), not a published metric: compare
+// numbers only with numbers computed by this file. apps/eval_captioner prints the same two
+// numbers for the human captions against their own tags as a yardstick.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace syn {
+
+struct TagCheck {
+  std::vector<bool> expressed;         // one per input tag
+  std::vector<std::string> conflicts;  // e.g. "male vs tag 'female vocal'"; empty = none
+};
+TagCheck check_tags(const std::vector<std::string>& tags, const std::string& sentence);
+
+struct TagFidelity {
+  int64_t tags = 0, expressed = 0;  // summed over captions
+  int64_t sentences = 0, contradicting = 0;
+  double tag_recall() const { return tags ? (double)expressed / (double)tags : 0.0; }
+  double contradiction_rate() const {
+    return sentences ? (double)contradicting / (double)sentences : 0.0;
+  }
+};
+TagFidelity tag_fidelity(const std::vector<std::vector<std::string>>& tags,
+                         const std::vector<std::string>& sentences);
+
+// The normalised words of a text as used above (exposed for tests): stop words dropped,
+// stemmed, synonyms mapped to one word per group.
+std::vector<std::string> fidelity_words(const std::string& text);
+
+}  // namespace syn
