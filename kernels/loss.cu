@@ -262,9 +262,11 @@ __global__ void log_softmax_backward_kernel(const float* __restrict__ y,
 
 // Warp per row: stats[2r] = row max, stats[2r+1] = log sum exp(x - max); lane 0 of each warp
 // keeps the running loss of its rows; the block sums its warps, the last block the blocks.
+// A negative target code marks an ignored row (adds nothing); the mean divides by `count`.
 __global__ void cross_entropy_kernel(const float* __restrict__ logits,
                                      const float* __restrict__ targets, float* __restrict__ stats,
-                                     float* __restrict__ loss, int64_t n, int64_t c) {
+                                     float* __restrict__ loss, int64_t n, int64_t c,
+                                     int64_t count) {
   __shared__ double sh[32];
   using R = RowGroup<32>;
   double acc = 0;
@@ -279,14 +281,15 @@ __global__ void cross_entropy_kernel(const float* __restrict__ logits,
     if (R::lane() == 0) {
       stats[2 * r] = mx;
       stats[2 * r + 1] = (float)logsum;
-      acc += logsum - ((double)x[(int64_t)targets[r]] - mx);
+      const float t = targets[r];
+      if (t >= 0.0f) acc += logsum - ((double)x[(int64_t)t] - mx);
     }
   }
   double block_total = block_sum(acc, sh);
   if (publish_partials<1>(&block_total, g_ce_partial, &g_ce_counter)) {
     double total;
     sum_partials<1>(g_ce_partial, &g_ce_counter, &total, sh);
-    if (threadIdx.x == 0) loss[0] = (float)(total / (double)n);
+    if (threadIdx.x == 0) loss[0] = (float)(total / (double)count);  // count 0: NaN, as PyTorch
   }
 }
 
@@ -295,10 +298,15 @@ __global__ void cross_entropy_backward_kernel(const float* __restrict__ logits,
                                               const float* __restrict__ targets,
                                               const float* __restrict__ stats,
                                               const float* __restrict__ dloss,
-                                              float* __restrict__ dx, int64_t n, int64_t c) {
+                                              float* __restrict__ dx, int64_t n, int64_t c,
+                                              int64_t count) {
   using R = RowGroup<G>;
-  const double scale = (double)dloss[0] / (double)n;
+  const double scale = count > 0 ? (double)dloss[0] / (double)count : 0.0;
   for (int64_t r = R::first(); r < n; r += R::stride()) {
+    if (targets[r] < 0.0f) {  // ignored row (group-uniform branch)
+      for (int64_t j = R::lane(); j < c; j += G) dx[r * c + j] = 0.0f;
+      continue;
+    }
     const int64_t t = (int64_t)targets[r];
     const double mx = stats[2 * r], logsum = stats[2 * r + 1];
     for (int64_t j = R::lane(); j < c; j += G) {
@@ -602,17 +610,18 @@ void log_softmax_backward(const float* y, const float* dy, float* dx, int64_t n,
 }
 
 void cross_entropy(const float* logits, const float* targets, float* stats, float* loss, int64_t n,
-                   int64_t c) {
+                   int64_t c, int64_t count) {
   // n > 0 and c > 0 are checked by ops::cross_entropy.
   const unsigned grid = std::min<unsigned>(kMaxPartials, grid_for(n, kWarps));
-  cross_entropy_kernel<<<grid, kThreads>>>(logits, targets, stats, loss, n, c);
+  cross_entropy_kernel<<<grid, kThreads>>>(logits, targets, stats, loss, n, c, count);
   SYN_CUDA_LAUNCH_CHECK("cross_entropy [", n, ", ", c, "]");
 }
 
 void cross_entropy_backward(const float* logits, const float* targets, const float* stats,
-                            const float* dloss, float* dx, int64_t n, int64_t c) {
+                            const float* dloss, float* dx, int64_t n, int64_t c, int64_t count) {
   if (n <= 0 || c <= 0) return;
-  SYN_LAUNCH_ROWS(2, n, c, cross_entropy_backward_kernel, logits, targets, stats, dloss, dx, n, c);
+  SYN_LAUNCH_ROWS(2, n, c, cross_entropy_backward_kernel, logits, targets, stats, dloss, dx, n, c,
+                  count);
   SYN_CUDA_LAUNCH_CHECK("cross_entropy_backward [", n, ", ", c, "]");
 }
 

@@ -12,9 +12,9 @@ void l2_normalize_backward(const float* x, const float* dy, float* dx, int64_t n
 void log_softmax(const float* x, float* y, int64_t n, int64_t c);
 void log_softmax_backward(const float* y, const float* dy, float* dx, int64_t n, int64_t c);
 void cross_entropy(const float* logits, const float* targets, float* stats, float* loss, int64_t n,
-                   int64_t c);
+                   int64_t c, int64_t count);
 void cross_entropy_backward(const float* logits, const float* targets, const float* stats,
-                            const float* dloss, float* dx, int64_t n, int64_t c);
+                            const float* dloss, float* dx, int64_t n, int64_t c, int64_t count);
 void bce_with_logits(const float* x, const float* t, float* loss, int64_t n);
 void bce_with_logits_backward(const float* x, const float* t, const float* dloss, float* dx,
                               int64_t n);

@@ -26,6 +26,17 @@
 #include "kernels/pool_cuda.h"
 // --- end SampleCNN layers
 
+// --- text ops: kernels/{embedding,layernorm,activation,attention}.cu
+#include "engine/ops/activation.h"
+#include "engine/ops/attention.h"
+#include "engine/ops/embedding.h"
+#include "engine/ops/layernorm.h"
+#include "kernels/activation_cuda.h"
+#include "kernels/attention_cuda.h"
+#include "kernels/embedding_cuda.h"
+#include "kernels/layernorm_cuda.h"
+// --- end text ops
+
 namespace syn {
 
 void register_cuda_kernels() {
@@ -71,6 +82,18 @@ void register_cuda_kernels() {
   row_fill_kernel.cuda = cuda_kernels::row_fill;
   column_sum_kernel.cuda = cuda_kernels::column_sum;
   // --- end SampleCNN layers
-}
+
+  // --- text ops: embedding, layer norm, GELU, attention
+  embedding_forward_kernel.cuda = cuda_kernels::embedding_forward;
+  embedding_backward_kernel.cuda = cuda_kernels::embedding_backward;
+  layer_norm_forward_kernel.cuda = cuda_kernels::layer_norm_forward;
+  layer_norm_backward_kernel.cuda = cuda_kernels::layer_norm_backward;
+  gelu_forward_kernel.cuda = cuda_kernels::gelu_forward;
+  gelu_backward_kernel.cuda = cuda_kernels::gelu_backward;
+  attention_forward_kernel.cuda = cuda_kernels::attention_forward;
+  attention_backward_kernel.cuda = cuda_kernels::attention_backward;
+  // --- end text ops
+
+    }
 
 }  // namespace syn

@@ -102,8 +102,10 @@ void log_softmax_backward_cpu(const float* y, const float* dy, float* dx, int64_
 
 // --------------------------------------------------------------------------- cross_entropy
 
+// Ignored rows (negative target code) still get their stats (cheap, and keeps the kernels
+// branch-free per element) but add 0 to the sum.
 void cross_entropy_cpu(const float* logits, const float* targets, float* stats, float* loss,
-                       int64_t n, int64_t c) {
+                       int64_t n, int64_t c, int64_t count) {
   std::vector<double> row_loss((size_t)n);
   parallel_for(n, row_grain(c), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
@@ -111,19 +113,25 @@ void cross_entropy_cpu(const float* logits, const float* targets, float* stats, 
       RowLse p = row_lse_parts(x, c);
       stats[2 * r] = p.max;
       stats[2 * r + 1] = (float)p.logsum;
-      row_loss[(size_t)r] = p.logsum - ((double)x[(int64_t)targets[r]] - p.max);
+      row_loss[(size_t)r] =
+          targets[r] < 0 ? 0.0 : p.logsum - ((double)x[(int64_t)targets[r]] - p.max);
     }
   });
   double s = 0;
   for (double v : row_loss) s += v;
-  loss[0] = (float)(s / (double)n);
+  loss[0] = (float)(s / (double)count);  // count 0: 0/0 = NaN, PyTorch's value
 }
 
 void cross_entropy_backward_cpu(const float* logits, const float* targets, const float* stats,
-                                const float* dloss, float* dx, int64_t n, int64_t c) {
-  double scale = (double)dloss[0] / (double)n;
+                                const float* dloss, float* dx, int64_t n, int64_t c,
+                                int64_t count) {
+  double scale = count > 0 ? (double)dloss[0] / (double)count : 0.0;
   parallel_for(n, row_grain(c), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
+      if (targets[r] < 0) {
+        std::fill(dx + r * c, dx + (r + 1) * c, 0.0f);
+        continue;
+      }
       int64_t t = (int64_t)targets[r];
       double mx = stats[2 * r], logsum = stats[2 * r + 1];
       for (int64_t j = 0; j < c; ++j) {
@@ -309,7 +317,8 @@ Tensor log_softmax(const Tensor& x) {
   return out;
 }
 
-Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets) {
+Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets,
+                     int64_t ignore_index) {
   SYN_CHECK(logits.defined(), "cross_entropy: undefined logits");
   SYN_CHECK(logits.dim() == 2, "cross_entropy: logits must be [N, C], got ", logits.describe());
   const int64_t n = logits.size(0), c = logits.size(1);
@@ -319,23 +328,30 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets) 
   SYN_CHECK((int64_t)targets.size() == n, "cross_entropy: ", targets.size(), " targets for logits ",
             logits.describe(), " (need one per row)");
   std::vector<float> coded((size_t)n);
+  int64_t count = 0;
   for (int64_t r = 0; r < n; ++r) {
     int64_t t = targets[(size_t)r];
+    if (t == ignore_index) {
+      coded[(size_t)r] = -1.0f;  // the kernels' "ignored" code
+      continue;
+    }
     SYN_CHECK(t >= 0 && t < c, "cross_entropy: target ", t, " at row ", r, " is out of range [0, ",
-              c, ") for logits ", logits.describe());
+              c, ") for logits ", logits.describe(), " (and is not ignore_index ", ignore_index,
+              ")");
     coded[(size_t)r] = (float)t;
+    ++count;
   }
   Tensor tgt = Tensor::from_vector(coded, {n}, logits.device());
   Tensor stats = Tensor::empty({n, 2}, logits.device());
   Tensor out = Tensor::empty({}, logits.device());
   cross_entropy_kernel.on(logits.device())(logits.data(), tgt.data(), stats.data(), out.data(), n,
-                                           c);
+                                           c, count);
   Tensor sx = logits.detach();
   record(out, "cross_entropy", {logits},
-         [sx, tgt, stats, n, c](const Tensor& g, const std::vector<bool>&) {
+         [sx, tgt, stats, n, c, count](const Tensor& g, const std::vector<bool>&) {
            Tensor dx = Tensor::empty(sx.shape(), sx.device());
            cross_entropy_backward_kernel.on(sx.device())(sx.data(), tgt.data(), stats.data(),
-                                                         g.data(), dx.data(), n, c);
+                                                         g.data(), dx.data(), n, c, count);
            return std::vector<Tensor>{dx};
          });
   return out;

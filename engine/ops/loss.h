@@ -29,14 +29,16 @@ using LogSoftmaxFwdFn = void(const float* x, float* y, int64_t n, int64_t c);
 using LogSoftmaxBwdFn = void(const float* y, const float* dy, float* dx, int64_t n, int64_t c);
 
 // Mean cross-entropy. `targets` are n class indices stored as floats (exact below 2^24) on the
-// same device as the logits, so the kernel needs no integer buffers. Writes stats[2n] (row r:
-// its max, then log sum exp(x - max); kept apart so softmax = exp((x - max) - logsum) keeps full
-// precision for large logits) for the backward pass, and the scalar mean loss[0].
+// same device as the logits, so the kernel needs no integer buffers; a negative code (-1) marks
+// an ignored row (ignore_index: no loss, zero gradient). `count` is the number of rows not
+// ignored, the mean's denominator (0: the loss is 0/0 = NaN, as in PyTorch). Writes stats[2n]
+// (row r: its max, then log sum exp(x - max); kept apart so softmax = exp((x - max) - logsum)
+// keeps full precision for large logits) for the backward pass, and the scalar mean loss[0].
 using CrossEntropyFwdFn = void(const float* logits, const float* targets, float* stats, float* loss,
-                               int64_t n, int64_t c);
-// dx = dloss[0] / n * (softmax - onehot(target)).
+                               int64_t n, int64_t c, int64_t count);
+// dx = dloss[0] / count * (softmax - onehot(target)) on counted rows, 0 on ignored rows.
 using CrossEntropyBwdFn = void(const float* logits, const float* targets, const float* stats,
-                               const float* dloss, float* dx, int64_t n, int64_t c);
+                               const float* dloss, float* dx, int64_t n, int64_t c, int64_t count);
 
 // Mean of max(x,0) - x*t + log1p(exp(-|x|)) over n elements, written to loss[0].
 using BceWithLogitsFwdFn = void(const float* x, const float* t, float* loss, int64_t n);
@@ -77,8 +79,12 @@ Tensor l2_normalize(const Tensor& x, float eps = 1e-12f);
 Tensor log_softmax(const Tensor& x);
 
 // Mean cross-entropy of logits [N, C] against N class indices in [0, C), like
-// F.cross_entropy(logits, targets). Returns a scalar.
-Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets);
+// F.cross_entropy(logits, targets, ignore_index=ignore_index): rows whose target equals
+// ignore_index (PyTorch's default -100; it may also be a class in [0, C), e.g. a padding token)
+// add no loss and get zero gradient, and the mean is over the other rows (NaN when every row is
+// ignored, as in PyTorch; the gradient is then zero). Returns a scalar.
+Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets,
+                     int64_t ignore_index = -100);
 
 // Mean binary cross-entropy on logits against targets of the same shape (values in [0, 1], not
 // checked, as in PyTorch), like F.binary_cross_entropy_with_logits. Only the logits receive a
