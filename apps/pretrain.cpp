@@ -1,5 +1,6 @@
 // pretrain — CLMR contrastive self-supervised pretraining of SampleCNN.
 //   pretrain --dataset audio --dataset_dir ~/music          your own folder of audio
+//   pretrain --dataset magnatagatune --dataset_dir /data/mtt   MagnaTagATune's training split
 //   pretrain --config config/demo.yaml                      built-in synthetic instruments
 //   pretrain --checkpoint_path runs/clmr/checkpoint_500.synt   resume exactly
 //   pretrain --help                                          every flag with its default

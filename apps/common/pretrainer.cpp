@@ -4,9 +4,11 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "data/audio_folder.h"
 #include "data/augment.h"
+#include "data/magnatagatune.h"
 #include "data/synthetic_audio.h"
 #include "engine/autograd.h"
 #include "engine/checkpoint.h"
@@ -23,15 +25,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Clips of a preprocessed cache: all of them, or the listed cache indices (a dataset split).
 class CacheSource : public ClipSource {
  public:
-  explicit CacheSource(AudioFolderCache cache) : cache_(std::move(cache)) {}
-  int64_t size() const override { return cache_.size(); }
-  std::span<const float> clip(int64_t i) const override { return cache_.clip(i); }
-  std::string name(int64_t i) const override { return cache_.path(i); }
+  explicit CacheSource(AudioFolderCache cache, std::vector<int64_t> pick = {})
+      : cache_(std::move(cache)), pick_(std::move(pick)) {}
+  int64_t size() const override { return pick_.empty() ? cache_.size() : (int64_t)pick_.size(); }
+  std::span<const float> clip(int64_t i) const override { return cache_.clip(index(i)); }
+  std::string name(int64_t i) const override { return cache_.path(index(i)); }
 
  private:
+  int64_t index(int64_t i) const { return pick_.empty() ? i : pick_.at((size_t)i); }
   AudioFolderCache cache_;
+  std::vector<int64_t> pick_;
 };
 
 class MemorySource : public ClipSource {
@@ -88,10 +94,21 @@ std::shared_ptr<ClipSource> make_clip_source(const Config& cfg, std::ostream& lo
     corpus.clips.resize((size_t)n);
     return make_memory_source(std::move(corpus.clips));
   }
-  SYN_CHECK(kind == "audio", "--dataset '", kind,
-            "' is not supported by pretrain (use 'audio' or 'synthetic')");
+  SYN_CHECK(kind == "audio" || kind == "magnatagatune", "--dataset '", kind,
+            "' is not supported by pretrain (use 'audio', 'magnatagatune' or 'synthetic')");
   const std::string& dir = cfg.get_string("dataset_dir");
   SYN_CHECK(fs::is_directory(dir), "--dataset_dir '", dir, "' is not a directory");
+  // MagnaTagATune: pretrain on the clips of the training split only (valid/test stay unseen).
+  std::optional<mtt::Dataset> mtt_data;
+  if (kind == "magnatagatune") {
+    mtt::DatasetOptions o;
+    o.root = dir;
+    o.split = cfg.get_string("split");
+    o.split_dir = cfg.get_string("split_dir");
+    mtt_data.emplace(o);
+    log << mtt_data->summary() << "\n";
+    for (const std::string& w : mtt_data->warnings()) log << "warning: " << w << "\n";
+  }
   std::string cache_dir = cfg.get_string("cache_dir");
   if (cache_dir.empty()) cache_dir = (fs::path(dir) / ".synesthesia_cache").string();
   AudioCacheOptions opts;
@@ -99,7 +116,15 @@ std::shared_ptr<ClipSource> make_clip_source(const Config& cfg, std::ostream& lo
   opts.min_samples = length;
   PreprocessSummary summary = preprocess_audio_folder(dir, cache_dir, opts);
   SYN_CHECK(summary.cached > 0, "no usable audio in '", dir, "': ", summary.to_string());
-  return std::make_shared<CacheSource>(AudioFolderCache(cache_dir, rate));
+  AudioFolderCache cache(cache_dir, rate);
+  if (!mtt_data) return std::make_shared<CacheSource>(std::move(cache));
+  mtt::CacheSelection sel = mtt::select_cached(cache, mtt_data->subset(mtt::Split::Train));
+  for (const std::string& w : sel.warnings) log << "warning: " << w << "\n";
+  log << "dataset: " << sel.cache_index.size() << " clips of the MagnaTagATune train split ("
+      << sel.missing << " not in the audio cache)\n";
+  SYN_CHECK(!sel.cache_index.empty(), "no clip of the MagnaTagATune train split is in the cache '",
+            cache_dir, "'");
+  return std::make_shared<CacheSource>(std::move(cache), std::move(sel.cache_index));
 }
 
 models::ClmrConfig clmr_config_from(const Config& cfg) {

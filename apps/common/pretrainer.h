@@ -28,7 +28,9 @@ class ClipSource {
 };
 
 // Builds the source named by the config's `dataset` key ("audio" reads/creates the cache of
-// `dataset_dir`; "synthetic" generates `synthetic_clips` clips in memory).
+// `dataset_dir`; "magnatagatune" does the same for a MagnaTagATune root and keeps the clips of
+// the training split named by `split`/`split_dir`; "synthetic" generates `synthetic_clips` clips
+// in memory).
 std::shared_ptr<ClipSource> make_clip_source(const Config& cfg, std::ostream& log);
 std::shared_ptr<ClipSource> make_memory_source(std::vector<std::vector<float>> clips);
 

@@ -1,0 +1,30 @@
+// linear_evaluation — CLMR's linear evaluation on MagnaTagATune: frozen encoder, tag head, test
+// ROC-AUC / PR-AUC (macro over tags).
+//   linear_evaluation --dataset_dir /data/mtt --checkpoint_path clmr_checkpoint_10000.pt
+//   linear_evaluation --dataset_dir /data/mtt --checkpoint_path runs/clmr/checkpoint_10000.synt
+//   linear_evaluation ... --finetuner_checkpoint_path finetuner_checkpoint_200.pt   (no training)
+//   linear_evaluation ... --labels refined --refined_top_n 50     the redefined vocabulary
+//   linear_evaluation --help                                      every flag with its default
+// Thin by design; the protocol lives in apps/common/linear_evaluation.
+#include <iostream>
+
+#include "apps/common/app_config.h"
+#include "apps/common/linear_evaluation.h"
+#include "engine/check.h"
+
+using namespace syn;
+
+int main(int argc, char** argv) {
+  try {
+    auto args = app::parse_app_args(argc, argv, "linear_evaluation.yaml",
+                                    "linear_evaluation [--key value ...]");
+    if (args.help) return 0;
+    SYN_CHECK(args.positional.empty(), "linear_evaluation takes no positional arguments, got '",
+              args.positional[0], "'");
+    app::run_linear_evaluation(args.config, std::cout);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "linear_evaluation: error: " << e.what() << "\n";
+    return 1;
+  }
+}
