@@ -37,6 +37,22 @@
 #include "kernels/layernorm_cuda.h"
 // --- end text ops
 
+// --- 2-D ops (musicnn): kernels/{conv2d,pool2d,pad,reduce_max}.cu
+#include "engine/ops/conv2d.h"
+#include "engine/ops/pad.h"
+#include "engine/ops/pool2d.h"
+#include "engine/ops/reduce_max.h"
+#include "kernels/conv2d_cuda.h"
+#include "kernels/pad_cuda.h"
+#include "kernels/pool2d_cuda.h"
+#include "kernels/reduce_max_cuda.h"
+// --- end 2-D ops
+
+// --- spectrogram: kernels/spectrogram.cu (cuFFT); the slot lives with the front end in data/
+#include "data/spectrogram.h"
+#include "kernels/spectrogram_cuda.h"
+// --- end spectrogram
+
 namespace syn {
 
 void register_cuda_kernels() {
@@ -94,6 +110,20 @@ void register_cuda_kernels() {
   attention_backward_kernel.cuda = cuda_kernels::attention_backward;
   // --- end text ops
 
-    }
+  // --- 2-D ops (musicnn): conv2d, maxpool2d, pad, max along a dim
+  conv2d_forward_kernel.cuda = cuda_kernels::conv2d_forward;
+  conv2d_backward_data_kernel.cuda = cuda_kernels::conv2d_backward_data;
+  conv2d_backward_weight_kernel.cuda = cuda_kernels::conv2d_backward_weight;
+  maxpool2d_forward_kernel.cuda = cuda_kernels::maxpool2d_forward;
+  maxpool2d_backward_kernel.cuda = cuda_kernels::maxpool2d_backward;
+  pad_kernel.cuda = cuda_kernels::pad;
+  reduce_max_kernel.cuda = cuda_kernels::reduce_max;
+  reduce_max_backward_kernel.cuda = cuda_kernels::reduce_max_backward;
+  // --- end 2-D ops
+
+  // --- spectrogram: musicnn's log-mel front end
+  musicnn_log_mel_kernel.cuda = cuda_kernels::musicnn_log_mel;
+  // --- end spectrogram
+}
 
 }  // namespace syn

@@ -54,10 +54,10 @@ void save_tag_head(const std::string& path, const nn::Sequential& head,
   ck.tensors = head.state_dict();
   std::string joined;
   for (const auto& t : tags) joined += t + "\n";
-  meta["kind"] = "tag-head";
-  meta["tags"] = joined;
-  meta["mlp"] = mlp ? "1" : "0";
   ck.meta = std::move(meta);
+  ck.meta.insert_or_assign("kind", std::string("tag-head"));
+  ck.meta.insert_or_assign("tags", joined);
+  ck.meta.insert_or_assign("mlp", std::string(mlp ? "1" : "0"));
   save_checkpoint(path, ck);
 }
 

@@ -1,0 +1,212 @@
+// test_pad_reduce_max.cpp — constant padding, max along a dim, and the existing mean / concat on
+// the rank-3/4 tensors musicnn uses:
+//   * pad: finite differences, PyTorch F.pad fixtures (musicnn's time pad, several dims at once
+//     with a fill value and negative amounts that crop, rank 3), known answers, errors;
+//   * max: finite differences, PyTorch torch.max(dim) fixtures on every kind of dim (first,
+//     middle, last, keepdim) including ties (gradient to the first maximum, the index PyTorch
+//     reports), NaN, the index buffer's absence without autograd, errors;
+//   * mean along every dim of a rank-4 tensor and two dims of a rank-3 one, and concatenation of
+//     rank-4 tensors along every dim, forward and gradients, against PyTorch.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "engine/autograd.h"
+#include "engine/ops/pad.h"
+#include "engine/ops/reduce.h"
+#include "engine/ops/reduce_max.h"
+#include "engine/ops/shape.h"
+#include "engine/rng.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/gradcheck.h"
+
+using namespace syn;
+
+namespace {
+
+Tensor param(const Shape& s, Rng& rng) { return Tensor::randn(s, rng).set_requires_grad(); }
+
+// Distinct values 0.1 apart in random order: finite differences never cross a kink of max.
+Tensor separated(const Shape& s, Rng& rng) {
+  std::vector<float> v((size_t)shape_numel(s));
+  std::iota(v.begin(), v.end(), 0.0f);
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[(size_t)rng.randint((int64_t)i)]);
+  for (float& x : v) x = 0.1f * x - 1.0f;
+  return Tensor::from_vector(v, s).set_requires_grad();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------- pad
+
+TEST_CASE("pad matches finite differences") {
+  Rng rng(51);
+  Tensor x = param({2, 3, 4}, rng);
+  test::check_gradients(
+      [](auto& in) {
+        return ops::pad(in[0], {{1, 0}, {0, 2}, {2, 1}}, 0.7f);
+      },
+      {x});
+  test::check_gradients([](auto& in) { return ops::pad(in[0], {{0, 0}, {-1, 1}, {1, -2}}); }, {x});
+  Tensor y = param({1, 1, 3, 2}, rng);
+  test::check_gradients([](auto& in) { return ops::pad_dim(in[0], 2, 3, 3); }, {y});
+}
+
+TEST_CASE("pad matches PyTorch F.pad") {
+  for (const char* name : {"pad_time3", "pad_mixed_crop", "pad_rank3"}) {
+    CAPTURE(name);
+    const std::string n = name;
+    auto fx = test::load_fixture(name);
+    const int64_t rank = test::fixture_int(fx, "rank");
+    std::vector<std::pair<int64_t, int64_t>> pads;
+    for (int64_t d = 0; d < rank; ++d)
+      pads.push_back({test::fixture_int(fx, str_cat("before", d)),
+                      test::fixture_int(fx, str_cat("after", d))});
+    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
+    Tensor y = ops::pad(x, pads, (float)test::fixture_float(fx, "value"));
+    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 0.0f, 0.0f);  // copies: exact
+    y.backward(test::fixture_tensor(fx, "dy"));
+    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 0.0f, 0.0f);
+  }
+}
+
+TEST_CASE("pad known answers") {
+  Tensor x = Tensor::from_vector({1, 2, 3, 4}, {1, 1, 2, 2});
+  CHECK(ops::pad_dim(x, -1, 1, 0, 9.0f).to_vector() == std::vector<float>{9, 1, 2, 9, 3, 4});
+  CHECK(ops::pad_dim(x, 2, 1, 1).to_vector() == std::vector<float>{0, 0, 1, 2, 3, 4, 0, 0});
+  CHECK(ops::pad_dim(x, 2, 1, 1).shape() == Shape{1, 1, 4, 2});
+  CHECK(ops::pad_dim(x, 3, -1, 0).to_vector() == std::vector<float>{2, 4});  // crop
+  CHECK(ops::pad_dim(x, 3, -2, 0).shape() == Shape{1, 1, 2, 0});             // cropped away
+  CHECK(ops::pad(Tensor::zeros({0, 2}), {{1, 0}, {0, 1}}, 3.0f).to_vector() ==
+        std::vector<float>{3, 3, 3});  // padding an empty tensor
+  // padding then slicing back is the identity, gradient included
+  Rng rng(2);
+  Tensor a = param({2, 3, 5}, rng);
+  Tensor p = ops::pad(a, {{0, 0}, {2, 1}, {0, 0}});
+  test::check_close(ops::slice(p, 1, 2, 5), a, "pad/slice round trip", 0.0f, 0.0f);
+}
+
+TEST_CASE("pad errors") {
+  Tensor x = Tensor::zeros({2, 3});
+  CHECK_THROWS_WITH_AS(ops::pad(x, {{1, 1}}),
+                       doctest::Contains("1 (before, after) pairs given for [2, 3]"), Error);
+  CHECK_THROWS_WITH_AS(ops::pad(x, {{0, 0}, {-2, -2}}),
+                       doctest::Contains("leaves a negative size for [2, 3]"), Error);
+  CHECK_THROWS_WITH_AS(ops::pad_dim(x, 2, 1, 1), doctest::Contains("dim 2 out of range"), Error);
+  CHECK_THROWS_WITH_AS(ops::pad(Tensor::scalar(1.0f), {}), doctest::Contains("rank must be"),
+                       Error);
+}
+
+// ---------------------------------------------------------------------------------------- max
+
+TEST_CASE("max along a dim matches finite differences") {
+  Rng rng(61);
+  Tensor x = separated({2, 3, 4, 5}, rng);
+  for (int64_t d : {0, 1, 2, 3, -1}) {
+    CAPTURE(d);
+    test::check_gradients([d](auto& in) { return ops::max(in[0], d); }, {x});
+    test::check_gradients([d](auto& in) { return ops::max(in[0], d, true); }, {x});
+  }
+}
+
+TEST_CASE("max along a dim matches torch.max(x, dim)") {
+  for (const char* name :
+       {"rmax_r3_dim1", "rmax_r4_dim2_keep", "rmax_r4_last", "rmax_r4_dim0", "rmax_ties"}) {
+    CAPTURE(name);
+    const std::string n = name;
+    auto fx = test::load_fixture(name);
+    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
+    Tensor y = ops::max(x, test::fixture_int(fx, "dim"), test::fixture_int(fx, "keepdim") != 0);
+    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 0.0f, 0.0f);
+    y.backward(test::fixture_tensor(fx, "dy"));
+    // the gradient lands exactly where PyTorch's index points (ties included)
+    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 0.0f, 0.0f);
+  }
+}
+
+TEST_CASE("max gives ties' gradient to the first maximum and propagates NaN") {
+  Tensor x = Tensor::from_vector({3, 1, 3, 2, 5, 5}, {2, 3}).set_requires_grad();
+  Tensor y = ops::max(x, 1);
+  CHECK(y.to_vector() == std::vector<float>{3, 5});
+  y.backward(Tensor::from_vector({1, 2}, {2}));
+  CHECK(x.grad().to_vector() == std::vector<float>{1, 0, 0, 0, 2, 0});
+  // along dim 0 (the strided path): column 1 ties between rows 0 and 1
+  Tensor z = Tensor::from_vector({1, 4, 0, 2, 4, -1}, {2, 3}).set_requires_grad();
+  Tensor yz = ops::max(z, 0);
+  CHECK(yz.to_vector() == std::vector<float>{2, 4, 0});
+  yz.backward(Tensor::from_vector({1, 2, 3}, {3}));
+  CHECK(z.grad().to_vector() == std::vector<float>{0, 2, 3, 1, 0, 0});
+  // NaN wins over anything, on both paths
+  Tensor n = Tensor::from_vector({1, NAN, 7, NAN, 2, 3}, {2, 3});
+  std::vector<float> r1 = ops::max(n, 1).to_vector();
+  CHECK(std::isnan(r1[0]));
+  CHECK(std::isnan(r1[1]));
+  std::vector<float> r0 = ops::max(n, 0).to_vector();
+  CHECK(std::isnan(r0[0]));
+  CHECK(std::isnan(r0[1]));
+  CHECK(r0[2] == 7.0f);
+}
+
+TEST_CASE("max over a long time axis (strided and contiguous paths agree with a scan)") {
+  Rng rng(7);
+  Tensor x = Tensor::randn({2, 300, 3, 1}, rng);  // [B, T, C, 1]: a dim with inner > 1
+  Tensor y = ops::max(x, 1);
+  std::vector<float> v = x.to_vector(), got = y.to_vector();
+  REQUIRE(y.shape() == Shape{2, 3, 1});
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t c = 0; c < 3; ++c) {
+      float m = -INFINITY;
+      for (int64_t t = 0; t < 300; ++t) m = std::max(m, v[(size_t)((b * 300 + t) * 3 + c)]);
+      CHECK(got[(size_t)(b * 3 + c)] == m);
+    }
+  test::check_close(ops::max(ops::transpose(x, 1, 3), 3), ops::reshape(y, {2, 1, 3}),
+                    "max over the last dim", 0.0f, 0.0f);
+}
+
+TEST_CASE("max records a gradient only when asked, and errors") {
+  Rng rng(8);
+  Tensor x = Tensor::randn({2, 3}, rng);
+  CHECK_FALSE(ops::max(x, 1).grad_fn());
+  x.set_requires_grad();
+  CHECK(ops::max(x, 1).grad_fn());
+  CHECK_THROWS_WITH_AS(ops::max(x, 2), doctest::Contains("max: dim 2 out of range for [2, 3]"),
+                       Error);
+  CHECK_THROWS_WITH_AS(ops::max(Tensor::zeros({2, 0}), 1), doctest::Contains("is empty"), Error);
+}
+
+// ------------------------------------------------------------------------ mean and concat
+
+TEST_CASE("mean along any dim of rank-3/4 tensors matches PyTorch") {
+  for (const char* name : {"mean_r4_dim0", "mean_r4_dim1", "mean_r4_dim2", "mean_r4_dim3",
+                           "mean_r3_dim1", "mean_r3_last_keep"}) {
+    CAPTURE(name);
+    const std::string n = name;
+    auto fx = test::load_fixture(name);
+    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
+    Tensor y = ops::mean(x, test::fixture_int(fx, "dim"), test::fixture_int(fx, "keepdim") != 0);
+    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 1e-6f, 1e-6f);
+    y.backward(test::fixture_tensor(fx, "dy"));
+    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 1e-6f, 1e-7f);
+  }
+}
+
+TEST_CASE("concat of rank-4 tensors along every dim matches PyTorch") {
+  for (const char* name : {"concat4d_dim0", "concat4d_dim1", "concat4d_dim2", "concat4d_dim3"}) {
+    CAPTURE(name);
+    const std::string n = name;
+    auto fx = test::load_fixture(name);
+    const int64_t count = test::fixture_int(fx, "count");
+    std::vector<Tensor> xs;
+    for (int64_t i = 0; i < count; ++i)
+      xs.push_back(test::fixture_tensor(fx, str_cat("x", i)).clone().set_requires_grad());
+    Tensor y = ops::concat(xs, test::fixture_int(fx, "dim"));
+    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 0.0f, 0.0f);
+    y.backward(test::fixture_tensor(fx, "dy"));
+    for (int64_t i = 0; i < count; ++i)
+      test::check_close(xs[(size_t)i].grad(), test::fixture_tensor(fx, str_cat("dx", i)),
+                        n + str_cat(" dx", i), 0.0f, 0.0f);
+  }
+}
