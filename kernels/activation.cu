@@ -1,8 +1,9 @@
-// activation.cu — CUDA GELU, forward and backward, exact (erf) and tanh forms.
+// activation.cu — CUDA GELU (exact erf and tanh forms) and SiLU, forward and backward.
 //
 // CPU reference: engine/ops/activation.cpp (same formulas in fp32; CUDA's erff, expf and tanhf
-// are within 2 ulp, so results agree with the CPU to a few ulps). Grid-stride, one element per
-// thread per step: memory-bound. Version: v1 only (not yet timed).
+// are within 2 ulp, so results agree with the CPU to a few ulps; SiLU: expf, the CPU's form
+// x / (1 + e^-x)). Grid-stride, one element per thread per step: memory-bound.
+// Version: v1 only (not yet timed).
 #include "engine/ops/activation.h"
 #include "kernels/activation_cuda.h"
 #include "kernels/cuda_check.h"
@@ -47,6 +48,24 @@ __global__ void gelu_backward_kernel(const float* __restrict__ x, const float* _
   }
 }
 
+__global__ void silu_forward_kernel(const float* __restrict__ x, float* __restrict__ y, int64_t n) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x) {
+    const float v = x[i];
+    y[i] = v / (1.0f + expf(-v));
+  }
+}
+
+__global__ void silu_backward_kernel(const float* __restrict__ x, const float* __restrict__ dy,
+                                     float* __restrict__ dx, int64_t n) {
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n;
+       i += (int64_t)gridDim.x * blockDim.x) {
+    const float v = x[i];
+    const float s = 1.0f / (1.0f + expf(-v));
+    dx[i] = dy[i] * (s * (1.0f + v * (1.0f - s)));
+  }
+}
+
 }  // namespace
 
 void gelu_forward(const float* x, float* y, int64_t n, int approx) {
@@ -65,6 +84,18 @@ void gelu_backward(const float* x, const float* dy, float* dx, int64_t n, int ap
   else
     gelu_backward_kernel<false><<<text::grid_1d(n, 256), 256>>>(x, dy, dx, n);
   SYN_CUDA_LAUNCH_CHECK("gelu backward n=", n, " approx=", approx);
+}
+
+void silu_forward(const float* x, float* y, int64_t n) {
+  if (n <= 0) return;
+  silu_forward_kernel<<<text::grid_1d(n, 256), 256>>>(x, y, n);
+  SYN_CUDA_LAUNCH_CHECK("silu forward n=", n);
+}
+
+void silu_backward(const float* x, const float* dy, float* dx, int64_t n) {
+  if (n <= 0) return;
+  silu_backward_kernel<<<text::grid_1d(n, 256), 256>>>(x, dy, dx, n);
+  SYN_CUDA_LAUNCH_CHECK("silu backward n=", n);
 }
 
 }  // namespace syn::cuda_kernels

@@ -6,5 +6,7 @@ namespace syn::cuda_kernels {
 
 void gelu_forward(const float* x, float* y, int64_t n, int approx);
 void gelu_backward(const float* x, const float* dy, float* dx, int64_t n, int approx);
+void silu_forward(const float* x, float* y, int64_t n);
+void silu_backward(const float* x, const float* dy, float* dx, int64_t n);
 
 }  // namespace syn::cuda_kernels

@@ -53,6 +53,15 @@
 #include "kernels/spectrogram_cuda.h"
 // --- end spectrogram
 
+// --- diffusion ops: kernels/{groupnorm,upsample,timestep_embedding}.cu (SiLU in activation.cu)
+#include "engine/ops/groupnorm.h"
+#include "engine/ops/timestep_embedding.h"
+#include "engine/ops/upsample.h"
+#include "kernels/groupnorm_cuda.h"
+#include "kernels/timestep_embedding_cuda.h"
+#include "kernels/upsample_cuda.h"
+// --- end diffusion ops
+
 namespace syn {
 
 void register_cuda_kernels() {
@@ -124,6 +133,16 @@ void register_cuda_kernels() {
   // --- spectrogram: musicnn's log-mel front end
   musicnn_log_mel_kernel.cuda = cuda_kernels::musicnn_log_mel;
   // --- end spectrogram
+
+  // --- diffusion ops: group norm, SiLU, nearest upsampling, timestep embedding
+  group_norm_forward_kernel.cuda = cuda_kernels::group_norm_forward;
+  group_norm_backward_kernel.cuda = cuda_kernels::group_norm_backward;
+  silu_forward_kernel.cuda = cuda_kernels::silu_forward;
+  silu_backward_kernel.cuda = cuda_kernels::silu_backward;
+  upsample_nearest_forward_kernel.cuda = cuda_kernels::upsample_nearest_forward;
+  upsample_nearest_backward_kernel.cuda = cuda_kernels::upsample_nearest_backward;
+  timestep_embedding_kernel.cuda = cuda_kernels::timestep_embedding;
+  // --- end diffusion ops
 }
 
 }  // namespace syn

@@ -1,4 +1,4 @@
-// activation.cpp — GELU: gradient rule and CPU kernels (see activation.h for the formulas).
+// activation.cpp — GELU and SiLU: gradient rules and CPU kernels (formulas in activation.h).
 // fp32 math (std::erf / std::tanh on floats, accurate to a few ulps): GELU runs on the widest
 // activations of the decoder ([B·T, 4D]), where double precision would cost time for nothing.
 #include "engine/ops/activation.h"
@@ -51,10 +51,32 @@ void gelu_backward_cpu(const float* x, const float* dy, float* dx, int64_t n, in
   });
 }
 
+// σ(x) = 1 / (1 + e^-x): for x -> -inf e^-x overflows to inf and σ to 0 (correct limit); for
+// x -> +inf σ -> 1. x σ(x) written as x / (1 + e^-x), PyTorch's form.
+inline float silu_value(float x) { return x / (1.0f + std::exp(-x)); }
+inline float silu_grad(float x) {
+  const float s = 1.0f / (1.0f + std::exp(-x));
+  return s * (1.0f + x * (1.0f - s));
+}
+
+void silu_forward_cpu(const float* x, float* y, int64_t n) {
+  parallel_for(n, 1 << 14, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) y[i] = silu_value(x[i]);
+  });
+}
+
+void silu_backward_cpu(const float* x, const float* dy, float* dx, int64_t n) {
+  parallel_for(n, 1 << 14, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) dx[i] = dy[i] * silu_grad(x[i]);
+  });
+}
+
 }  // namespace
 
 Kernel<GeluFwdFn> gelu_forward_kernel{"gelu_forward", gelu_forward_cpu};
 Kernel<GeluBwdFn> gelu_backward_kernel{"gelu_backward", gelu_backward_cpu};
+Kernel<SiluFwdFn> silu_forward_kernel{"silu_forward", silu_forward_cpu};
+Kernel<SiluBwdFn> silu_backward_kernel{"silu_backward", silu_backward_cpu};
 
 namespace ops {
 
@@ -69,6 +91,20 @@ Tensor gelu(const Tensor& x, GeluApprox approx) {
   record(y, "gelu", {x}, [sx, n, approx](const Tensor& g, const std::vector<bool>&) {
     Tensor dx = Tensor::empty(sx.shape(), g.device());
     if (n > 0) gelu_backward_kernel.on(g.device())(sx.data(), g.data(), dx.data(), n, (int)approx);
+    return std::vector<Tensor>{dx};
+  });
+  return y;
+}
+
+Tensor silu(const Tensor& x) {
+  SYN_CHECK(x.defined(), "silu: undefined input");
+  const int64_t n = x.numel();
+  Tensor y = Tensor::empty(x.shape(), x.device());
+  if (n > 0) silu_forward_kernel.on(x.device())(x.data(), y.data(), n);
+  Tensor sx = x.detach();
+  record(y, "silu", {x}, [sx, n](const Tensor& g, const std::vector<bool>&) {
+    Tensor dx = Tensor::empty(sx.shape(), g.device());
+    if (n > 0) silu_backward_kernel.on(g.device())(sx.data(), g.data(), dx.data(), n);
     return std::vector<Tensor>{dx};
   });
   return y;
