@@ -2,21 +2,30 @@
 // musicnn (MTT and MSD) on the CPU (and on the GPU where one is present), model load excluded:
 // the whole path file → decode → resample → log-mel → patches → model → clip tags, and the model
 // alone. Target (issue 6): at least 100x real time for a 30 s clip on the 2-core machine.
+// Wall time is noisy when other jobs share the cores, so the process CPU time of each measured
+// stretch is printed too (OpenMP workers spin briefly at barriers: CPU time includes that);
+// OMP_NUM_THREADS=1 gives a single-thread run. --profile adds the front end's stages (decode,
+// resample, log-mel + patches) and the model's branches, each a median over the repeats.
 //
-//   ./build/bench/bench_tag [--seconds 30] [--repeats 5]
+//   ./build/bench/bench_tag [--seconds 30] [--repeats 5] [--profile]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "apps/common/tagger.h"
 #include "bench/bench_common.h"
+#include "data/audio_io.h"
 #include "data/audio_to_musicnn.h"
 #include "data/synthetic_audio.h"
+#include "engine/autograd.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/shape.h"
 #include "engine/parallel.h"
 #include "models/musicnn.h"
 
@@ -26,8 +35,61 @@ namespace fs = std::filesystem;
 namespace {
 
 double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double cpu_now() {  // CPU time of the whole process (all threads), seconds
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+// Wall and CPU medians of named stages.
+struct Stages {
+  std::vector<std::string> names;
+  std::vector<std::vector<double>> wall, cpu;
+  void add(const std::string& name, double w, double c) {
+    size_t i = 0;
+    while (i < names.size() && names[i] != name) ++i;
+    if (i == names.size()) names.push_back(name), wall.emplace_back(), cpu.emplace_back();
+    wall[i].push_back(w), cpu[i].push_back(c);
+  }
+  void print() const {
+    for (size_t i = 0; i < names.size(); ++i)
+      std::printf("    %-28s %7.1f ms wall %7.1f ms cpu\n", names[i].c_str(),
+                  1e3 * bench::median(wall[i]), 1e3 * bench::median(cpu[i]));
+  }
+};
+
+// Times f() into `st` under `name` (when st is not null) and returns its result.
+template <class F>
+auto timed(Stages* st, const std::string& name, F&& f) {
+  const double w0 = now(), c0 = cpu_now();
+  auto r = f();
+  if (st) st->add(name, now() - w0, cpu_now() - c0);
+  return r;
+}
+
+// The model's forward pass (as Musicnn::forward_all, inference) stage by stage.
+void profile_model(models::Musicnn& m, const Tensor& patches, Stages* st) {
+  NoGradGuard no_grad;
+  const int64_t P = patches.size(0), T = patches.size(1), F = patches.size(2);
+  Tensor x = timed(st, "model: input_bn", [&] {
+    return m.input_bn->forward(ops::reshape(patches, {P, 1, T, F}));
+  });
+  std::vector<Tensor> fr;
+  const char* names[] = {"timbral1", "timbral2", "temporal1", "temporal2", "temporal3"};
+  models::MusicnnFrontBranch* br[] = {m.timbral1.get(), m.timbral2.get(), m.temporal1.get(),
+                                      m.temporal2.get(), m.temporal3.get()};
+  for (int i = 0; i < 5; ++i)
+    fr.push_back(timed(st, std::string("model: ") + names[i], [&] { return br[i]->forward(x); }));
+  timed(st, "model: mid-end + back end", [&] {
+    Tensor front = ops::concat(fr, 1);
+    Tensor c1 = m.midend1->forward(front);
+    Tensor c2 = ops::add(m.midend2->forward(c1), c1);
+    Tensor c3 = ops::add(m.midend3->forward(c2), c2);
+    return ops::concat({front, c1, c2, c3}, 1);
+  });
 }
 
 // A music-like 44.1 kHz clip: bass line, chords and a noise hi-hat.
@@ -53,9 +115,11 @@ std::vector<float> music_like(double seconds, int rate) {
 int main(int argc, char** argv) {
   double seconds = 30;
   int repeats = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
+  bool profile = false;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--profile")) profile = true;
+    if (i + 1 < argc && !std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[++i]);
+    if (i + 1 < argc && !std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[++i]);
   }
   fs::path wav = fs::temp_directory_path() / "syn_bench_tag.wav";
   write_wav(wav.string(), music_like(seconds, 44100), 44100);
@@ -64,30 +128,44 @@ int main(int argc, char** argv) {
               num_threads(), repeats);
   for (const char* model : {"musicnn-mtt", "musicnn-msd"}) {
     auto tagger = app::make_tagger(cfg, model);
-    std::vector<double> whole, front, net;
+    std::vector<double> whole, front, net, whole_cpu, front_cpu, net_cpu;
+    Stages st;
     for (int r = 0; r <= repeats; ++r) {  // run 0 warms up
-      double t0 = now();
+      double t0 = now(), c0 = cpu_now();
       app::TagResult res = tagger->tag(wav.string());
-      double t1 = now();
+      double t1 = now(), c1 = cpu_now();
       MusicnnInput in = musicnn_input_from_file(wav.string());
-      double t2 = now();
-      models::LoadedMusicnn m = models::load_musicnn(std::string(SYN_SOURCE_DIR) +
-                                                     "/models/weights/" +
-                                                     (std::string(model) == "musicnn-mtt"
-                                                          ? "musicnn_mtt.synckpt"
-                                                          : "musicnn_msd.synckpt"));
-      double t3 = now();
+      double t2 = now(), c2 = cpu_now();
+      models::LoadedMusicnn m = models::load_musicnn(
+          std::string(SYN_SOURCE_DIR) + "/models/weights/" +
+          (std::string(model) == "musicnn-mtt" ? "musicnn_mtt.synckpt" : "musicnn_msd.synckpt"));
+      double t3 = now(), c3 = cpu_now();
       models::musicnn_predict(*m.model, in.patches);
-      double t4 = now();
+      double t4 = now(), c4 = cpu_now();
+      if (profile) {
+        Stages* s = r == 0 ? nullptr : &st;
+        DecodedAudio a = timed(s, "front: decode", [&] { return decode_audio(wav.string()); });
+        std::vector<float> y = timed(s, "front: resample_librosa07", [&] {
+          return resample_librosa07(a.samples, a.sample_rate, kMusicnnSampleRate);
+        });
+        timed(s, "front: log-mel + patches",
+              [&] { return musicnn_input_from_audio(y, {}, "bench"); });
+        profile_model(*m.model, in.patches, s);
+      }
       if (r == 0) continue;
-      whole.push_back(t1 - t0);
-      front.push_back(t2 - t1);
-      net.push_back(t4 - t3);
+      whole.push_back(t1 - t0), whole_cpu.push_back(c1 - c0);
+      front.push_back(t2 - t1), front_cpu.push_back(c2 - c1);
+      net.push_back(t4 - t3), net_cpu.push_back(c4 - c3);
     }
     double w = bench::median(whole), f = bench::median(front), n = bench::median(net);
-    std::printf("%-12s whole %7.1f ms (%6.1fx real time) | front end %6.1f ms | model %7.1f ms "
-                "(%6.1fx real time)\n",
-                model, 1e3 * w, seconds / w, 1e3 * f, 1e3 * n, seconds / n);
+    std::printf(
+        "%-12s whole %7.1f ms (%6.1fx real time) | front end %6.1f ms | model %7.1f ms "
+        "(%6.1fx real time)\n",
+        model, 1e3 * w, seconds / w, 1e3 * f, 1e3 * n, seconds / n);
+    std::printf("%-12s cpu   %7.1f ms (%6.1fx real time) | front end %6.1f ms | model %7.1f ms\n",
+                "", 1e3 * bench::median(whole_cpu), seconds / bench::median(whole_cpu),
+                1e3 * bench::median(front_cpu), 1e3 * bench::median(net_cpu));
+    if (profile) st.print();
   }
   fs::remove(wav);
   return 0;

@@ -43,4 +43,17 @@ size_t trim_cache();                     // releases every cached block; returns
 size_t allocation_class(size_t bytes);  // the size class a request is rounded up to
 }  // namespace cuda
 
+namespace cpu {
+// The CPU cache of large blocks (engine/device.cpp): blocks of at least 1 MiB are kept in size
+// classes when freed (up to a bounded total) and handed out again, already paged in.
+// SYN_CPU_NO_CACHE=1 disables it.
+struct CacheStats {
+  size_t live_bytes = 0, live_blocks = 0;      // large blocks handed out and not yet freed
+  size_t cached_bytes = 0, cached_blocks = 0;  // freed, kept for reuse
+  size_t system_allocs = 0, cache_hits = 0, system_frees = 0;
+};
+CacheStats cache_stats();
+size_t trim_cache();  // releases every cached block; returns bytes freed
+}  // namespace cpu
+
 }  // namespace syn

@@ -1,8 +1,9 @@
-// reduce_max.cu — CUDA max along one dim (x viewed as [outer, n, inner]) and its gradient.
+// reduce_max.cu — CUDA max or min along one dim (x viewed as [outer, n, inner]) and its gradient.
 //
 // CPU reference: engine/ops/reduce_max.cpp; same slot signatures, same selection rule (a later
-// element replaces the best only when strictly greater, or when it is the first NaN: the first
-// maximum wins ties, the first NaN wins), same float index buffer. Exact on both devices.
+// element replaces the best only when strictly greater (smaller, for min), or when it is the first
+// NaN: the first maximum wins ties, the first NaN wins), same float index buffer. Exact on both
+// devices.
 //   forward   one thread per output (o, i), scanning j; for inner > 1 neighbouring threads read
 //             neighbouring i (coalesced); for inner == 1 each thread scans its own row.
 //   backward  one thread per dx element: g where j is the saved index, else 0.
@@ -18,6 +19,7 @@ namespace {
 
 using i64 = long long;
 
+template <bool Min>
 __global__ void reduce_max_kernel(const float* __restrict__ x, float* __restrict__ out,
                                   float* __restrict__ argmax, i64 outer, i64 n, i64 inner) {
   const i64 total = outer * inner;
@@ -29,7 +31,7 @@ __global__ void reduce_max_kernel(const float* __restrict__ x, float* __restrict
     i64 bi = 0;
     for (i64 j = 1; j < n; ++j) {
       const float v = p[j * inner];
-      if (v > best || (v != v && best == best)) best = v, bi = j;
+      if ((Min ? v < best : v > best) || (v != v && best == best)) best = v, bi = j;
     }
     out[e] = best;
     if (argmax) argmax[e] = (float)bi;
@@ -52,12 +54,16 @@ unsigned grid_for(i64 n) { return (unsigned)std::min<i64>((n + 255) / 256, i64{1
 
 }  // namespace
 
-void reduce_max(const float* x, float* out, float* argmax, int64_t outer, int64_t n,
-                int64_t inner) {
+void reduce_max(const float* x, float* out, float* argmax, int64_t outer, int64_t n, int64_t inner,
+                bool minimum) {
   const i64 total = (i64)outer * inner;
   if (total == 0) return;
-  reduce_max_kernel<<<grid_for(total), 256>>>(x, out, argmax, outer, n, inner);
-  SYN_CUDA_LAUNCH_CHECK("reduce_max outer=", outer, " n=", n, " inner=", inner);
+  if (minimum)
+    reduce_max_kernel<true><<<grid_for(total), 256>>>(x, out, argmax, outer, n, inner);
+  else
+    reduce_max_kernel<false><<<grid_for(total), 256>>>(x, out, argmax, outer, n, inner);
+  SYN_CUDA_LAUNCH_CHECK(minimum ? "reduce_min" : "reduce_max", " outer=", outer, " n=", n,
+                        " inner=", inner);
 }
 
 void reduce_max_backward(const float* g, const float* argmax, float* dx, int64_t outer, int64_t n,

@@ -4,7 +4,8 @@
 
 namespace syn::cuda_kernels {
 
-void reduce_max(const float* x, float* out, float* argmax, int64_t outer, int64_t n, int64_t inner);
+void reduce_max(const float* x, float* out, float* argmax, int64_t outer, int64_t n, int64_t inner,
+                bool minimum);
 void reduce_max_backward(const float* g, const float* argmax, float* dx, int64_t outer, int64_t n,
                          int64_t inner);
 

@@ -70,27 +70,29 @@ MusicnnFrontBranch::MusicnnFrontBranch(int64_t filters, int64_t kh, int64_t kw, 
 }
 
 Tensor MusicnnFrontBranch::forward(const Tensor& x) {
-  Tensor c = conv->forward(x);  // [P, C, T, W]
   if (is_training() || grad_enabled()) {
-    Tensor h = bn->forward(ops::relu(c));
-    return ops::max(h, 3);  // whole-frequency max -> [P, C, T]
+    // h [P, C, T, W]; the whole-frequency max -> [P, C, T]
+    Tensor h = bn->forward(ops::relu(conv->forward(x)));
+    return ops::max(h, 3);
   }
   // Inference: the order of the last three steps is free. Evaluation-mode batch norm is a
   // per-channel map y = (x - mean) * invstd * gamma + beta, non-decreasing in x where gamma >= 0
   // and non-increasing where gamma < 0; ReLU is non-decreasing; rounding to float keeps both
   // monotone. So max_W bn(relu(c)) = bn(relu(max_W c)) for gamma >= 0 and bn(relu(min_W c)) for
   // gamma < 0, exactly. Reducing first touches the largest tensor of the model ([P, 204, T, W])
-  // once or twice instead of four times (measured: bench/README.md, musicnn).
+  // once or twice instead of four times (measured: bench/README.md, musicnn CPU speed).
   std::vector<float> gamma = bn->weight.to_vector();
   bool any_negative = false;
   for (float g : gamma) any_negative |= g < 0;
+  Tensor c = conv->forward(x);  // [P, C, T, W]
+
   auto normalised = [&](const Tensor& r) {  // [P, C, T] -> bn over channels
     Tensor r4 = ops::reshape(r, {r.size(0), r.size(1), r.size(2), 1});
     return ops::reshape(bn->forward(ops::relu(r4)), {r.size(0), r.size(1), r.size(2)});
   };
   Tensor hi = normalised(ops::max(c, 3));
   if (!any_negative) return hi;
-  Tensor lo = normalised(ops::scale(ops::max(ops::scale(c, -1.0f), 3), -1.0f));
+  Tensor lo = normalised(ops::min(c, 3));
   // Per channel: hi where gamma >= 0, lo where gamma < 0 (a 0/1 mask, exact).
   int64_t p = hi.size(0), ch = hi.size(1), t = hi.size(2);
   std::vector<float> m((size_t)(p * ch * t));

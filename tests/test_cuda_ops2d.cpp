@@ -262,6 +262,10 @@ TEST_CASE("cuda: max along a dim matches the CPU exactly, ties and NaN included"
             str_cat("max ", shape_str(s), " dim ", d, keep ? " keepdim" : ""),
             [d, keep](const std::vector<Tensor>& in) { return ops::max(in[0], d, keep); },
             {Tensor::from_vector(v, s)}, {kExact}, kExact);
+        compare(
+            str_cat("min ", shape_str(s), " dim ", d, keep ? " keepdim" : ""),
+            [d, keep](const std::vector<Tensor>& in) { return ops::min(in[0], d, keep); },
+            {Tensor::from_vector(v, s)}, {kExact}, kExact);
       }
   Tensor n = Tensor::from_vector({1, NAN, 7, NAN, 2, 3}, {2, 3});
   for (int64_t d : {0, 1}) {
@@ -269,6 +273,10 @@ TEST_CASE("cuda: max along a dim matches the CPU exactly, ties and NaN included"
     REQUIRE(c.size() == g.size());
     for (size_t i = 0; i < c.size(); ++i)
       CHECK((std::isnan(c[i]) ? std::isnan(g[i]) : c[i] == g[i]));
+    std::vector<float> cm = ops::min(n, d).to_vector(), gm = ops::min(n.to(kGpu), d).to_vector();
+    REQUIRE(cm.size() == gm.size());
+    for (size_t i = 0; i < cm.size(); ++i)
+      CHECK((std::isnan(cm[i]) ? std::isnan(gm[i]) : cm[i] == gm[i]));
   }
 }
 

@@ -1,16 +1,20 @@
-// test_pad_reduce_max.cpp — constant padding, max along a dim, and the existing mean / concat on
-// the rank-3/4 tensors musicnn uses:
+// test_pad_reduce_max.cpp — constant padding, max / min along a dim, and the existing mean / concat
+// on the rank-3/4 tensors musicnn uses:
 //   * pad: finite differences, PyTorch F.pad fixtures (musicnn's time pad, several dims at once
 //     with a fill value and negative amounts that crop, rank 3), known answers, errors;
 //   * max: finite differences, PyTorch torch.max(dim) fixtures on every kind of dim (first,
 //     middle, last, keepdim) including ties (gradient to the first maximum, the index PyTorch
 //     reports), NaN, the index buffer's absence without autograd, errors;
+//   * min: finite differences, PyTorch torch.min(dim) fixtures (ties, rows long enough for the
+//     vectorised no-gradient path), and that path bit for bit against the in-order scan on rows
+//     holding +-0, infinities and NaNs;
 //   * mean along every dim of a rank-4 tensor and two dims of a rank-3 one, and concatenation of
 //     rank-4 tensors along every dim, forward and gradients, against PyTorch.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <string>
 
@@ -175,6 +179,94 @@ TEST_CASE("max records a gradient only when asked, and errors") {
   CHECK_THROWS_WITH_AS(ops::max(x, 2), doctest::Contains("max: dim 2 out of range for [2, 3]"),
                        Error);
   CHECK_THROWS_WITH_AS(ops::max(Tensor::zeros({2, 0}), 1), doctest::Contains("is empty"), Error);
+}
+
+// ---------------------------------------------------------------------------------------- min
+
+TEST_CASE("min along a dim matches finite differences") {
+  Rng rng(62);
+  Tensor x = separated({2, 3, 4, 9}, rng);
+  for (int64_t d : {0, 1, 2, 3}) {
+    CAPTURE(d);
+    test::check_gradients([d](auto& in) { return ops::min(in[0], d); }, {x});
+    test::check_gradients([d](auto& in) { return ops::min(in[0], d, true); }, {x});
+  }
+}
+
+TEST_CASE("min along a dim matches torch.min(x, dim), with and without autograd") {
+  for (const char* name :
+       {"rmin_r3_dim1", "rmin_r4_last_long", "rmin_r4_dim2_keep", "rmin_ties_last"}) {
+    CAPTURE(name);
+    const std::string n = name;
+    auto fx = test::load_fixture(name);
+    const int64_t dim = test::fixture_int(fx, "dim");
+    const bool keep = test::fixture_int(fx, "keepdim") != 0;
+    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
+    Tensor y = ops::min(x, dim, keep);
+    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 0.0f, 0.0f);
+    y.backward(test::fixture_tensor(fx, "dy"));
+    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 0.0f, 0.0f);
+    NoGradGuard no_grad;  // the value-only kernel path
+    test::check_close(ops::min(x, dim, keep), test::fixture_tensor(fx, "y"), n + " y (no grad)",
+                      0.0f, 0.0f);
+  }
+}
+
+TEST_CASE("min known answers: first minimum's gradient, NaN wins") {
+  Tensor x = Tensor::from_vector({3, 1, 1, 2, 5, -5}, {2, 3}).set_requires_grad();
+  Tensor y = ops::min(x, 1);
+  CHECK(y.to_vector() == std::vector<float>{1, -5});
+  y.backward(Tensor::from_vector({1, 2}, {2}));
+  CHECK(x.grad().to_vector() == std::vector<float>{0, 1, 0, 0, 0, 2});
+  // columns {1, -7} and {NaN, 3} (the strided path)
+  std::vector<float> r = ops::min(Tensor::from_vector({1, NAN, -7, 3}, {2, 2}), 0).to_vector();
+  CHECK(r[0] == -7.0f);
+  CHECK(std::isnan(r[1]));
+  CHECK_THROWS_WITH_AS(ops::min(Tensor::zeros({2, 0}), 1), doctest::Contains("min: dim 1"), Error);
+}
+
+TEST_CASE("max / min without autograd equal the in-order scan bit for bit (+-0, inf, NaN)") {
+  // Rows of every length 1..80 (the vector path starts at 8) filled with values from a small
+  // set that makes ties between +0 and -0, infinities and NaNs (two payloads) common. The
+  // gradient-recording call scans each row in order; the no-grad call takes the vector path.
+  Rng rng(63);
+  const float nan_a = std::nanf("1"), nan_b = std::nanf("2");
+  const float pool[] = {0.0f, -0.0f, 1.5f, -2.0f, INFINITY, -INFINITY, nan_a, nan_b, 0.25f, -0.25f};
+  int64_t rows_checked = 0;
+  for (int64_t n = 1; n <= 80; ++n)
+    for (int mode = 0; mode < 4; ++mode) {
+      // mode 0: only +-0 and small values; 1: + infinities; 2: + NaNs; 3: random normals
+      std::vector<float> v((size_t)(6 * n));
+      static const std::vector<int> picks[3] = {
+          {0, 1, 8, 9}, {0, 1, 2, 3, 4, 5, 8, 9}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}};
+      for (float& e : v)
+        e = mode == 3 ? rng.normal()
+                      : pool[picks[mode][(size_t)rng.randint((int64_t)picks[mode].size())]];
+      Tensor x = Tensor::from_vector(v, {6, n});
+      for (bool minimum : {false, true}) {
+        Tensor scanned, fast;
+        {
+          Tensor xg = x.clone().set_requires_grad();
+          scanned = minimum ? ops::min(xg, 1) : ops::max(xg, 1);
+        }
+        {
+          NoGradGuard no_grad;
+          fast = minimum ? ops::min(x, 1) : ops::max(x, 1);
+        }
+        std::vector<float> a = scanned.to_vector(), b = fast.to_vector();
+        for (size_t i = 0; i < a.size(); ++i) {
+          uint32_t ua, ub;
+          std::memcpy(&ua, &a[i], 4);
+          std::memcpy(&ub, &b[i], 4);
+          CAPTURE(n);
+          CAPTURE(mode);
+          CAPTURE(minimum);
+          CHECK(ua == ub);
+          ++rows_checked;
+        }
+      }
+    }
+  CHECK(rows_checked == 80 * 4 * 2 * 6);
 }
 
 // ------------------------------------------------------------------------ mean and concat

@@ -1,12 +1,14 @@
 """gen_ops2d.py — PyTorch golden fixtures for the 2-D ops musicnn needs: conv2d (non-square
 kernels, strides, asymmetric padding, TF-'SAME' with even kernels), batchnorm2d (train / eval,
 TF's eps 1e-3), maxpool2d (non-square windows and strides, padding, a whole-width window),
-constant padding, max along a dim (including ties), mean along any dim of rank-3/4 tensors and
+constant padding, max and min along a dim (including ties), mean along any dim of rank-3/4 tensors and
 concatenation of rank-4 tensors along every dim.
 
 Run from the repository root with Debian's PyTorch:
-    /usr/bin/python3 tests/reference/gen_ops2d.py
-Writes tests/fixtures/{conv2d,bn2d,maxpool2d,pad,rmax,mean,concat4d}_*.synt, read by
+    /usr/bin/python3 tests/reference/gen_ops2d.py            # every fixture
+    /usr/bin/python3 tests/reference/gen_ops2d.py rmin_      # only names starting with rmin_
+(the rmin_* cases seed themselves, so they come out the same either way).
+Writes tests/fixtures/{conv2d,bn2d,maxpool2d,pad,rmax,rmin,mean,concat4d}_*.synt, read by
 tests/test_conv2d.cpp, tests/test_pool2d.cpp and tests/test_pad_reduce_max.cpp. Inputs are drawn
 in float32 (so the stored values are exactly the ones used) and the reference math runs in
 float64. Every fixture holds the inputs, the upstream gradient `dy`, the outputs and every input
@@ -38,7 +40,12 @@ def leaf(*shape):
     return rand(*shape).requires_grad_()
 
 
+ONLY = sys.argv[1:]  # name prefixes to write; empty: all
+
+
 def save(name, tensors, meta=None):
+    if ONLY and not any(name.startswith(p) for p in ONLY):
+        return
     path = os.path.join(OUT, name + ".synt")
     synt.write(path, tensors, meta)
     print("wrote", os.path.relpath(path), os.path.getsize(path), "bytes")
@@ -145,6 +152,19 @@ def rmax(name, shape, dim, keepdim, ties=False):
          {"dim": dim, "keepdim": int(keepdim)})
 
 
+def rmin(name, seed, shape, dim, keepdim, ties=False):
+    torch.manual_seed(seed)
+    x = rand(*shape)
+    if ties:
+        x = torch.round(x * 1.5)
+    x.requires_grad_()
+    y, idx = torch.min(x, dim, keepdim=keepdim)
+    dy = rand(*y.shape)
+    y.backward(dy)
+    save(name, {"x": x, "y": y, "indices": idx.double(), "dy": dy, "dx": x.grad},
+         {"dim": dim, "keepdim": int(keepdim)})
+
+
 def mean(name, shape, dim, keepdim):
     x = leaf(*shape)
     y = torch.mean(x, dim, keepdim=keepdim)
@@ -208,6 +228,11 @@ def main():
     concat4d("concat4d_dim1", [(2, 3, 4, 1), (2, 1, 4, 1), (2, 2, 4, 1)], 1)
     concat4d("concat4d_dim2", [(2, 2, 3, 3), (2, 2, 1, 3)], 2)
     concat4d("concat4d_dim3", [(2, 2, 2, 1), (2, 2, 2, 4)], -1)
+    # min along a dim (appended last and self-seeded: the fixtures above are unchanged)
+    rmin("rmin_r3_dim1", 101, (3, 4, 5), 1, False)
+    rmin("rmin_r4_last_long", 102, (2, 3, 4, 21), -1, False)  # rows of 21: the vector path
+    rmin("rmin_r4_dim2_keep", 103, (2, 3, 6, 4), 2, True)
+    rmin("rmin_ties_last", 104, (3, 2, 17), -1, True, ties=True)
 
 
 if __name__ == "__main__":
