@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "engine/check.h"
+#include "engine/utf8.h"
 
 namespace syn {
 
@@ -71,24 +72,10 @@ std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& sou
 
 namespace {
 
-void append_utf8(std::string& out, uint32_t cp, const std::string& where) {
+void append_scalar(std::string& out, uint32_t cp, const std::string& where) {
   SYN_CHECK(cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF), where, ": escape \\u", std::hex, cp,
             " is not a Unicode scalar value");
-  if (cp < 0x80) {
-    out += (char)cp;
-  } else if (cp < 0x800) {
-    out += (char)(0xC0 | (cp >> 6));
-    out += (char)(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += (char)(0xE0 | (cp >> 12));
-    out += (char)(0x80 | ((cp >> 6) & 0x3F));
-    out += (char)(0x80 | (cp & 0x3F));
-  } else {
-    out += (char)(0xF0 | (cp >> 18));
-    out += (char)(0x80 | ((cp >> 12) & 0x3F));
-    out += (char)(0x80 | ((cp >> 6) & 0x3F));
-    out += (char)(0x80 | (cp & 0x3F));
-  }
+  syn::append_utf8(out, cp);
 }
 
 int hex_value(char c) {
@@ -156,7 +143,7 @@ std::string read_string_literal(const std::string& s, size_t& i, const std::stri
           cp = cp * 16 + (uint32_t)h;
           ++i;
         }
-        append_utf8(out, cp, where);
+        append_scalar(out, cp, where);
         break;
       }
       default:

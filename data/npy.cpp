@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "engine/check.h"
+#include "engine/utf8.h"
 
 namespace syn {
 
@@ -82,24 +83,10 @@ std::vector<int64_t> parse_shape(const std::string& v, const std::string& name) 
   return shape;
 }
 
-void append_utf8(std::string& out, uint32_t cp, const std::string& name) {
+void append_scalar(std::string& out, uint32_t cp, const std::string& name) {
   SYN_CHECK(cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF), "npy '", name,
             "': invalid code point ", cp, " in a unicode array");
-  if (cp < 0x80) {
-    out += (char)cp;
-  } else if (cp < 0x800) {
-    out += (char)(0xC0 | (cp >> 6));
-    out += (char)(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += (char)(0xE0 | (cp >> 12));
-    out += (char)(0x80 | ((cp >> 6) & 0x3F));
-    out += (char)(0x80 | (cp & 0x3F));
-  } else {
-    out += (char)(0xF0 | (cp >> 18));
-    out += (char)(0x80 | ((cp >> 12) & 0x3F));
-    out += (char)(0x80 | ((cp >> 6) & 0x3F));
-    out += (char)(0x80 | (cp & 0x3F));
-  }
+  syn::append_utf8(out, cp);
 }
 
 std::vector<uint32_t> utf8_to_code_points(const std::string& s, const std::string& what) {
@@ -198,7 +185,7 @@ std::vector<std::string> NpyArray::strings() const {
       for (size_t k = 0; k < n; ++k) {
         uint32_t cp;
         std::memcpy(&cp, p + 4 * k, 4);
-        append_utf8(s, cp, source);
+        append_scalar(s, cp, source);
       }
     }
   }

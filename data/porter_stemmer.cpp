@@ -1,6 +1,7 @@
 // porter_stemmer.cpp — see porter_stemmer.h. Works on code points (as Python's str does), so a
 // word holding a non-ASCII letter measures the same length as in NLTK.
 #include "data/porter_stemmer.h"
+#include "engine/utf8.h"
 
 #include <map>
 #include <vector>
@@ -32,21 +33,7 @@ U32 to_u32(const std::string& s) {
 std::string to_utf8(const U32& s) {
   std::string out;
   for (char32_t cp : s) {
-    if (cp < 0x80) {
-      out += (char)cp;
-    } else if (cp < 0x800) {
-      out += (char)(0xC0 | (cp >> 6));
-      out += (char)(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += (char)(0xE0 | (cp >> 12));
-      out += (char)(0x80 | ((cp >> 6) & 0x3F));
-      out += (char)(0x80 | (cp & 0x3F));
-    } else {
-      out += (char)(0xF0 | (cp >> 18));
-      out += (char)(0x80 | ((cp >> 12) & 0x3F));
-      out += (char)(0x80 | ((cp >> 6) & 0x3F));
-      out += (char)(0x80 | (cp & 0x3F));
-    }
+    syn::append_utf8(out, cp);
   }
   return out;
 }
