@@ -2,19 +2,25 @@
 // musicians' captions, the way LP-MusicCaps scored its tag-to-caption models.
 //   eval_captioner                                   template baseline on the 2,858 eval rows
 //   eval_captioner --baseline tagconcat --shuffle_tags false
+//   eval_captioner --model models/weights/caption_decoder.synckpt            the trained decoder
+//   eval_captioner --model ... --beam 4             beam search (--top_p 0.9 --beam 1: sampling)
 //   eval_captioner --pairs_file preds.tsv            score any system's prediction<TAB>reference
 //   lines eval_captioner --help                            every flag with its default
 // Thin by design: config → data (data/musiccaps) → captioner → metrics (data/caption_metrics,
 // data/tag_fidelity) → printed table. A trained decoder plugs in as another Captioner.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iomanip>
+#include <sstream>
 #include <iostream>
 #include <memory>
 
 #include "apps/common/app_config.h"
+#include "apps/common/caption_model.h"
+#include "apps/common/caption_trainer.h"
 #include "data/caption_metrics.h"
 #include "data/musiccaps.h"
 #include "data/tag_fidelity.h"
@@ -42,6 +48,34 @@ Captioner make_baseline(const std::string& kind, bool shuffle, uint64_t seed) {
     std::string joined;
     for (size_t i = 0; i < t.size(); ++i) joined += (i ? ", " : "") + t[i];
     return kind == "template" ? "the music is characterized by " + joined : joined;
+  };
+}
+
+// The trained decoder (apps/common/caption_model) as a Captioner. It decodes many rows at once
+// (one decoder step serves a whole batch), so the rows are given up front and captioned in one
+// batched call; the Captioner then hands the sentences out in row order.
+Captioner make_model_captioner(const Config& cfg, const std::vector<std::vector<std::string>>& rows,
+                               std::string& description) {
+  auto model = std::make_shared<app::CaptionModel>(app::load_caption_model(cfg.get_string("model")));
+  models::DecodeOptions o = app::decode_options_from(cfg);
+  o.batch = cfg.get_int("decode_batch");
+  auto t0 = std::chrono::steady_clock::now();
+  const double coverage = cfg.get_float("coverage_weight");
+  auto sentences = std::make_shared<std::vector<std::string>>(model->caption(rows, o, coverage));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::ostringstream d;
+  d << "decoder " << cfg.get_string("model") << " ("
+    << (o.top_p > 0 ? "top-p " + std::to_string(o.top_p) + ", seed " + std::to_string(o.seed)
+                    : o.beam > 1 ? "beam " + std::to_string(o.beam) : std::string("greedy"))
+    << ", no_repeat_ngram " << o.no_repeat_ngram
+    << (coverage > 0 && o.beam > 1 ? ", re-ranked by tag coverage, weight " + std::to_string(coverage) : std::string())
+    << "; " << rows.size() << " captions in "
+    << std::fixed << std::setprecision(1) << secs << " s)";
+  description = d.str();
+  auto next = std::make_shared<size_t>(0);
+  return [sentences, next](const std::vector<std::string>&) {
+    SYN_CHECK(*next < sentences->size(), "model captioner: asked for more rows than it was given");
+    return (*sentences)[(*next)++];
   };
 }
 
@@ -169,23 +203,49 @@ int main(int argc, char** argv) {
       auto all = load_musiccaps(cfg.get_string("musiccaps_csv"));
       auto split = split_musiccaps(all);
       const std::string& which = cfg.get_string("split");
-      SYN_CHECK(which == "eval" || which == "train" || which == "all", "unknown --split '", which,
-                "' (eval, train or all)");
-      const auto& rows = which == "eval" ? split.eval : which == "train" ? split.train : all;
+      SYN_CHECK(which == "eval" || which == "train" || which == "all" || which == "val",
+                "unknown --split '", which, "' (eval, train, all or val)");
+      // val: apps/train_captioner's held-out slice of the training rows (same val_rows and
+      // seed as the training run), for tuning decoding without touching the evaluation rows.
+      std::vector<MusicCapsRow> val_rows;
+      if (which == "val") {
+        auto s = app::split_training_rows(split.train, cfg.get_int("val_rows"),
+                                          (uint64_t)cfg.get_int("val_seed"));
+        for (const auto& p : s.val) {
+          MusicCapsRow r;
+          r.aspects = p.tags;
+          r.caption = p.caption;
+          val_rows.push_back(std::move(r));
+        }
+      }
+      const auto& rows = which == "eval"    ? split.eval
+                         : which == "train" ? split.train
+                         : which == "val"   ? val_rows
+                                            : all;
       size_t n = rows.size();
       if (cfg.get_int("limit") > 0) n = std::min(n, (size_t)cfg.get_int("limit"));
-      Captioner captioner = make_baseline(cfg.get_string("baseline"), cfg.get_bool("shuffle_tags"),
-                                          (uint64_t)cfg.get_int("seed"));
+      std::string model_description;
+      Captioner captioner;
+      if (cfg.get_string("model").empty()) {
+        captioner = make_baseline(cfg.get_string("baseline"), cfg.get_bool("shuffle_tags"),
+                                  (uint64_t)cfg.get_int("seed"));
+      } else {
+        std::vector<std::vector<std::string>> all_tags;
+        for (size_t i = 0; i < n; ++i) all_tags.push_back(rows[i].aspects);
+        captioner = make_model_captioner(cfg, all_tags, model_description);
+      }
       for (size_t i = 0; i < n; ++i) {
         tags.push_back(rows[i].aspects);
         preds.push_back(captioner(rows[i].aspects));
         refs.push_back(rows[i].caption);
       }
-      what = "MusicCaps " + which + " split, " + std::to_string(n) +
-             " rows; captioner: " + cfg.get_string("baseline") +
-             (cfg.get_bool("shuffle_tags")
-                  ? " (tags shuffled, seed " + std::to_string(cfg.get_int("seed")) + ")"
-                  : " (tags in file order)");
+      what = "MusicCaps " + which + " split, " + std::to_string(n) + " rows; captioner: " +
+             (!model_description.empty()
+                  ? model_description
+                  : cfg.get_string("baseline") +
+                        (cfg.get_bool("shuffle_tags")
+                             ? " (tags shuffled, seed " + std::to_string(cfg.get_int("seed")) + ")"
+                             : " (tags in file order)"));
     }
     std::cout << what << "\n";
     for (int64_t i = 0; i < std::min<int64_t>(cfg.get_int("examples"), (int64_t)preds.size());

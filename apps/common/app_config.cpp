@@ -14,12 +14,22 @@
 namespace syn::app {
 
 AppArgs parse_app_args(int argc, char** argv, const std::string& default_config,
-                       const std::string& usage) {
+                       const std::string& usage, const std::vector<ShortFlag>& short_flags) {
   // --config FILE is taken out first: it decides which defaults the other flags override.
+  // Short flags become their --key form before the overrides are parsed.
   std::string path = std::string(SYN_SOURCE_DIR) + "/config/" + default_config;
+  std::vector<std::string> long_forms;  // owns the rewritten "--key" strings
+  long_forms.reserve((size_t)argc);  // at most one per argument: no reallocation
   std::vector<const char*> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--config") == 0) {
+    const ShortFlag* short_flag = nullptr;
+    for (const auto& f : short_flags)
+      if (f.flag == argv[i]) short_flag = &f;
+    if (short_flag) {
+      SYN_CHECK(i + 1 < argc, short_flag->flag, " needs a value (it is --", short_flag->key, ")");
+      long_forms.push_back("--" + short_flag->key);
+      rest.push_back(long_forms.back().c_str());
+    } else if (std::strcmp(argv[i], "--config") == 0) {
       SYN_CHECK(i + 1 < argc, "--config needs a file name");
       path = argv[++i];
     } else if (std::strncmp(argv[i], "--config=", 9) == 0) {
@@ -43,6 +53,13 @@ AppArgs parse_app_args(int argc, char** argv, const std::string& default_config,
 #endif
   }
   return args;
+}
+
+std::string resolve_source_path(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty() || fs::path(path).is_absolute() || fs::exists(path)) return path;
+  fs::path in_tree = fs::path(SYN_SOURCE_DIR) / path;
+  return fs::exists(in_tree) ? in_tree.string() : path;
 }
 
 }  // namespace syn::app

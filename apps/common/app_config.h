@@ -14,8 +14,20 @@ struct AppArgs {
   bool help = false;  // --help was printed; the app should exit 0
 };
 
+// A one-letter form of a config key, e.g. {"-o", "output"}: "-o out.png" means
+// "--output out.png" (image-writing apps take -o as their users expect).
+struct ShortFlag {
+  std::string flag, key;
+};
+
 // `default_config` is a path relative to the source tree's config/ folder.
 AppArgs parse_app_args(int argc, char** argv, const std::string& default_config,
-                       const std::string& usage);
+                       const std::string& usage, const std::vector<ShortFlag>& short_flags = {});
+
+// A data or weights path from a config: an absolute path or one that exists from the working
+// directory is returned as is; otherwise, when it exists under the source tree, that path (so the
+// shipped defaults such as models/weights/... work from any directory); otherwise unchanged, for
+// the caller's "does not exist" error.
+std::string resolve_source_path(const std::string& path);
 
 }  // namespace syn::app

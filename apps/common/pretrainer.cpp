@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 
+#include "apps/common/training_state.h"
 #include "data/audio_folder.h"
 #include "data/augment.h"
 #include "data/magnatagatune.h"
@@ -232,8 +233,7 @@ std::string Pretrainer::run_dir() const {
 
 void Pretrainer::save_checkpoint(const std::string& path) const {
   Checkpoint ck;
-  for (auto& [name, t] : model_->state_dict()) ck.tensors.emplace_back("model." + name, t);
-  for (auto& nt : optimizer_->state_dict()) ck.tensors.push_back(nt);
+  store_model_and_optimizer(ck, *model_, *optimizer_);
   ck.meta["step"] = std::to_string(step_);
   ck.meta["config"] = cfg_.to_yaml();
   ck.meta["kind"] = "clmr-pretrain";
@@ -244,19 +244,7 @@ void Pretrainer::load_checkpoint(const std::string& path) {
   Checkpoint ck = syn::load_checkpoint(path);
   SYN_CHECK(ck.meta.count("step") && ck.meta["kind"] == "clmr-pretrain", "'", path,
             "' is not a CLMR pretraining checkpoint");
-  NamedTensors model_state, opt_state;
-  for (auto& [name, t] : ck.tensors) {
-    if (name.rfind("model.", 0) == 0)
-      model_state.emplace_back(name.substr(6), t);
-    else
-      opt_state.emplace_back(name, t);
-  }
-  try {
-    model_->load_state_dict(model_state);
-    optimizer_->load_state_dict(opt_state);
-  } catch (const Error& e) {
-    throw Error(str_cat("checkpoint '", path, "': ", e.what()));
-  }
+  restore_model_and_optimizer(ck, path, *model_, *optimizer_);
   step_ = std::stoll(ck.meta["step"]);
 }
 

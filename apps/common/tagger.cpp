@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <numeric>
 #include <sstream>
@@ -130,18 +131,6 @@ class SampleCnnTagger : public Tagger {
   std::vector<std::string> labels_;
 };
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string num(double v) {
   if (!std::isfinite(v)) return "null";
@@ -152,6 +141,26 @@ std::string num(double v) {
 }
 
 }  // namespace
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = (unsigned char)c;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (u < 0x20) {  // other control characters: \u00XX (RFC 8259 forbids them raw)
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
 
 std::unique_ptr<Tagger> make_tagger(const Config& cfg, const std::string& model) {
   if (model == "musicnn-mtt") return std::make_unique<MusicnnTagger>(cfg, models::MusicnnDataset::MTT);

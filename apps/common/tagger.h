@@ -40,6 +40,10 @@ std::vector<size_t> top_k(const std::vector<float>& p, size_t k);
 
 // The whole result as JSON: file, model, duration, every tag's probability (most probable
 // first), the taggram, and — when given — the refined tag profile.
+// A JSON string literal (quotes, backslashes and control characters escaped), for the JSON files
+// the apps write.
+std::string json_string(const std::string& s);
+
 std::string tag_result_json(const TagResult& r, const std::vector<ProfileTag>* profile);
 
 }  // namespace syn::app
