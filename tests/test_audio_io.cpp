@@ -14,8 +14,11 @@
 #include "data/audio_io.h"
 #include "data/resample.h"
 #include "engine/check.h"
+#include "tests/support/error_text.h"
 
 using namespace syn;
+using syn::test::error_of;
+using syn::test::contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -77,19 +80,6 @@ std::string truncated_copy(const std::string& path, const std::string& name, dou
 }
 
 // The message of the syn::Error thrown by f ("" if none).
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
 double sine(double freq, int rate, int64_t i, double amp) {
   return amp * std::sin(2 * kPi * freq * (double)i / rate);
 }

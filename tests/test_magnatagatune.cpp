@@ -21,8 +21,10 @@
 #include "data/refined_tags.h"
 #include "engine/check.h"
 #include "tests/support/mini_mtt.h"
+#include "tests/support/error_text.h"
 
 using namespace syn;
+using syn::test::error_of;
 using namespace syn::mtt;
 namespace fs = std::filesystem;
 using syn::test::MiniClip;
@@ -69,15 +71,6 @@ std::string read_all(const fs::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 const MiniClip& clip(int64_t id) {
