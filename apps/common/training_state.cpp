@@ -15,10 +15,17 @@ void store_model_and_optimizer(Checkpoint& ck, const Module& model, const Optimi
 }
 
 void restore_model_and_optimizer(const Checkpoint& ck, const std::string& path, Module& model,
-                                 Optimizer& optimizer) {
+                                 Optimizer& optimizer,
+                                 const std::vector<std::string>& other_prefixes) {
   const std::string prefix = kModelPrefix;
+  auto is_other = [&](const std::string& name) {
+    for (const auto& p : other_prefixes)
+      if (name.rfind(p, 0) == 0) return true;
+    return false;
+  };
   NamedTensors model_state, optimizer_state;
   for (const auto& [name, t] : ck.tensors) {
+    if (is_other(name)) continue;
     if (name.rfind(prefix, 0) == 0)
       model_state.emplace_back(name.substr(prefix.size()), t);
     else

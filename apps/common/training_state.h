@@ -6,6 +6,7 @@
 // (a missing tensor, a wrong shape) naming the checkpoint file.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "engine/checkpoint.h"
 #include "engine/module.h"
@@ -16,8 +17,10 @@ namespace syn::app {
 // Appends the model's tensors (prefixed "model.") and the optimizer's state to ck.tensors.
 void store_model_and_optimizer(Checkpoint& ck, const Module& model, const Optimizer& optimizer);
 
-// Loads them back strictly; any error is rethrown naming `path`.
+// Loads them back strictly; any error is rethrown naming `path`. Tensors whose names start with
+// one of `other_prefixes` (state the trainer stores beside them, e.g. "ema.") are left out.
 void restore_model_and_optimizer(const Checkpoint& ck, const std::string& path, Module& model,
-                                 Optimizer& optimizer);
+                                 Optimizer& optimizer,
+                                 const std::vector<std::string>& other_prefixes = {});
 
 }  // namespace syn::app
