@@ -1,0 +1,99 @@
+// compare_pictures — how differently did apps/pipeline picture two pieces of music?
+//   pipeline -o runs/a && pipeline other.wav -o runs/b && compare_pictures runs/a runs/b
+// Prints, per folder, the music character, motifs and mean colour of the cover and of the four
+// strategy images, then the colour-histogram distances between the two folders
+// (apps/common/image_quality.h: 0 = the same colour distribution, 1 = disjoint colours).
+// Thin by design: config → PNGs and pipeline.json → apps/common/image_quality → printed table.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "apps/common/app_config.h"
+#include "apps/common/image_quality.h"
+#include "data/png_image.h"
+#include "engine/check.h"
+#include "engine/ops/shape.h"
+
+using namespace syn;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct PipelineOutput {
+  std::string dir, summary;  // pipeline.json's text
+  Tensor cover;              // [3, H, W]
+  Tensor images;             // [4, 3, S, S]: the strategy images, in file-name order
+};
+
+PipelineOutput read_output(const std::string& dir) {
+  SYN_CHECK(fs::is_directory(dir), "'", dir, "' is not a folder (give two apps/pipeline output folders)");
+  PipelineOutput o;
+  o.dir = dir;
+  std::ifstream f(fs::path(dir) / "pipeline.json");
+  SYN_CHECK(f.good(), "'", dir, "' holds no pipeline.json: is it an apps/pipeline output folder?");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  o.summary = ss.str();
+  o.cover = read_png((fs::path(dir) / "cover.png").string());
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().rfind("image_", 0) == 0 && e.path().extension() == ".png")
+      files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  SYN_CHECK(!files.empty(), "'", dir, "' holds no image_*.png");
+  std::vector<Tensor> images;
+  for (const auto& p : files) {
+    Tensor t = read_png(p.string());
+    images.push_back(ops::reshape(t, {1, t.size(0), t.size(1), t.size(2)}));
+  }
+  o.images = ops::concat(images, 0);
+  return o;
+}
+
+// The value of "key" in pipeline.json's one-line objects (good enough for the fields we print).
+std::string field(const std::string& json, const std::string& key) {
+  size_t at = json.find("\"" + key + "\": ");
+  if (at == std::string::npos) return "?";
+  at += key.size() + 4;
+  size_t end = json[at] == '[' ? json.find(']', at) + 1 : json.find_first_of(",}\n", at);
+  return json.substr(at, end - at);
+}
+
+void describe(const PipelineOutput& o) {
+  auto cover = quality::mean_hsv(o.cover), images = quality::mean_hsv(o.images);
+  std::cout << o.dir << ":\n  sentence: " << field(o.summary, "sentence")
+            << "\n  tempo " << field(o.summary, "tempo_bpm") << " BPM, arousal "
+            << field(o.summary, "arousal") << ", valence " << field(o.summary, "valence")
+            << "\n  motifs: " << field(o.summary, "motifs") << "\n" << std::fixed
+            << std::setprecision(2) << "  cover:  hue " << std::setprecision(0) << cover.hue
+            << "°, saturation " << std::setprecision(2) << cover.saturation << ", value "
+            << cover.value << "\n  images: hue " << std::setprecision(0) << images.hue
+            << "°, saturation " << std::setprecision(2) << images.saturation << ", value "
+            << images.value << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    auto args = app::parse_app_args(argc, argv, "compare_pictures.yaml", "compare_pictures DIR_A DIR_B");
+    if (args.help) return 0;
+    SYN_CHECK(args.positional.size() == 2, "compare_pictures takes two apps/pipeline output folders, got ",
+              args.positional.size());
+    const int bins = (int)args.config.get_int("bins");
+    PipelineOutput a = read_output(args.positional[0]), b = read_output(args.positional[1]);
+    describe(a);
+    describe(b);
+    std::cout << std::fixed << std::setprecision(3)
+              << "colour-histogram distance (L1, 0 = same colours, 1 = disjoint): covers "
+              << quality::colour_distance(a.cover, b.cover, bins) << ", strategy images "
+              << quality::colour_distance(a.images, b.images, bins) << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "compare_pictures: error: " << e.what() << "\n";
+    return 1;
+  }
+}
