@@ -20,6 +20,7 @@
 #include "data/png_image.h"
 #include "engine/check.h"
 #include "engine/ops/elementwise.h"
+#include "engine/progress.h"
 #include "models/emoji_classifier.h"
 #include "models/text_to_image.h"
 
@@ -84,6 +85,9 @@ int main(int argc, char** argv) {
     o.guidance_scale = (float)cfg.get_float("guidance_scale");
     o.seed = (uint64_t)cfg.get_int("seed");
     o.batch = n;
+    // All prompts are denoised together, so progress is per DDIM step (a few minutes on a CPU).
+    Progress progress(o.steps, std::cout, {.every_seconds = 20.0, .unit = "", .prefix = "sampling"});
+    o.on_step = [&](int64_t done, int64_t) { progress.update(done); };
     auto t0 = std::chrono::steady_clock::now();
     Tensor samples = t2i.generate(prompts, o);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

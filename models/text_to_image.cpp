@@ -135,11 +135,13 @@ Tensor sample_images(TextToImageNet& net, const PromptTokenizer& tok, const Nois
   const Device dev = text.tokens.device();
   Rng rng(o.seed);
   Tensor x_T = Tensor::randn({N, C, S, S}, rng, 1.0f, dev);
+  int64_t done = 0;
   EpsFn eps = [&](const Tensor& x, int64_t t) {
     const int64_t R = (int64_t)rows.size();
     Tensor tt = Tensor::full({R}, (float)t, dev);
     Tensor in = guided ? ops::concat({x, x}, 0) : x;
     Tensor e = net.forward(in, tt, text);
+    if (o.on_step) o.on_step(++done, o.steps);  // one ε̂ per DDIM step
     return guided ? guided_eps(e, o.guidance_scale) : e;
   };
   Tensor out = ddim_sample(schedule, eps, x_T, o.steps, /*clip=*/true);

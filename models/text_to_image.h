@@ -19,6 +19,7 @@
 // work). The output maps the model's [−1, 1] to [0, 1] and clamps.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -67,6 +68,8 @@ struct ImagineOptions {
   float guidance_scale = 3.0f;
   uint64_t seed = 0;
   int64_t batch = 1;
+  // Called after each DDIM step with (steps done, steps in all), e.g. for a progress line.
+  std::function<void(int64_t done, int64_t total)> on_step;
 };
 
 // Samples [prompts.size() · batch, 3, S, S] in [−1, 1] (before the [0, 1] mapping) with `net`.
