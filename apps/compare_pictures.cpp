@@ -5,6 +5,7 @@
 // (apps/common/image_quality.h: 0 = the same colour distribution, 1 = disjoint colours).
 // Thin by design: config → PNGs and pipeline.json → apps/common/image_quality → printed table.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -62,15 +63,18 @@ std::string field(const std::string& json, const std::string& key) {
   return json.substr(at, end - at);
 }
 
+// Whole degrees in [0, 360): 359.6° prints as 0°, not 360°.
+long whole_degrees(double hue) { return std::lround(hue) % 360; }
+
 void describe(const PipelineOutput& o) {
   auto cover = quality::mean_hsv(o.cover), images = quality::mean_hsv(o.images);
   std::cout << o.dir << ":\n  sentence: " << field(o.summary, "sentence")
             << "\n  tempo " << field(o.summary, "tempo_bpm") << " BPM, arousal "
             << field(o.summary, "arousal") << ", valence " << field(o.summary, "valence")
             << "\n  motifs: " << field(o.summary, "motifs") << "\n" << std::fixed
-            << std::setprecision(2) << "  cover:  hue " << std::setprecision(0) << cover.hue
+            << "  cover:  hue " << whole_degrees(cover.hue)
             << "°, saturation " << std::setprecision(2) << cover.saturation << ", value "
-            << cover.value << "\n  images: hue " << std::setprecision(0) << images.hue
+            << cover.value << "\n  images: hue " << whole_degrees(images.hue)
             << "°, saturation " << std::setprecision(2) << images.saturation << ", value "
             << images.value << "\n";
 }
