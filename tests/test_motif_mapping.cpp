@@ -7,6 +7,8 @@
 
 #include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -186,6 +188,14 @@ TEST_CASE("the motif table covers every tagger label, once") {
   std::string md = motif_table_markdown();
   CHECK(contains(md, "| female, woman, "));
   CHECK(contains(md, "| woman singer |"));
+}
+
+TEST_CASE("the README's motif table is the code's (regenerate it from motif_table_markdown())") {
+  std::ifstream in(std::string(SYN_SOURCE_DIR) + "/README.md");
+  REQUIRE_MESSAGE(in.good(), "README.md missing from ", SYN_SOURCE_DIR);
+  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_MESSAGE(contains(readme, motif_table_markdown()),
+                "README.md's motif table differs from data/motif_mapping.cpp's");
 }
 
 TEST_CASE("every motif caption is an image of the emoji dataset (when its sources are installed)") {
