@@ -8,7 +8,7 @@
 #include <iostream>
 #include <numeric>
 
-#include "apps/common/pretrainer.h"  // NonFiniteLoss
+#include "apps/common/loss_guard.h"
 #include "apps/common/training_state.h"
 #include "engine/autograd.h"
 #include "engine/checkpoint.h"
@@ -238,9 +238,7 @@ float CaptionTrainer::train_step(int64_t step) {
   Rng drop = derived_rng(cfg_.get_int("seed"), step, -3);
   Tensor loss_t = batch_loss(b, &drop);
   float loss = loss_t.item();
-  if (!std::isfinite(loss))
-    throw NonFiniteLoss(str_cat("loss is ", loss, " at step ", step + 1,
-                                "; parameters were not updated"));
+  throw_if_nonfinite(loss, step);
   loss_t.backward();
   const double clip = cfg_.get_float("grad_clip");
   if (clip > 0) {  // global-norm clipping, as torch.nn.utils.clip_grad_norm_
@@ -358,14 +356,7 @@ void CaptionTrainer::run(std::ostream& log) {
   while (step_ < max_steps) {
     const double lr = schedule.lr(step_);
     optimizer_->set_lr(lr);
-    float loss;
-    try {
-      loss = train_step(step_);
-    } catch (const NonFiniteLoss& e) {
-      tb.flush();
-      throw NonFiniteLoss(str_cat(e.what(), ". Stopping; last good checkpoint: ",
-                                  last_good.empty() ? std::string("none yet") : last_good));
-    }
+    const float loss = step_or_stop([&] { return train_step(step_); }, last_good);
     ++step_;
     losses_.push_back(loss);
     tb.add_scalar("train/loss", loss, step_);

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "apps/common/image_grid.h"
-#include "apps/common/pretrainer.h"  // NonFiniteLoss
+#include "apps/common/loss_guard.h"
 #include "apps/common/training_state.h"
 #include "data/png_image.h"
 #include "engine/autograd.h"
@@ -205,9 +205,7 @@ float ImagineTrainer::train_step(int64_t step) {
   models::PromptIds ids = models::encode_prompts(tok_, b.prompts, net_->config().text.max_len);
   Tensor loss_t = models::mse(net_->forward(nb.x_t, nb.t, ids), nb.noise);
   const float loss = loss_t.item();
-  if (!std::isfinite(loss))
-    throw NonFiniteLoss(str_cat("loss is ", loss, " at step ", step + 1,
-                                "; parameters were not updated"));
+  throw_if_nonfinite(loss, step);
   loss_t.backward();
   if (cfg_.get_float("grad_clip") > 0) clip_gradients();
   optimizer_->step();
@@ -387,13 +385,7 @@ bool ImagineTrainer::run(std::ostream& log, const std::atomic<bool>* stop, int64
     }
     const double lr = schedule.lr(step_);
     optimizer_->set_lr(lr);
-    float loss;
-    try {
-      loss = train_step(step_);
-    } catch (const NonFiniteLoss& e) {
-      throw NonFiniteLoss(str_cat(e.what(), ". Stopping; last good checkpoint: ",
-                                  last_good.empty() ? std::string("none yet") : last_good));
-    }
+    const float loss = step_or_stop([&] { return train_step(step_); }, last_good);
     ++step_;
     losses_.push_back(loss);
     window += loss;

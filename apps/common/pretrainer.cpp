@@ -218,9 +218,7 @@ float Pretrainer::train_step(int64_t step) {
   Views v = make_views(step);
   models::ClmrOutput out = model_->forward(v.x_i, v.x_j);
   float loss = out.loss.item();  // the one host round trip of a step
-  if (!std::isfinite(loss))
-    throw NonFiniteLoss(str_cat("loss is ", loss, " at step ", step + 1,
-                                "; parameters were not updated"));
+  throw_if_nonfinite(loss, step);
   out.loss.backward();
   optimizer_->step();
   optimizer_->zero_grad();
@@ -276,14 +274,7 @@ void Pretrainer::run(std::ostream& log) {
   while (step_ < max_steps) {
     double lr = cosine ? schedule.lr(step_) : schedule.base_lr;
     optimizer_->set_lr(lr);
-    float loss;
-    try {
-      loss = train_step(step_);
-    } catch (const NonFiniteLoss& e) {
-      tb.flush();
-      throw NonFiniteLoss(str_cat(e.what(), ". Stopping; last good checkpoint: ",
-                                  last_good.empty() ? std::string("none yet") : last_good));
-    }
+    const float loss = step_or_stop([&] { return train_step(step_); }, last_good);
     ++step_;
     losses_.push_back(loss);
     tb.add_scalar("train/loss", loss, step_);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/common/loss_guard.h"  // NonFiniteLoss, thrown by train_step
 #include "engine/check.h"
 #include "engine/config.h"
 #include "engine/optim/optimizer.h"
@@ -72,10 +73,6 @@ class Pretrainer {
   Device device_ = Device::CPU;
   int64_t step_ = 0;
   std::vector<float> losses_;  // losses of the steps run by this process
-};
-
-struct NonFiniteLoss : Error {
-  using Error::Error;
 };
 
 }  // namespace syn::app
