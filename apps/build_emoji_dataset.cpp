@@ -48,8 +48,7 @@ int main(int argc, char** argv) {
     auto args = app::parse_app_args(argc, argv, "build_emoji_dataset.yaml",
                                     "build_emoji_dataset [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "build_emoji_dataset takes no positional arguments, got '",
-              args.positional[0], "'");
+    app::require_no_positional(args, "build_emoji_dataset");
     const Config& cfg = args.config;
     auto start = std::chrono::steady_clock::now();
     const std::string& font_path = cfg.get_string("font");

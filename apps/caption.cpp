@@ -37,8 +37,7 @@ int main(int argc, char** argv) {
     auto args = app::parse_app_args(argc, argv, "caption.yaml",
                                     "caption --tags \"a, b, c\" | --from tags.json [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "caption takes no positional arguments, got '",
-              args.positional[0], "' (use --tags \"a, b\" or --from FILE)");
+    app::require_no_positional(args, "caption", "use --tags \"a, b\" or --from FILE");
     const Config& cfg = args.config;
     const std::string& typed = cfg.get_string("tags");
     const std::string& from = cfg.get_string("from");

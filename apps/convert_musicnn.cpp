@@ -24,8 +24,7 @@ int main(int argc, char** argv) {
     auto args = app::parse_app_args(argc, argv, "convert_musicnn.yaml",
                                     "convert_musicnn --model_dir DIR [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "convert_musicnn takes no positional arguments, got '",
-              args.positional[0], "' (use --model_dir)");
+    app::require_no_positional(args, "convert_musicnn", "use --model_dir");
     const Config& cfg = args.config;
     std::string dir = cfg.get_string("model_dir");
     SYN_CHECK(!dir.empty(),

@@ -189,8 +189,7 @@ int main(int argc, char** argv) {
     auto args =
         app::parse_app_args(argc, argv, "eval_captioner.yaml", "eval_captioner [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "eval_captioner takes no positional arguments, got '",
-              args.positional[0], "'");
+    app::require_no_positional(args, "eval_captioner");
     const Config& cfg = args.config;
 
     std::vector<std::string> preds, refs;

@@ -45,8 +45,7 @@ int main(int argc, char** argv) {
   try {
     auto args = app::parse_app_args(argc, argv, "eval_imagine.yaml", "eval_imagine [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "eval_imagine takes no positional arguments, got '",
-              args.positional[0], "'");
+    app::require_no_positional(args, "eval_imagine");
     const Config& cfg = args.config;
     const std::string dataset_path = app::resolve_source_path(cfg.get_string("dataset"));
     SYN_CHECK(std::filesystem::exists(dataset_path), "dataset '", dataset_path,

@@ -19,8 +19,7 @@ int main(int argc, char** argv) {
     auto args = app::parse_app_args(argc, argv, "linear_evaluation.yaml",
                                     "linear_evaluation [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "linear_evaluation takes no positional arguments, got '",
-              args.positional[0], "'");
+    app::require_no_positional(args, "linear_evaluation");
     app::run_linear_evaluation(args.config, std::cout);
     return 0;
   } catch (const std::exception& e) {

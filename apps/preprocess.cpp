@@ -30,8 +30,7 @@ int main(int argc, char** argv) {
   try {
     auto args = app::parse_app_args(argc, argv, "preprocess.yaml", "preprocess [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "preprocess takes no positional arguments, got '",
-              args.positional[0], "'");
+    app::require_no_positional(args, "preprocess");
     const Config& cfg = args.config;
     const std::string& kind = cfg.get_string("dataset");
     SYN_CHECK(kind == "magnatagatune" || kind == "audio", "--dataset '", kind,

@@ -37,8 +37,7 @@ int main(int argc, char** argv) {
   try {
     auto args = app::parse_app_args(argc, argv, "config.yaml", "pretrain [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "pretrain takes no positional arguments, got '",
-              args.positional[0], "'");
+    app::require_no_positional(args, "pretrain");
     const Config& cfg = args.config;
     app::Pretrainer trainer(cfg, app::make_clip_source(cfg, std::cout));
     if (!cfg.get_string("checkpoint_path").empty()) {

@@ -18,8 +18,7 @@ int main(int argc, char** argv) {
                                     "synth_clip [--timbre NAME] [-o FILE] [--key value ...]",
                                     {{"-o", "output"}});
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "synth_clip takes no positional arguments, got '",
-              args.positional[0], "'");
+    app::require_no_positional(args, "synth_clip");
     const Config& cfg = args.config;
     const std::string& name = cfg.get_string("timbre");
     int timbre = -1;

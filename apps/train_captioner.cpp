@@ -19,8 +19,7 @@ int main(int argc, char** argv) {
     auto args = app::parse_app_args(argc, argv, "train_captioner.yaml",
                                     "train_captioner [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "train_captioner takes no positional arguments, got '",
-              args.positional[0], "'");
+    app::require_no_positional(args, "train_captioner");
     const Config& cfg = args.config;
     const std::string csv = cfg.get_string("musiccaps_csv");
     MusicCapsSplit split = split_musiccaps(load_musiccaps(csv));

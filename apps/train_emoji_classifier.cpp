@@ -49,9 +49,7 @@ int main(int argc, char** argv) {
     auto args = app::parse_app_args(argc, argv, "train_emoji_classifier.yaml",
                                     "train_emoji_classifier [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(),
-              "train_emoji_classifier takes no positional arguments, got '", args.positional[0],
-              "'");
+    app::require_no_positional(args, "train_emoji_classifier");
     const Config& cfg = args.config;
 
     // data: every image, one class per concept

@@ -30,8 +30,7 @@ int main(int argc, char** argv) {
     auto args = app::parse_app_args(argc, argv, "train_imagine.yaml",
                                     "train_imagine [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.empty(), "train_imagine takes no positional arguments, got '",
-              args.positional[0], "'");
+    app::require_no_positional(args, "train_imagine");
     const Config& cfg = args.config;
     const std::string data_path = cfg.get_string("dataset");
     SYN_CHECK(std::filesystem::exists(data_path), "emoji dataset '", data_path,

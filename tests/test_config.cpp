@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "apps/common/app_config.h"
 #include "engine/check.h"
 #include "engine/config.h"
 
@@ -321,4 +322,15 @@ TEST_CASE("to_yaml round-trips the effective values and keeps descriptions") {
   std::ofstream((dir / "bad.yaml").string()) << "a: 1\nb:\n  - x\n";
   CHECK(contains(error_of([&] { Config::load((dir / "bad.yaml").string()); }), "bad.yaml:3"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("apps that take flags only reject a positional argument, naming it and the app") {
+  app::AppArgs none, one;
+  one.positional = {"song.wav"};
+  CHECK_NOTHROW(app::require_no_positional(none, "pretrain"));
+  std::string plain = error_of([&] { app::require_no_positional(one, "pretrain"); });
+  CHECK(contains(plain, "pretrain takes no positional arguments, got 'song.wav'"));
+  CHECK(!contains(plain, "("));
+  std::string hinted = error_of([&] { app::require_no_positional(one, "caption", "use --tags"); });
+  CHECK(contains(hinted, "got 'song.wav' (use --tags)"));
 }

@@ -62,4 +62,10 @@ std::string resolve_source_path(const std::string& path) {
   return fs::exists(in_tree) ? in_tree.string() : path;
 }
 
+void require_no_positional(const AppArgs& args, const std::string& app, const std::string& hint) {
+  SYN_CHECK(args.positional.empty(), app, " takes no positional arguments, got '",
+            args.positional.empty() ? std::string() : args.positional[0], "'",
+            hint.empty() ? std::string() : " (" + hint + ")");
+}
+
 }  // namespace syn::app

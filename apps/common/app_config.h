@@ -24,6 +24,11 @@ struct ShortFlag {
 AppArgs parse_app_args(int argc, char** argv, const std::string& default_config,
                        const std::string& usage, const std::vector<ShortFlag>& short_flags = {});
 
+// For apps that take flags only: an error "<app> takes no positional arguments, got '<first>'"
+// (followed by " (<hint>)" when a hint is given) when there are any.
+void require_no_positional(const AppArgs& args, const std::string& app,
+                           const std::string& hint = "");
+
 // A data or weights path from a config: an absolute path or one that exists from the working
 // directory is returned as is; otherwise, when it exists under the source tree, that path (so the
 // shipped defaults such as models/weights/... work from any directory); otherwise unchanged, for
