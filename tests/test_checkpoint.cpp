@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "apps/common/training_state.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/rng.h"
+#include "tests/support/error_text.h"
 
 using namespace syn;
 namespace fs = std::filesystem;
@@ -120,4 +122,35 @@ TEST_CASE("modules load by name and report every mismatch") {
     CHECK(msg.find(p) != std::string::npos);
   }
   fs::remove(p);
+}
+
+TEST_CASE("trainer metadata: written, read back, and checked for the trainer that wrote it") {
+  using syn::test::contains;
+  using syn::test::error_of;
+  Config cfg = Config::parse("seed: 42 # the seed\n", "t.yaml");
+  Checkpoint ck;
+  app::store_run_meta(ck, "imagine-train", 250, cfg, 12.5);
+  CHECK(ck.meta["kind"] == "imagine-train");
+  CHECK(contains(ck.meta["config"], "seed: 42"));
+  app::RunMeta m = app::read_run_meta(ck, "c.synt", "imagine-train", "a train_imagine checkpoint");
+  CHECK(m.step == 250);
+  CHECK(m.train_seconds == doctest::Approx(12.5));
+
+  Checkpoint untimed;  // a trainer that does not count seconds writes none, and reads back 0
+  app::store_run_meta(untimed, "clmr-pretrain", 7, cfg);
+  CHECK(untimed.meta.count("train_seconds") == 0);
+  CHECK(app::read_run_meta(untimed, "p.synt", "clmr-pretrain", "x").train_seconds == 0.0);
+
+  CHECK(contains(error_of([&] {
+                   app::read_run_meta(ck, "c.synt", "caption-train",
+                                      "a train_captioner checkpoint");
+                 }),
+                 "'c.synt' is not a train_captioner checkpoint"));
+  ck.meta["step"] = "many";
+  CHECK(contains(error_of([&] { app::read_run_meta(ck, "c.synt", "imagine-train", "x"); }),
+                 "'c.synt': unreadable step"));
+  ck.meta.erase("step");
+  CHECK(contains(error_of([&] { app::read_run_meta(ck, "c.synt", "imagine-train", "x"); }),
+                 "is not x"));
+  CHECK(app::checkpoint_file("runs/a", 1000) == "runs/a/checkpoint_1000.synt");
 }

@@ -289,24 +289,20 @@ std::string CaptionTrainer::run_dir() const {
 void CaptionTrainer::save_checkpoint(const std::string& path) const {
   Checkpoint ck;
   store_model_and_optimizer(ck, *model_, *optimizer_);
-  ck.meta["kind"] = kKind;
-  ck.meta["step"] = std::to_string(step_);
-  ck.meta["config"] = cfg_.to_yaml();
-  ck.meta["train_seconds"] = std::to_string(train_seconds_);
+  store_run_meta(ck, kKind, step_, cfg_, train_seconds_);
   write_caption_meta(ck.meta, model_->config(), text_, tok_);
   syn::save_checkpoint(path, ck);
 }
 
 void CaptionTrainer::load_checkpoint(const std::string& path) {
   Checkpoint ck = syn::load_checkpoint(path);
-  SYN_CHECK(ck.meta.count("step") && ck.meta["kind"] == kKind, "'", path,
-            "' is not a train_captioner checkpoint");
+  const RunMeta meta = read_run_meta(ck, path, kKind, "a train_captioner checkpoint");
   SYN_CHECK(ck.meta["tokenizer"] == tok_.to_text(), "checkpoint '", path,
             "' was trained with another tokenizer than this run's (resume with the tokenizer it "
             "records: apps/train_captioner does so)");
   restore_model_and_optimizer(ck, path, *model_, *optimizer_);
-  step_ = std::stoll(ck.meta["step"]);
-  if (ck.meta.count("train_seconds")) train_seconds_ = std::stod(ck.meta["train_seconds"]);
+  step_ = meta.step;
+  train_seconds_ = meta.train_seconds;
 }
 
 void CaptionTrainer::export_weights(const std::string& path,
@@ -342,7 +338,7 @@ void CaptionTrainer::run(std::ostream& log) {
   Progress progress(max_steps, log, popts);
   std::string last_good;
   auto checkpoint = [&] {
-    std::string path = (fs::path(dir) / ("checkpoint_" + std::to_string(step_) + ".synt")).string();
+    std::string path = checkpoint_file(dir, step_);
     save_checkpoint(path);
     last_good = path;
   };

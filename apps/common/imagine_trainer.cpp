@@ -288,18 +288,14 @@ void ImagineTrainer::save_checkpoint(const std::string& path) const {
   Checkpoint ck;
   store_model_and_optimizer(ck, *net_, *optimizer_);
   for (auto& nt : ema_->state_dict()) ck.tensors.push_back(nt);  // named "ema.<parameter>"
-  ck.meta["kind"] = kKind;
-  ck.meta["step"] = std::to_string(step_);
-  ck.meta["config"] = cfg_.to_yaml();
-  ck.meta["train_seconds"] = std::to_string(train_seconds_);
+  store_run_meta(ck, kKind, step_, cfg_, train_seconds_);
   ck.meta["vocabulary"] = tok_.to_text();
   syn::save_checkpoint(path, ck);
 }
 
 void ImagineTrainer::load_checkpoint(const std::string& path) {
   Checkpoint ck = syn::load_checkpoint(path);
-  SYN_CHECK(ck.meta.count("step") && ck.meta["kind"] == kKind, "'", path,
-            "' is not a train_imagine checkpoint");
+  const RunMeta meta = read_run_meta(ck, path, kKind, "a train_imagine checkpoint");
   SYN_CHECK(ck.meta["vocabulary"] == tok_.to_text(), "checkpoint '", path,
             "' was trained with another prompt vocabulary than this run's (resume with the one it "
             "records: apps/train_imagine does so)");
@@ -312,9 +308,9 @@ void ImagineTrainer::load_checkpoint(const std::string& path) {
   } catch (const Error& e) {
     throw Error(str_cat("checkpoint '", path, "': ", e.what()));
   }
-  step_ = std::stoll(ck.meta["step"]);
+  step_ = meta.step;
   ema_synced_step_ = -1;
-  if (ck.meta.count("train_seconds")) train_seconds_ = std::stod(ck.meta["train_seconds"]);
+  train_seconds_ = meta.train_seconds;
 }
 
 void ImagineTrainer::export_weights(const std::string& path,
@@ -352,7 +348,7 @@ bool ImagineTrainer::run(std::ostream& log, const std::atomic<bool>* stop, int64
   };
   std::string last_good;
   auto checkpoint = [&] {
-    std::string path = (fs::path(dir) / ("checkpoint_" + std::to_string(step_) + ".synt")).string();
+    std::string path = checkpoint_file(dir, step_);
     save_checkpoint(path);
     last_good = path;
     kept_checkpoints_.push_back(path);

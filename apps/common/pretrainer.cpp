@@ -229,21 +229,22 @@ std::string Pretrainer::run_dir() const {
   return (fs::path(cfg_.get_string("log_dir")) / cfg_.get_string("run_name")).string();
 }
 
+namespace {
+constexpr const char* kKind = "clmr-pretrain";
+}
+
 void Pretrainer::save_checkpoint(const std::string& path) const {
   Checkpoint ck;
   store_model_and_optimizer(ck, *model_, *optimizer_);
-  ck.meta["step"] = std::to_string(step_);
-  ck.meta["config"] = cfg_.to_yaml();
-  ck.meta["kind"] = "clmr-pretrain";
+  store_run_meta(ck, kKind, step_, cfg_);
   syn::save_checkpoint(path, ck);
 }
 
 void Pretrainer::load_checkpoint(const std::string& path) {
   Checkpoint ck = syn::load_checkpoint(path);
-  SYN_CHECK(ck.meta.count("step") && ck.meta["kind"] == "clmr-pretrain", "'", path,
-            "' is not a CLMR pretraining checkpoint");
+  const RunMeta meta = read_run_meta(ck, path, kKind, "a CLMR pretraining checkpoint");
   restore_model_and_optimizer(ck, path, *model_, *optimizer_);
-  step_ = std::stoll(ck.meta["step"]);
+  step_ = meta.step;
 }
 
 void Pretrainer::run(std::ostream& log) {
@@ -267,7 +268,7 @@ void Pretrainer::run(std::ostream& log) {
   Progress progress(max_steps, log, popts);
   std::string last_good;
   auto checkpoint = [&] {
-    std::string path = (fs::path(dir) / ("checkpoint_" + std::to_string(step_) + ".synt")).string();
+    std::string path = checkpoint_file(dir, step_);
     save_checkpoint(path);
     last_good = path;
   };

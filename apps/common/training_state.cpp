@@ -1,6 +1,8 @@
 // training_state.cpp — see training_state.h.
 #include "apps/common/training_state.h"
 
+#include <filesystem>
+
 #include "engine/check.h"
 
 namespace syn::app {
@@ -37,6 +39,36 @@ void restore_model_and_optimizer(const Checkpoint& ck, const std::string& path, 
   } catch (const Error& e) {
     throw Error(str_cat("checkpoint '", path, "': ", e.what()));
   }
+}
+
+void store_run_meta(Checkpoint& ck, const std::string& kind, int64_t step, const Config& cfg,
+                    std::optional<double> train_seconds) {
+  ck.meta["kind"] = kind;
+  ck.meta["step"] = std::to_string(step);
+  ck.meta["config"] = cfg.to_yaml();
+  if (train_seconds) ck.meta["train_seconds"] = std::to_string(*train_seconds);
+}
+
+RunMeta read_run_meta(const Checkpoint& ck, const std::string& path, const std::string& kind,
+                      const std::string& what) {
+  auto k = ck.meta.find("kind"), s = ck.meta.find("step");
+  SYN_CHECK(k != ck.meta.end() && k->second == kind && s != ck.meta.end(), "'", path, "' is not ",
+            what);
+  RunMeta m;
+  try {
+    m.step = std::stoll(s->second);
+    if (auto t = ck.meta.find("train_seconds"); t != ck.meta.end())
+      m.train_seconds = std::stod(t->second);
+  } catch (const std::exception&) {
+    SYN_CHECK(false, "'", path, "': unreadable step or train_seconds in its metadata");
+  }
+  SYN_CHECK(m.step >= 0, "'", path, "': negative step ", m.step, " in its metadata");
+  return m;
+}
+
+std::string checkpoint_file(const std::string& run_dir, int64_t step) {
+  return (std::filesystem::path(run_dir) / ("checkpoint_" + std::to_string(step) + ".synt"))
+      .string();
 }
 
 }  // namespace syn::app

@@ -5,10 +5,13 @@
 // Shared so that a resumed run of any app restores the two the same way and reports a mismatch
 // (a missing tensor, a wrong shape) naming the checkpoint file.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/checkpoint.h"
+#include "engine/config.h"
 #include "engine/module.h"
 #include "engine/optim/optimizer.h"
 
@@ -22,5 +25,23 @@ void store_model_and_optimizer(Checkpoint& ck, const Module& model, const Optimi
 void restore_model_and_optimizer(const Checkpoint& ck, const std::string& path, Module& model,
                                  Optimizer& optimizer,
                                  const std::vector<std::string>& other_prefixes = {});
+
+// The trainer metadata of every training checkpoint: which trainer wrote it ("kind"), the steps
+// done, the effective config, and the seconds trained so far when the trainer counts them
+// (a resumed run keeps counting from there).
+void store_run_meta(Checkpoint& ck, const std::string& kind, int64_t step, const Config& cfg,
+                    std::optional<double> train_seconds = std::nullopt);
+
+struct RunMeta {
+  int64_t step = 0;
+  double train_seconds = 0.0;  // 0 when the checkpoint records none
+};
+// Checks that `ck` (read from `path`) was written by the trainer `kind`, else an error
+// "'<path>' is not <what>" (e.g. what = "a train_imagine checkpoint"), and reads its metadata.
+RunMeta read_run_meta(const Checkpoint& ck, const std::string& path, const std::string& kind,
+                      const std::string& what);
+
+// Where a trainer writes the checkpoint of `step`: <run_dir>/checkpoint_<step>.synt.
+std::string checkpoint_file(const std::string& run_dir, int64_t step);
 
 }  // namespace syn::app
