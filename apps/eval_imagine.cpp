@@ -58,17 +58,22 @@ int main(int argc, char** argv) {
     const int64_t S = t2i.image_size(), n = cfg.get_int("samples");
     SYN_CHECK(n > 0, "--samples must be positive");
 
-    // The training split (what the U-Net saw) in [0, 1], and its captions.
-    const Tensor& all = ds.images_at((int)S);
-    std::vector<int64_t> train = ds.indices(false);
-    std::vector<float> v = all.to_vector(), pixels;
-    const int64_t per = 3 * S * S;
+    // A split of the dataset in [0, 1], and its captions: the training split is what the U-Net
+    // saw; the held-out split gives the distances real, unseen emoji have to it.
+    const std::vector<float> all = ds.images_at((int)S).to_vector();
+    auto split_images = [&](bool held_out, std::vector<std::string>* captions) {
+      std::vector<int64_t> rows = ds.indices(held_out);
+      std::vector<float> pixels;
+      const int64_t per = 3 * S * S;
+      for (int64_t i : rows) {
+        for (int64_t k = 0; k < per; ++k) pixels.push_back(all[i * per + k] / 255.0f);
+        if (captions) captions->push_back(ds.items[i].caption);
+      }
+      return Tensor::from_vector(pixels, {(int64_t)rows.size(), 3, S, S});
+    };
     std::vector<std::string> train_captions;
-    for (int64_t i : train) {
-      for (int64_t k = 0; k < per; ++k) pixels.push_back(v[i * per + k] / 255.0f);
-      train_captions.push_back(ds.items[i].caption);
-    }
-    Tensor reference = Tensor::from_vector(pixels, {(int64_t)train.size(), 3, S, S});
+    Tensor reference = split_images(false, &train_captions);
+    Tensor held_out = split_images(true, nullptr);
 
     // Each prompt's concept, repeated for its n samples (generate() is prompt-major).
     std::vector<int64_t> prompt_concepts, sample_concepts;
@@ -113,6 +118,12 @@ int main(int argc, char** argv) {
     print_row("generated (ours)", generated, &nearest);
     print_row("baseline: uniform noise", noise_c, &noise_nearest);
     print_row("baseline: look-up by caption", lookup_c, &lookup_nearest);
+    // Not classified: the classifier was trained on every real emoji, held-out ones included.
+    auto held_out_nearest = quality::nearest_images(held_out, reference);
+    std::cout << std::left << std::setw(34) << "reference: held-out real emoji" << std::right
+              << std::setw(9) << "-" << std::setw(9) << "-" << std::setw(8) << held_out.size(0)
+              << std::setprecision(3) << std::setw(10) << held_out_nearest.mean_distance
+              << std::setw(8) << held_out_nearest.min_distance << "\n";
     std::cout << "chance: top-1 " << std::setprecision(2) << 100.0 / classifier.concepts.size()
               << "%, top-5 " << 500.0 / classifier.concepts.size() << "% ("
               << classifier.concepts.size() << " concepts)\n\nper prompt (top-1 hits of " << n
