@@ -4,13 +4,13 @@
 //   caption --tags "rock, male vocal" --beam 1 --top_p 0.9 --seed 3    a sampled sentence
 //   caption --help                                 every flag with its default
 // Thin by design: config → tags (typed, or read from apps/tag's JSON; mapped to the phrases the
-// decoder knows by data/tag_phrases) → decoder (apps/common/caption_model) → one printed line.
+// decoder knows by data/text/tag_phrases) → decoder (apps/pipeline/caption_model) → one printed line.
 #include <iostream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/caption_model.h"
-#include "apps/common/tag_json.h"
-#include "data/tag_phrases.h"
+#include "apps/cli/app_config.h"
+#include "apps/pipeline/caption_model.h"
+#include "apps/pipeline/tag_json.h"
+#include "data/text/tag_phrases.h"
 #include "engine/check.h"
 
 using namespace syn;

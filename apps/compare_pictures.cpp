@@ -2,8 +2,8 @@
 //   pipeline -o runs/a && pipeline other.wav -o runs/b && compare_pictures runs/a runs/b
 // Prints, per folder, the music character, motifs and mean colour of the cover and of the four
 // strategy images, then the colour-histogram distances between the two folders
-// (apps/common/image_quality.h: 0 = the same colour distribution, 1 = disjoint colours).
-// Thin by design: config → PNGs and pipeline.json → apps/common/image_quality → printed table.
+// (apps/eval/image_quality.h: 0 = the same colour distribution, 1 = disjoint colours).
+// Thin by design: config → PNGs and pipeline.json → apps/eval/image_quality → printed table.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -12,9 +12,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/image_quality.h"
-#include "data/png_image.h"
+#include "apps/cli/app_config.h"
+#include "apps/eval/image_quality.h"
+#include "data/images/png_image.h"
 #include "engine/check.h"
 #include "engine/ops/shape.h"
 

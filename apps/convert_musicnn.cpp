@@ -3,16 +3,16 @@
 //   convert_musicnn --model_dir /tmp/mn/musicnn/MSD_musicnn --output
 //   models/weights/musicnn_msd.synckpt convert_musicnn --help                      every flag with
 //   its default
-// Reads <model_dir>/.index and .data-* (engine/tf_checkpoint.h), maps the variables onto
+// Reads <model_dir>/.index and .data-* (engine/io/tf_checkpoint.h), maps the variables onto
 // models::Musicnn (models/musicnn_tf.h: strict, transposes HWIO / [in, out] kernels), checks the
 // result loads strictly into the model, and writes it with its config and provenance as metadata.
 // See models/weights/README.md for the exact commands that produced the committed files.
 #include <filesystem>
 #include <iostream>
 
-#include "apps/common/app_config.h"
+#include "apps/cli/app_config.h"
 #include "engine/checkpoint.h"
-#include "engine/tf_checkpoint.h"
+#include "engine/io/tf_checkpoint.h"
 #include "models/musicnn.h"
 #include "models/musicnn_tf.h"
 

@@ -6,8 +6,8 @@
 //   eval_captioner --model ... --beam 4             beam search (--top_p 0.9 --beam 1: sampling)
 //   eval_captioner --pairs_file preds.tsv            score any system's prediction<TAB>reference
 //   lines eval_captioner --help                            every flag with its default
-// Thin by design: config → data (data/musiccaps) → captioner → metrics (data/caption_metrics,
-// data/tag_fidelity) → printed table. A trained decoder plugs in as another Captioner.
+// Thin by design: config → data (data/datasets/musiccaps) → captioner → metrics (apps/eval/caption_metrics,
+// data/text/tag_fidelity) → printed table. A trained decoder plugs in as another Captioner.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,12 +18,12 @@
 #include <iostream>
 #include <memory>
 
-#include "apps/common/app_config.h"
-#include "apps/common/caption_model.h"
-#include "apps/common/caption_trainer.h"
-#include "data/caption_metrics.h"
-#include "data/musiccaps.h"
-#include "data/tag_fidelity.h"
+#include "apps/cli/app_config.h"
+#include "apps/pipeline/caption_model.h"
+#include "apps/train/caption_trainer.h"
+#include "apps/eval/caption_metrics.h"
+#include "data/datasets/musiccaps.h"
+#include "data/text/tag_fidelity.h"
 #include "engine/check.h"
 #include "engine/rng.h"
 
@@ -51,7 +51,7 @@ Captioner make_baseline(const std::string& kind, bool shuffle, uint64_t seed) {
   };
 }
 
-// The trained decoder (apps/common/caption_model) as a Captioner. It decodes many rows at once
+// The trained decoder (apps/pipeline/caption_model) as a Captioner. It decodes many rows at once
 // (one decoder step serves a whole batch), so the rows are given up front and captioned in one
 // batched call; the Captioner then hands the sentences out in row order.
 Captioner make_model_captioner(const Config& cfg, const std::vector<std::vector<std::string>>& rows,

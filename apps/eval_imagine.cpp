@@ -5,7 +5,7 @@
 //   eval_imagine --samples 16 --guidance_scale 5 --grid runs/eval_grid.png
 //   eval_imagine --help                             every flag with its default
 // Needs the emoji dataset file (apps/build_emoji_dataset writes it in 0.4 s).
-// Thin by design: config → prompts, dataset, models → samples → apps/common/image_quality → table.
+// Thin by design: config → prompts, dataset, models → samples → apps/eval/image_quality → table.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -13,11 +13,11 @@
 #include <iostream>
 #include <map>
 
-#include "apps/common/app_config.h"
-#include "apps/common/image_grid.h"
-#include "apps/common/image_quality.h"
-#include "data/emoji_dataset.h"
-#include "data/png_image.h"
+#include "apps/cli/app_config.h"
+#include "apps/pipeline/image_grid.h"
+#include "apps/eval/image_quality.h"
+#include "data/datasets/emoji_dataset.h"
+#include "data/images/png_image.h"
 #include "engine/check.h"
 #include "engine/ops/elementwise.h"
 #include "engine/progress.h"

@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <iostream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/image_grid.h"
-#include "data/png_image.h"
+#include "apps/cli/app_config.h"
+#include "apps/pipeline/image_grid.h"
+#include "data/images/png_image.h"
 #include "models/text_to_image.h"
 
 using namespace syn;

@@ -5,11 +5,11 @@
 //   linear_evaluation ... --finetuner_checkpoint_path finetuner_checkpoint_200.pt   (no training)
 //   linear_evaluation ... --labels refined --refined_top_n 50     the redefined vocabulary
 //   linear_evaluation --help                                      every flag with its default
-// Thin by design; the protocol lives in apps/common/linear_evaluation.
+// Thin by design; the protocol lives in apps/eval/linear_evaluation.
 #include <iostream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/linear_evaluation.h"
+#include "apps/cli/app_config.h"
+#include "apps/eval/linear_evaluation.h"
 #include "engine/check.h"
 
 using namespace syn;

@@ -3,17 +3,17 @@
 //   pipeline song.mp3 -o out/             any audio file libsndfile or our MP3 decoder reads
 //   pipeline --help                       every flag with its default
 // Stages, each logged with its time:
-//   1. tags      musicnn MTT and MSD (apps/common/tagger) and the refined profile
-//                (data/tag_profile) → tags.json (apps/tag --json's format)
-//   2. sentence  the confident refined tags (apps/common/tag_json, as caption --from does) →
-//                our MusicCaps phrases (data/tag_phrases) → caption decoder → sentence.txt
+//   1. tags      musicnn MTT and MSD (apps/pipeline/tagger) and the refined profile
+//                (data/tags/tag_profile) → tags.json (apps/tag --json's format)
+//   2. sentence  the confident refined tags (apps/pipeline/tag_json, as caption --from does) →
+//                our MusicCaps phrases (data/text/tag_phrases) → caption decoder → sentence.txt
 //   3. music     tempo, loudness, brightness from the audio, arousal/valence from the tags
-//                (data/music_character)
-//   4. images    four prompt strategies (data/motif_mapping): raw tags, refined tags, the
+//                (apps/pipeline/music_character)
+//   4. images    four prompt strategies (apps/pipeline/motif_mapping): raw tags, refined tags, the
 //                sentence, and motifs (music words → emoji the U-Net knows); one picture each
 //                (image_1_raw.png ... image_4_motifs.png; the motif picture is the first motif)
 //   5. cover     every motif's picture arranged on a background whose palette follows the mood
-//                and whose stripes follow the tempo (apps/common/cover.h documents the rule)
+//                and whose stripes follow the tempo (apps/pipeline/cover.h documents the rule)
 //   pipeline.json records the prompts, motifs, music character and stage times.
 // Thin by design: config → stages from apps/common, data/ and models/ → files and log lines.
 #include <algorithm>
@@ -24,17 +24,17 @@
 #include <iostream>
 #include <sstream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/caption_model.h"
-#include "apps/common/cover.h"
-#include "apps/common/image_grid.h"
-#include "apps/common/tag_json.h"
-#include "apps/common/tagger.h"
-#include "data/audio_io.h"
-#include "data/motif_mapping.h"
-#include "data/music_character.h"
-#include "data/png_image.h"
-#include "data/tag_phrases.h"
+#include "apps/cli/app_config.h"
+#include "apps/pipeline/caption_model.h"
+#include "apps/pipeline/cover.h"
+#include "apps/pipeline/image_grid.h"
+#include "apps/pipeline/tag_json.h"
+#include "apps/pipeline/tagger.h"
+#include "data/audio/audio_io.h"
+#include "apps/pipeline/motif_mapping.h"
+#include "apps/pipeline/music_character.h"
+#include "data/images/png_image.h"
+#include "data/text/tag_phrases.h"
 #include "engine/check.h"
 #include "engine/ops/shape.h"
 #include "models/text_to_image.h"

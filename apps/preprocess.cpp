@@ -1,5 +1,5 @@
 // preprocess — decode and resample a dataset's clips once into the audio cache
-// (data/audio_folder.h) that pretrain and linear_evaluation read, and print its label statistics.
+// (data/datasets/audio_folder.h) that pretrain and linear_evaluation read, and print its label statistics.
 //   preprocess --dataset_dir /data/mtt                         MagnaTagATune: check, stats, decode
 //   preprocess --dataset_dir /data/mtt --decode 0 --labels refined   label counts only
 //   preprocess --dataset audio --dataset_dir ~/music            any folder of audio files
@@ -9,9 +9,9 @@
 #include <iostream>
 #include <optional>
 
-#include "apps/common/app_config.h"
-#include "data/audio_folder.h"
-#include "data/magnatagatune.h"
+#include "apps/cli/app_config.h"
+#include "data/datasets/audio_folder.h"
+#include "data/datasets/magnatagatune.h"
 #include "engine/check.h"
 
 using namespace syn;

@@ -4,13 +4,13 @@
 //   pretrain --config config/demo.yaml                      built-in synthetic instruments
 //   pretrain --checkpoint_path runs/clmr/checkpoint_500.synt   resume exactly
 //   pretrain --help                                          every flag with its default
-// Thin by design: config → data → model → loop → log; the loop lives in apps/common/pretrainer.
+// Thin by design: config → data → model → loop → log; the loop lives in apps/train/pretrainer.
 #include <iostream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/linear_probe.h"
-#include "apps/common/pretrainer.h"
-#include "data/synthetic_audio.h"
+#include "apps/cli/app_config.h"
+#include "apps/eval/linear_probe.h"
+#include "apps/train/pretrainer.h"
+#include "data/audio/synthetic_audio.h"
 
 using namespace syn;
 

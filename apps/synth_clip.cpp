@@ -1,4 +1,4 @@
-// synth_clip — writes a synthetic clip (data/synthetic_audio.h) as a WAV file.
+// synth_clip — writes a synthetic clip (data/audio/synthetic_audio.h) as a WAV file.
 //   synth_clip --timbre flute -o flute.wav          30 s of a random flute melody
 //   synth_clip --timbre drums --seconds 10 --seed 3 -o drums.wav
 //   synth_clip --help                               every flag with its default
@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "apps/common/app_config.h"
-#include "data/synthetic_audio.h"
+#include "apps/cli/app_config.h"
+#include "data/audio/synthetic_audio.h"
 #include "engine/check.h"
 
 using namespace syn;

@@ -12,8 +12,8 @@
 #include <iomanip>
 #include <iostream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/tagger.h"
+#include "apps/cli/app_config.h"
+#include "apps/pipeline/tagger.h"
 #include "engine/check.h"
 
 using namespace syn;

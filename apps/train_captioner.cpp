@@ -4,12 +4,12 @@
 //   train_captioner --checkpoint_path runs/captioner/checkpoint_500.synt   resume exactly
 //   train_captioner --export_path models/weights/caption_decoder.synckpt  ship fp16 weights
 //   train_captioner --help                                  every flag with its default
-// Thin by design: config → data (data/musiccaps: training rows only, a held-out slice of them
-// for validation) → model + loop (apps/common/caption_trainer) → log and export.
+// Thin by design: config → data (data/datasets/musiccaps: training rows only, a held-out slice of them
+// for validation) → model + loop (apps/train/caption_trainer) → log and export.
 #include <iostream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/caption_trainer.h"
+#include "apps/cli/app_config.h"
+#include "apps/train/caption_trainer.h"
 #include "engine/checkpoint.h"
 
 using namespace syn;

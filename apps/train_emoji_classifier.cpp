@@ -7,7 +7,7 @@
 //   train_emoji_classifier                      models/weights/emoji_classifier.synckpt
 //   train_emoji_classifier --steps 300 --output /tmp/c.synckpt   a quick run
 //   train_emoji_classifier --help               every flag with its default
-// Thin by design: config → dataset → model → loop (apps/common/emoji_classifier_training) → file.
+// Thin by design: config → dataset → model → loop (apps/train/emoji_classifier_training) → file.
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
@@ -15,10 +15,10 @@
 #include <numeric>
 #include <sstream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/emoji_classifier_training.h"
-#include "apps/common/image_quality.h"
-#include "data/emoji_dataset.h"
+#include "apps/cli/app_config.h"
+#include "apps/train/emoji_classifier_training.h"
+#include "apps/eval/image_quality.h"
+#include "data/datasets/emoji_dataset.h"
 #include "engine/check.h"
 #include "engine/parallel.h"
 

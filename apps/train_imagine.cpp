@@ -7,15 +7,15 @@
 //   train_imagine --checkpoint_path runs/imagine/checkpoint_2000.synt   resume exactly
 //   train_imagine --help                                  every flag with its default
 // SIGINT / SIGTERM stop the run cleanly after the current step: checkpoint, samples, export.
-// Thin by design: config → data (data/emoji_dataset) → model + loop (apps/common/imagine_trainer)
+// Thin by design: config → data (data/datasets/emoji_dataset) → model + loop (apps/train/imagine_trainer)
 // → log and export.
 #include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 
-#include "apps/common/app_config.h"
-#include "apps/common/imagine_trainer.h"
+#include "apps/cli/app_config.h"
+#include "apps/train/imagine_trainer.h"
 #include "engine/checkpoint.h"
 
 using namespace syn;

@@ -2,7 +2,7 @@
 // the same run: two views [B, 1, 59049] of random audio, the full SampleCNN encoder (9 blocks,
 // CLMR's sizes) run once per view, the projector 512→512→ReLU→64 (no bias), NT-Xent (t = 0.5),
 // loss.item(), backward, Adam (lr 3e-4, weight decay 1e-6) step and zero_grad — the step of
-// apps/common/pretrainer.cpp minus the augmentations. Train mode (batch statistics).
+// apps/train/pretrainer.cpp minus the augmentations. Train mode (batch statistics).
 //
 //   cmake --build build --target bench_clmr_step && ./build/bench/bench_clmr_step
 //       [--batch 8] [--threads 2] [--warmup 2] [--repeats 5] [--rounds 1] [--no-torch] [--ops]

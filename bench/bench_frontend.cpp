@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "bench/bench_common.h"
-#include "data/audio_io.h"
-#include "data/audio_to_musicnn.h"
-#include "data/resample.h"
-#include "data/spectrogram.h"
+#include "data/audio/audio_io.h"
+#include "data/audio/audio_to_musicnn.h"
+#include "data/audio/resample.h"
+#include "data/audio/spectrogram.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
 

@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "apps/common/tagger.h"
+#include "apps/pipeline/tagger.h"
 #include "bench/bench_common.h"
-#include "data/audio_io.h"
-#include "data/audio_to_musicnn.h"
-#include "data/synthetic_audio.h"
+#include "data/audio/audio_io.h"
+#include "data/audio/audio_to_musicnn.h"
+#include "data/audio/synthetic_audio.h"
 #include "engine/autograd.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/shape.h"

@@ -1,6 +1,6 @@
 // bench_unet.cpp — the text-to-image model (models/text_to_image.h: prompt encoder + diffusion
 // U-Net) on the CPU against its PyTorch twin (bench/torch_unet.py) in the same run:
-//   train   one optimisation step of apps/common/imagine_trainer (ImagineTrainer::train_step
+//   train   one optimisation step of apps/train/imagine_trainer (ImagineTrainer::train_step
 //           itself: shifted batch, random prompts, t and ε, x_t → ε̂ → MSE → loss.item() →
 //           backward → global-norm clipping → AdamW → zero_grad → EMA update) on B random
 //           [3, 32, 32] images;
@@ -37,7 +37,7 @@
 #include <thread>
 #include <vector>
 
-#include "apps/common/imagine_trainer.h"
+#include "apps/train/imagine_trainer.h"
 #include "bench/bench_common.h"
 #include "engine/config.h"
 #include "engine/parallel.h"

@@ -10,7 +10,7 @@ scaled_dot_product_attention. The parameter counts are printed first; with --exp
 script stops right there when they differ from ours (bench_unet then fails, naming both).
 
 Measurements, as bench_unet does them with our engine:
-  train   one step of apps/common/imagine_trainer.cpp: a batch of B random images in [-1, 1]
+  train   one step of apps/train/imagine_trainer.cpp: a batch of B random images in [-1, 1]
           shifted by up to max_shift pixels (border = background), random prompts (1..4 words,
           p(subgroup) +2 words, p(drop) -> empty), t ~ U{0..T-1}, eps ~ N(0, I), x_t, eps_hat,
           MSE, loss.item(), backward, global-norm gradient clipping, AdamW step, zero_grad,

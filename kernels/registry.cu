@@ -49,7 +49,7 @@
 // --- end 2-D ops
 
 // --- spectrogram: kernels/spectrogram.cu (cuFFT); the slot lives with the front end in data/
-#include "data/spectrogram.h"
+#include "data/audio/spectrogram.h"
 #include "kernels/spectrogram_cuda.h"
 // --- end spectrogram
 

@@ -1,7 +1,7 @@
 // spectrogram.cu — musicnn's log-mel on the GPU: framing + window, batched cuFFT (D2Z), power,
 // mel projection, float16 rounding and log10(10000 x + 1).
 //
-// CPU reference: data/spectrogram.cpp (musicnn_log_mel_cpu); same slot signature, same
+// CPU reference: data/audio/spectrogram.cpp (musicnn_log_mel_cpu); same slot signature, same
 // arithmetic wherever it decides a float32 result:
 //   frames   float64 window × float32 sample (reflect padding, numpy's rule), as the CPU.
 //   FFT      cuFFT double precision, then each bin rounded to complex64 as librosa stores it.

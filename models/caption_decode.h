@@ -52,7 +52,7 @@ std::vector<std::vector<int64_t>> beam_search(CaptionDecoder& model, const TagId
                                               const DecodeOptions& options);
 
 // Beam search's finished hypotheses (tokens without <bos>/<eos>, length-normalised score), best
-// first, per set: for re-ranking them by another criterion (apps/common/caption_model).
+// first, per set: for re-ranking them by another criterion (apps/pipeline/caption_model).
 struct Hypothesis {
   std::vector<int64_t> tokens;
   double score = 0;

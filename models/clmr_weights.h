@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/torch_checkpoint.h"
+#include "engine/io/torch_checkpoint.h"
 #include "models/samplecnn.h"
 
 namespace syn::models {

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/tf_checkpoint.h"
+#include "engine/io/tf_checkpoint.h"
 #include "models/musicnn.h"
 
 namespace syn::models {

@@ -11,8 +11,8 @@
 #include <functional>
 #include <limits>
 
-#include "data/audio_io.h"
-#include "data/resample.h"
+#include "data/audio/audio_io.h"
+#include "data/audio/resample.h"
 #include "engine/check.h"
 #include "tests/support/error_text.h"
 

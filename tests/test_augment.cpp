@@ -8,7 +8,7 @@
 #include <set>
 #include <vector>
 
-#include "data/augment.h"
+#include "data/audio/augment.h"
 #include "engine/rng.h"
 
 using namespace syn;

@@ -11,11 +11,11 @@
 #include <set>
 #include <sstream>
 
-#include "apps/common/caption_model.h"
-#include "apps/common/caption_trainer.h"
-#include "apps/common/tag_json.h"
-#include "apps/common/tagger.h"
-#include "data/tag_phrases.h"
+#include "apps/pipeline/caption_model.h"
+#include "apps/train/caption_trainer.h"
+#include "apps/pipeline/tag_json.h"
+#include "apps/pipeline/tagger.h"
+#include "data/text/tag_phrases.h"
 #include "engine/autograd.h"
 #include "engine/checkpoint.h"
 #include "engine/ops/loss.h"

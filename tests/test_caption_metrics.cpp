@@ -10,10 +10,10 @@
 #include <set>
 #include <sstream>
 
-#include "data/caption_metrics.h"
-#include "data/musiccaps.h"
-#include "data/porter_stemmer.h"
-#include "data/tag_fidelity.h"
+#include "apps/eval/caption_metrics.h"
+#include "data/datasets/musiccaps.h"
+#include "data/text/porter_stemmer.h"
+#include "data/text/tag_fidelity.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "tests/support/fixtures.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/common/training_state.h"
+#include "apps/train/training_state.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/rng.h"

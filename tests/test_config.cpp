@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "apps/common/app_config.h"
+#include "apps/cli/app_config.h"
 #include "engine/check.h"
 #include "engine/config.h"
 

@@ -1,4 +1,4 @@
-// test_cover.cpp — apps/common/cover.h: the palette rules' exact values; sad-slow and happy-fast
+// test_cover.cpp — apps/pipeline/cover.h: the palette rules' exact values; sad-slow and happy-fast
 // characters giving clearly different colour (mean hue apart by > 90°, hue-histogram L1 distance
 // > 1) and stripe counts that follow the tempo (the DFT peak along every row); determinism per
 // seed; every motif pixel landing in the block the layout names (opaque pixels exactly, keyed-out
@@ -11,7 +11,7 @@
 #include <complex>
 #include <set>
 
-#include "apps/common/cover.h"
+#include "apps/pipeline/cover.h"
 #include "engine/check.h"
 #include "tests/support/error_text.h"
 

@@ -1,5 +1,5 @@
 // test_cuda_spectrogram.cpp — musicnn's log-mel on the GPU (kernels/spectrogram.cu, cuFFT)
-// against the CPU implementation (data/spectrogram.cpp), which test_spectrogram.cpp checks
+// against the CPU implementation (data/audio/spectrogram.cpp), which test_spectrogram.cpp checks
 // against librosa. Exits 77 (skipped) without a GPU.
 //
 // Tolerance: both devices round the same float64 quantities to float32 (see spectrogram.cu),
@@ -12,8 +12,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "data/audio_to_musicnn.h"
-#include "data/spectrogram.h"
+#include "data/audio/audio_to_musicnn.h"
+#include "data/audio/spectrogram.h"
 #include "engine/rng.h"
 #include "tests/support/fixtures.h"
 

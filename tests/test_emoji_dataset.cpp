@@ -14,8 +14,8 @@
 #include <functional>
 #include <map>
 
-#include "data/emoji_dataset.h"
-#include "data/truetype_cbdt.h"
+#include "data/datasets/emoji_dataset.h"
+#include "data/images/truetype_cbdt.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/config.h"

@@ -1,4 +1,4 @@
-// test_image_quality.cpp — the image-quality measurements (apps/common/image_quality.h) on known
+// test_image_quality.cpp — the image-quality measurements (apps/eval/image_quality.h) on known
 // answers: concepts and prompt matching, top-1 / top-5 scoring, nearest training image (distance
 // 0 and the right index for a copy), the noise and retrieval baselines, RGB histograms and their
 // distances (0 for identical sets, maximal for red against blue), mean HSV; and the committed
@@ -11,8 +11,8 @@
 #include <fstream>
 #include <numeric>
 
-#include "apps/common/image_quality.h"
-#include "data/emoji_dataset.h"
+#include "apps/eval/image_quality.h"
+#include "data/datasets/emoji_dataset.h"
 #include "engine/check.h"
 #include "engine/rng.h"
 #include "tests/support/fixtures.h"

@@ -1,4 +1,4 @@
-// test_imagine_trainer.cpp — the text-to-image training loop (apps/common/imagine_trainer.h)
+// test_imagine_trainer.cpp — the text-to-image training loop (apps/train/imagine_trainer.h)
 // and the product API (models/text_to_image.h) on a tiny model and a tiny dataset made here:
 // the loss falls, an interrupted run resumed from its checkpoint reproduces the uninterrupted
 // losses exactly, weights round-trip through TextToImage (same seed -> same images, equal to the
@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "apps/common/image_grid.h"
-#include "apps/common/imagine_trainer.h"
+#include "apps/pipeline/image_grid.h"
+#include "apps/train/imagine_trainer.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/rng.h"

@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <sstream>
 
-#include "apps/common/chunk_features.h"
-#include "apps/common/encoder_loading.h"
-#include "apps/common/linear_evaluation.h"
-#include "apps/common/tag_head.h"
+#include "apps/pipeline/chunk_features.h"
+#include "apps/pipeline/encoder_loading.h"
+#include "apps/eval/linear_evaluation.h"
+#include "apps/pipeline/tag_head.h"
 #include "engine/check.h"
 #include "engine/optim/plateau.h"
 #include "models/clmr_weights.h"

@@ -14,11 +14,11 @@
 #include <set>
 #include <sstream>
 
-#include "apps/common/pretrainer.h"
-#include "data/audio_folder.h"
-#include "data/magnatagatune.h"
-#include "data/npy.h"
-#include "data/refined_tags.h"
+#include "apps/train/pretrainer.h"
+#include "data/datasets/audio_folder.h"
+#include "data/datasets/magnatagatune.h"
+#include "engine/io/npy.h"
+#include "data/tags/refined_tags.h"
 #include "engine/check.h"
 #include "tests/support/mini_mtt.h"
 #include "tests/support/error_text.h"

@@ -1,4 +1,4 @@
-// test_motif_mapping.cpp — data/motif_mapping.h: the four prompt strategies on hand-made tag
+// test_motif_mapping.cpp — apps/pipeline/motif_mapping.h: the four prompt strategies on hand-made tag
 // lists and sentences (order, thresholds, negation, plurals, caption alternatives, the default
 // motif), the table's completeness against both musicnn vocabularies and the refined names, and
 // — when fonts-noto-color-emoji and unicode-data are installed — that every caption of the table
@@ -12,10 +12,10 @@
 #include <map>
 #include <set>
 
-#include "data/emoji_dataset.h"
-#include "data/motif_mapping.h"
-#include "data/refined_tags.h"
-#include "data/truetype_cbdt.h"
+#include "data/datasets/emoji_dataset.h"
+#include "apps/pipeline/motif_mapping.h"
+#include "data/tags/refined_tags.h"
+#include "data/images/truetype_cbdt.h"
 #include "engine/check.h"
 #include "models/musicnn.h"
 #include "tests/support/error_text.h"
@@ -195,7 +195,7 @@ TEST_CASE("the README's motif table is the code's (regenerate it from motif_tabl
   REQUIRE_MESSAGE(in.good(), "README.md missing from ", SYN_SOURCE_DIR);
   std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK_MESSAGE(contains(readme, motif_table_markdown()),
-                "README.md's motif table differs from data/motif_mapping.cpp's");
+                "README.md's motif table differs from apps/pipeline/motif_mapping.cpp's");
 }
 
 TEST_CASE("every motif caption is an image of the emoji dataset (when its sources are installed)") {

@@ -1,4 +1,4 @@
-// test_music_character.cpp — data/music_character.h: tempo of synthetic click tracks made here
+// test_music_character.cpp — apps/pipeline/music_character.h: tempo of synthetic click tracks made here
 // (90 and 140 BPM within ±3 BPM as the brief asks, and a sweep of 60..180 BPM, at two sample
 // rates, over a sustained chord and noise), the octave choice of the tempo prior, loudness and
 // spectral centroid against closed-form values, the arousal/valence formula on hand-computed
@@ -9,8 +9,8 @@
 #include <cmath>
 #include <set>
 
-#include "data/music_character.h"
-#include "data/refined_tags.h"
+#include "apps/pipeline/music_character.h"
+#include "data/tags/refined_tags.h"
 #include "engine/check.h"
 #include "engine/rng.h"
 #include "models/musicnn.h"

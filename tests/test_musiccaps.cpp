@@ -6,7 +6,7 @@
 
 #include <set>
 
-#include "data/musiccaps.h"
+#include "data/datasets/musiccaps.h"
 #include "engine/check.h"
 #include "engine/config.h"
 #include "tests/support/fixtures.h"

@@ -15,8 +15,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "data/audio_io.h"
-#include "data/spectrogram.h"
+#include "data/audio/audio_io.h"
+#include "data/audio/spectrogram.h"
 #include "engine/autograd.h"
 #include "engine/check.h"
 #include "engine/config.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "data/npy.h"
+#include "engine/io/npy.h"
 #include "engine/check.h"
 
 using namespace syn;

@@ -1,4 +1,4 @@
-// test_png_image.cpp — data/png_image.h: exact round trips (every 8-bit level, odd sizes, grey),
+// test_png_image.cpp — data/images/png_image.h: exact round trips (every 8-bit level, odd sizes, grey),
 // the rounding and clamping rule, atomic replacement, and errors that name the path.
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <limits>
 
-#include "data/png_image.h"
+#include "data/images/png_image.h"
 #include "engine/check.h"
 #include "tests/support/error_text.h"
 

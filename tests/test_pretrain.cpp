@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <sstream>
 
-#include "apps/common/linear_probe.h"
-#include "apps/common/pretrainer.h"
-#include "data/synthetic_audio.h"
+#include "apps/eval/linear_probe.h"
+#include "apps/train/pretrainer.h"
+#include "data/audio/synthetic_audio.h"
 #include "engine/checkpoint.h"
 
 using namespace syn;

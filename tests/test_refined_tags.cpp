@@ -8,8 +8,8 @@
 #include <map>
 #include <set>
 
-#include "data/magnatagatune.h"
-#include "data/refined_tags.h"
+#include "data/datasets/magnatagatune.h"
+#include "data/tags/refined_tags.h"
 #include "engine/check.h"
 
 using namespace syn;

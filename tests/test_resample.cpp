@@ -6,7 +6,7 @@
 #include <cmath>
 #include <vector>
 
-#include "data/resample.h"
+#include "data/audio/resample.h"
 #include "engine/check.h"
 
 using namespace syn;

@@ -26,9 +26,9 @@
 #include <filesystem>
 #include <limits>
 
-#include "data/audio_to_musicnn.h"
-#include "data/resample.h"
-#include "data/spectrogram.h"
+#include "data/audio/audio_to_musicnn.h"
+#include "data/audio/resample.h"
+#include "data/audio/spectrogram.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "tests/support/fixtures.h"

@@ -8,11 +8,11 @@
 #include <cmath>
 #include <filesystem>
 
-#include "apps/common/encoder_loading.h"
-#include "apps/common/pretrainer.h"
-#include "apps/common/tagger.h"
-#include "data/synthetic_audio.h"
-#include "data/tag_profile.h"
+#include "apps/pipeline/encoder_loading.h"
+#include "apps/train/pretrainer.h"
+#include "apps/pipeline/tagger.h"
+#include "data/audio/synthetic_audio.h"
+#include "data/tags/tag_profile.h"
 #include "engine/check.h"
 #include "models/clmr_weights.h"
 #include "tests/support/fixtures.h"

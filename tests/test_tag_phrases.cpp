@@ -1,13 +1,13 @@
 // test_tag_phrases.cpp — the tag → MusicCaps phrase table: every tag of every vocabulary our
 // taggers speak (MTT 50, MSD 50, refined MTT, the MSD profile) has a row, rows are unique, and
-// the lookup maps, drops and de-duplicates as documented in data/tag_phrases.h.
+// the lookup maps, drops and de-duplicates as documented in data/text/tag_phrases.h.
 #include <doctest/doctest.h>
 
 #include <set>
 
-#include "data/refined_tags.h"
-#include "data/tag_phrases.h"
-#include "data/tag_profile.h"
+#include "data/tags/refined_tags.h"
+#include "data/text/tag_phrases.h"
+#include "data/tags/tag_profile.h"
 #include "models/musicnn.h"
 
 using namespace syn;

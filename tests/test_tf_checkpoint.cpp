@@ -1,4 +1,4 @@
-// test_tf_checkpoint.cpp — the TensorFlow checkpoint reader (engine/tf_checkpoint.h):
+// test_tf_checkpoint.cpp — the TensorFlow checkpoint reader (engine/io/tf_checkpoint.h):
 //  * against checkpoints real TensorFlow wrote (tests/reference/gen_tf_checkpoint.py): every
 //    variable's name, dtype, shape and value, a two-shard bundle, a string variable;
 //  * every truncation and every single-byte corruption of those files is a syn::Error naming
@@ -19,7 +19,7 @@
 
 #include "engine/check.h"
 #include "engine/tensorboard.h"
-#include "engine/tf_checkpoint.h"
+#include "engine/io/tf_checkpoint.h"
 #include "tests/support/fixtures.h"
 
 using namespace syn;

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "data/musiccaps.h"
-#include "data/tokenizer.h"
+#include "data/datasets/musiccaps.h"
+#include "data/text/tokenizer.h"
 #include "engine/check.h"
 #include "engine/rng.h"
 #include "tests/support/fixtures.h"

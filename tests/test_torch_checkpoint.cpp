@@ -13,7 +13,7 @@
 #include "engine/autograd.h"
 #include "engine/check.h"
 #include "engine/rng.h"
-#include "engine/torch_checkpoint.h"
+#include "engine/io/torch_checkpoint.h"
 #include "models/clmr_weights.h"
 #include "tests/support/fixtures.h"
 

@@ -13,10 +13,10 @@
 
 #include "engine/check.h"
 #include "engine/checkpoint.h"
-#include "engine/pickle_reader.h"
+#include "engine/io/pickle_reader.h"
 #include "engine/rng.h"
-#include "engine/torch_checkpoint.h"
-#include "engine/zip_reader.h"
+#include "engine/io/torch_checkpoint.h"
+#include "engine/io/zip_reader.h"
 
 using namespace syn;
 using pickle::Kind;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # magnatagatune.sh — download MagnaTagATune (Law et al. 2009) and the standard split files into one
-# folder, resumable, verified, and unzip the clips; the result is what data/magnatagatune.h reads.
+# folder, resumable, verified, and unzip the clips; the result is what data/datasets/magnatagatune.h reads.
 #
-#   data/download/magnatagatune.sh [DEST]        DEST defaults to ./data/magnatagatune
+#   data/download/magnatagatune.sh [DEST]        DEST defaults to ./data/datasets/magnatagatune
 #   apps: --dataset magnatagatune --dataset_dir DEST
 #
 # Fetched (about 3 GB; the unzip needs about 6 GB free while the archive parts are still there):
@@ -78,7 +78,7 @@ say() { echo "magnatagatune.sh: $*"; }
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then usage; exit 0; fi
 if [[ $# -gt 1 || "${1:-}" == -* ]]; then usage >&2; exit 2; fi
-DEST=${1:-./data/magnatagatune}
+DEST=${1:-./data/datasets/magnatagatune}
 
 # Tools.
 if command -v curl >/dev/null; then FETCH=curl

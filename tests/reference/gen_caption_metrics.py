@@ -1,4 +1,4 @@
-"""gen_caption_metrics.py — golden fixtures for data/caption_metrics and data/porter_stemmer:
+"""gen_caption_metrics.py — golden fixtures for apps/eval/caption_metrics and data/text/porter_stemmer:
 the scores LP-MusicCaps' evaluation code gives, computed by the very implementations it used.
 
 LP-MusicCaps (lpmc/utils/metrics.py) scores captions with Hugging Face `evaluate` 0.4.0:

@@ -1,4 +1,4 @@
-"""gen_npy.py — NumPy-written .npy fixtures for data/npy (tests/test_npy.cpp).
+"""gen_npy.py — NumPy-written .npy fixtures for engine/io/npy (tests/test_npy.cpp).
 
 Run from the repository root with Debian's Python (NumPy 1.24):
     /usr/bin/python3 tests/reference/gen_npy.py

@@ -1,5 +1,5 @@
 """gen_spectrogram.py — librosa / resampy golden fixtures for musicnn's spectrogram front end
-(data/spectrogram.h, data/audio_to_musicnn.h; tests/test_spectrogram.cpp reads them).
+(data/audio/spectrogram.h, data/audio/audio_to_musicnn.h; tests/test_spectrogram.cpp reads them).
 
 Run from the repository root with the default (pyenv) python3, not Debian's:
     pip install librosa==0.10.2.post1 resampy==0.2.2 numpy scipy soundfile
@@ -8,7 +8,7 @@ Writes tests/fixtures/spectrogram_{stft,stft_variants,mel,musicnn}.synt and
 tests/fixtures/resample_resampy.synt (each < 200 KB). Deterministic (fixed seed). When
 ../shared/fixtures/musicnn-reference/ is present it also writes
 tests/fixtures/spectrogram_reference_clip.synt: the log-mel of musicnn's reference clip (decoded
-with python-soundfile, i.e. libsndfile/mpg123 like data/audio_io), its first 48 frames and its
+with python-soundfile, i.e. libsndfile/mpg123 like data/audio/audio_io), its first 48 frames and its
 per-band mean (the clip itself stays in ../shared).
 
 What musicnn 0.1.0 ran (musicnn/extractor.py, batch_data) on librosa 0.7 and numpy 1.x:

@@ -1,5 +1,5 @@
 """gen_torch_checkpoint.py — PyTorch checkpoint files, written by PyTorch itself, for the native
-reader (engine/torch_checkpoint.h) and the CLMR weight loader (models/clmr_weights.h).
+reader (engine/io/torch_checkpoint.h) and the CLMR weight loader (models/clmr_weights.h).
 
 Run with Debian's PyTorch (1.13):  /usr/bin/python3 tests/reference/gen_torch_checkpoint.py
 Writes into tests/fixtures/ (each well under 200 KB):

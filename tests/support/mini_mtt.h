@@ -1,7 +1,7 @@
 // mini_mtt.h — writes a miniature MagnaTagATune tree in the real file formats, for the dataset,
 // preprocess and pretrain tests (header-only: tests include it directly).
 //
-// What it writes under `root` (formats as documented in data/magnatagatune.h):
+// What it writes under `root` (formats as documented in data/datasets/magnatagatune.h):
 //   annotations_final.csv   header "clip_id", the 188 tags, "mp3_path"; every field quoted (or
 //                           not, with quoted=false), tab-separated, LF or CRLF line ends
 //   clip_info_final.csv     the 10 real columns; a title with an escaped quote, one with a tab, and
@@ -28,8 +28,8 @@
 #include <string>
 #include <vector>
 
-#include "data/magnatagatune.h"
-#include "data/npy.h"
+#include "data/datasets/magnatagatune.h"
+#include "engine/io/npy.h"
 
 namespace syn::test {
 

@@ -1,0 +1,82 @@
+// caption_model.h — the caption decoder as the apps use it: the model, its BPE tokenizer and
+// its text conventions in one object, loaded from a training checkpoint or from the exported
+// weights (models/weights/caption_decoder.synckpt), plus the text helpers the trainer shares so
+// that training and captioning see tags and sentences the same way.
+//
+// Text conventions (stored in the weights' metadata, so a model is always used as trained):
+//   - a tag is trimmed, its inner whitespace collapsed and (with `lowercase`) lower-cased, then
+//     encoded with a leading space (" mellow piano"), the form its words have inside a sentence,
+//     so tag tokens and caption tokens are the same ids;
+//   - a caption is trimmed and (with `lowercase`) lower-cased for training; a generated sentence
+//     gets its sentence starts capitalised back (first letter, and the first letter after
+//     ". ", "! ", "? "), since BLEU compares case-sensitively and the human captions start their
+//     sentences with capitals;
+//   - at most max_tags tags per set (the first ones) and max_tag_tokens tokens per tag.
+//
+//   CaptionModel m = load_caption_model("models/weights/caption_decoder.synckpt");
+//   std::string s = m.caption({{"female vocal", "mellow piano", "sad"}}, {})[0];
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/text/tokenizer.h"
+#include "engine/checkpoint.h"
+#include "engine/config.h"
+#include "models/caption_decode.h"
+#include "models/caption_decoder.h"
+
+namespace syn::app {
+
+struct CaptionText {
+  bool lowercase = true;
+  int64_t max_tags = 32;
+  int64_t max_tag_tokens = 16;
+};
+
+std::string normalise_tag(const std::string& tag, bool lowercase);
+std::string normalise_caption(const std::string& caption, bool lowercase);
+// Trims and, for a lower-cased model, capitalises sentence starts.
+std::string finish_caption(const std::string& decoded, bool lowercase);
+std::vector<int32_t> tag_tokens(const BpeTokenizer& tok, const std::string& tag, bool lowercase);
+// Empty tags (after normalising) are skipped; at most text.max_tags per set.
+models::TagIds tag_ids_for(const BpeTokenizer& tok, const CaptionText& text,
+                           const std::vector<std::vector<std::string>>& sets);
+
+// Decoder sizes and text conventions <-> checkpoint metadata ("decoder.d_model", ...).
+void write_caption_meta(std::map<std::string, std::string>& meta,
+                        const models::CaptionDecoderConfig& c, const CaptionText& text,
+                        const BpeTokenizer& tok);
+models::CaptionDecoderConfig read_decoder_config(const std::map<std::string, std::string>& meta,
+                                                 const std::string& source);
+CaptionText read_caption_text(const std::map<std::string, std::string>& meta,
+                              const std::string& source);
+
+struct CaptionModel {
+  models::CaptionDecoderConfig config;
+  CaptionText text;
+  BpeTokenizer tokenizer;
+  std::unique_ptr<models::CaptionDecoder> decoder;
+  std::map<std::string, std::string> meta;  // everything the file recorded (provenance)
+
+  // One sentence per tag set. bos/eos ids are filled in from the tokenizer.
+  // coverage_weight > 0 (with beam > 1) re-ranks each set's finished beam hypotheses by
+  //   length-normalised log-probability + coverage_weight · (share of the set's tags the
+  //   sentence expresses − 1 if it contradicts one of them),
+  // both judged by data/text/tag_fidelity's check_tags: the decoder proposes, the tag checker picks
+  // the most faithful of its proposals. (Tag fidelity measured with the same checker is then
+  // partly by construction; eval_captioner reports it with and without.)
+  std::vector<std::string> caption(const std::vector<std::vector<std::string>>& sets,
+                                   models::DecodeOptions options, double coverage_weight = 0);
+};
+
+// Reads a train_captioner checkpoint (kind caption-train) or exported weights (kind
+// caption-decoder); errors name the file and what is wrong with it.
+CaptionModel load_caption_model(const std::string& path);
+
+// The decoding keys shared by apps/caption, apps/eval_captioner and apps/pipeline's configs:
+// beam, length_penalty, top_p, temperature, seed, no_repeat_ngram, max_tokens.
+models::DecodeOptions decode_options_from(const Config& cfg);
+
+}  // namespace syn::app

@@ -1,0 +1,214 @@
+// tagger.cpp — see tagger.h.
+#include "apps/pipeline/tagger.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <sstream>
+
+#include "apps/pipeline/chunk_features.h"
+#include "apps/pipeline/encoder_loading.h"
+#include "apps/pipeline/tag_head.h"
+#include "data/audio/audio_io.h"
+#include "data/audio/audio_to_musicnn.h"
+#include "data/datasets/magnatagatune.h"
+#include "engine/check.h"
+#include "models/musicnn.h"
+
+namespace fs = std::filesystem;
+
+namespace syn::app {
+namespace {
+
+Device device_from(const Config& cfg) {
+  const std::string& d = cfg.get_string("device");
+  SYN_CHECK(d == "cpu" || d == "cuda", "--device must be cpu or cuda, got '", d, "'");
+  Device dev = d == "cuda" ? Device::CUDA : Device::CPU;
+  SYN_CHECK(dev == Device::CPU || cuda_available(),
+            "--device cuda: no usable CUDA device in this build or machine");
+  return dev;
+}
+
+class MusicnnTagger : public Tagger {
+ public:
+  MusicnnTagger(const Config& cfg, models::MusicnnDataset which) : device_(device_from(cfg)) {
+    std::string dir = cfg.get_string("weights_dir");
+    if (dir.empty()) dir = std::string(SYN_SOURCE_DIR) + "/models/weights";
+    std::string file = which == models::MusicnnDataset::MTT ? "musicnn_mtt.synckpt" : "musicnn_msd.synckpt";
+    path_ = (fs::path(dir) / file).string();
+    SYN_CHECK(fs::exists(path_), "musicnn weights '", path_,
+              "' not found (they ship in models/weights/; --weights_dir points elsewhere)");
+    loaded_ = models::load_musicnn(path_);
+    loaded_.model->to(device_);
+    name_ = which == models::MusicnnDataset::MTT ? "musicnn-mtt" : "musicnn-msd";
+  }
+  std::string name() const override { return name_; }
+
+  TagResult tag(const std::string& path) override {
+    MusicnnInputOptions o;
+    MusicnnInput in = musicnn_input_from_file(path, o);
+    Tensor patches = in.patches.to(device_);
+    models::MusicnnPrediction pred = models::musicnn_predict(*loaded_.model, patches);
+    TagResult r;
+    r.file = path;
+    r.model = name_;
+    r.duration_seconds = (double)in.samples_16k / 16000.0;
+    r.labels = loaded_.labels;
+    r.clip = pred.clip_probabilities;
+    int64_t p = pred.patch_probabilities.size(0), t = pred.patch_probabilities.size(1);
+    int64_t frames = in.patches.size(1);
+    std::vector<float> v = pred.patch_probabilities.to_vector();
+    for (int64_t i = 0; i < p; ++i) {
+      // Patches are back to back (musicnn's input_overlap False): patch i starts at frame
+      // i * frames; a frame is hop 256 samples at 16 kHz.
+      r.chunk_start.push_back((double)(i * frames) * 256.0 / 16000.0);
+      r.chunk_end.push_back((double)((i + 1) * frames) * 256.0 / 16000.0);
+      r.taggram.emplace_back(v.begin() + i * t, v.begin() + (i + 1) * t);
+    }
+    return r;
+  }
+
+ private:
+  Device device_;
+  std::string path_, name_;
+  models::LoadedMusicnn loaded_;
+};
+
+class SampleCnnTagger : public Tagger {
+ public:
+  explicit SampleCnnTagger(const Config& cfg) : cfg_(cfg), device_(device_from(cfg)) {
+    SYN_CHECK(!cfg.get_string("finetuner_checkpoint").empty(),
+              "--model samplecnn needs --finetuner_checkpoint (a tag head: apps/linear_evaluation's "
+              "finetuner.synt or CLMR's finetuner_checkpoint_200.pt) and --encoder_checkpoint");
+    SYN_CHECK(!cfg.get_string("encoder_checkpoint").empty(),
+              "--model samplecnn needs --encoder_checkpoint (apps/pretrain's checkpoint or CLMR's "
+              "clmr_checkpoint_10000.pt)");
+    encoder_ = load_encoder(cfg.get_string("encoder_checkpoint"), cfg);
+    head_ = load_tag_head(cfg.get_string("finetuner_checkpoint"));
+    labels_ = head_.tags;
+    if (labels_.empty()) labels_.assign(mtt::kTop50Tags.begin(), mtt::kTop50Tags.end());
+    int64_t outputs = head_.head->state_dict().back().second.size(0);
+    SYN_CHECK((int64_t)labels_.size() == outputs, "the head has ", outputs,
+              " outputs; CLMR heads without tag names must have MagnaTagATune's 50");
+    encoder_.encoder->to(device_);
+    head_.head->to(device_);
+  }
+  std::string name() const override { return "samplecnn"; }
+
+  TagResult tag(const std::string& path) override {
+    int rate = (int)cfg_.get_int("sample_rate");
+    int64_t length = encoder_.encoder->config().input_samples();
+    std::vector<float> audio = load_audio(path, rate);
+    Rng unused(0);
+    ChunkFeatures f = encode_chunks(
+        *encoder_.encoder, 1, [&](int64_t) { return std::span<const float>(audio); }, length,
+        ChunkMode::All, unused, device_, 16, nullptr, "tag");
+    Tensor probs = head_probabilities(*head_.head, f.features, device_);
+    TagResult r;
+    r.file = path;
+    r.model = "samplecnn";
+    r.duration_seconds = (double)audio.size() / rate;
+    r.labels = labels_;
+    r.clip = mean_over_chunks(probs, f.clip_of, 1).to_vector();
+    int64_t t = probs.size(1);
+    std::vector<float> v = probs.to_vector();
+    std::vector<int64_t> starts = chunk_starts((int64_t)audio.size(), length);
+    for (size_t i = 0; i < starts.size(); ++i) {
+      r.chunk_start.push_back((double)starts[i] / rate);
+      r.chunk_end.push_back((double)(starts[i] + length) / rate);
+      r.taggram.emplace_back(v.begin() + (long)i * t, v.begin() + (long)(i + 1) * t);
+    }
+    return r;
+  }
+
+ private:
+  Config cfg_;
+  Device device_;
+  LoadedEncoder encoder_;
+  LoadedHead head_;
+  std::vector<std::string> labels_;
+};
+
+
+std::string num(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream s;
+  s.precision(6);
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = (unsigned char)c;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (u < 0x20) {  // other control characters: \u00XX (RFC 8259 forbids them raw)
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::unique_ptr<Tagger> make_tagger(const Config& cfg, const std::string& model) {
+  if (model == "musicnn-mtt") return std::make_unique<MusicnnTagger>(cfg, models::MusicnnDataset::MTT);
+  if (model == "musicnn-msd") return std::make_unique<MusicnnTagger>(cfg, models::MusicnnDataset::MSD);
+  if (model == "samplecnn") return std::make_unique<SampleCnnTagger>(cfg);
+  SYN_FAIL("--model '", model, "' is unknown (musicnn-mtt, musicnn-msd or samplecnn)");
+}
+
+std::vector<size_t> top_k(const std::vector<float>& p, size_t k) {
+  std::vector<size_t> idx(p.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return p[a] > p[b]; });
+  idx.resize(std::min(k, idx.size()));
+  return idx;
+}
+
+std::string tag_result_json(const TagResult& r, const std::vector<ProfileTag>* profile) {
+  std::ostringstream j;
+  j << "{\n  \"file\": " << json_string(r.file) << ",\n  \"model\": " << json_string(r.model)
+    << ",\n  \"duration_seconds\": " << num(r.duration_seconds) << ",\n  \"tags\": [\n";
+  std::vector<size_t> order = top_k(r.clip, r.clip.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    j << "    {\"tag\": " << json_string(r.labels[order[i]])
+      << ", \"probability\": " << num(r.clip[order[i]]) << "}"
+      << (i + 1 < order.size() ? ",\n" : "\n");
+  j << "  ],\n  \"taggram\": {\n    \"labels\": [";
+  for (size_t i = 0; i < r.labels.size(); ++i)
+    j << (i ? ", " : "") << json_string(r.labels[i]);
+  j << "],\n    \"chunks\": [\n";
+  for (size_t c = 0; c < r.taggram.size(); ++c) {
+    j << "      {\"start\": " << num(r.chunk_start[c]) << ", \"end\": " << num(r.chunk_end[c])
+      << ", \"probabilities\": [";
+    for (size_t i = 0; i < r.taggram[c].size(); ++i) j << (i ? ", " : "") << num(r.taggram[c][i]);
+    j << "]}" << (c + 1 < r.taggram.size() ? ",\n" : "\n");
+  }
+  j << "    ]\n  }";
+  if (profile) {
+    j << ",\n  \"refined\": [\n";
+    for (size_t i = 0; i < profile->size(); ++i) {
+      const ProfileTag& t = (*profile)[i];
+      j << "    {\"tag\": " << json_string(t.tag) << ", \"group\": " << json_string(t.group)
+        << ", \"probability\": " << num(t.probability) << ", \"source\": "
+        << json_string(t.source) << "}" << (i + 1 < profile->size() ? ",\n" : "\n");
+    }
+    j << "  ]";
+  }
+  j << "\n}\n";
+  return j.str();
+}
+
+}  // namespace syn::app

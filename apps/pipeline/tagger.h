@@ -1,0 +1,49 @@
+// tagger.h — tagging one audio file with any of our taggers, behind apps/tag (and the pipeline):
+//   musicnn-mtt  musicnn's MagnaTagATune model (the default; weights in models/weights/)
+//   musicnn-msd  musicnn's Million Song Dataset model
+//   samplecnn    a SampleCNN encoder (CLMR or apps/pretrain checkpoint) + a tag head
+//                (apps/linear_evaluation's or CLMR's finetuner_checkpoint_200.pt)
+// Each gives the clip-level probability of every tag (the mean over its chunks, as musicnn's
+// top_tags and CLMR's evaluation compute it) and the taggram: one row per chunk with its time.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/tags/tag_profile.h"
+#include "engine/config.h"
+
+namespace syn::app {
+
+struct TagResult {
+  std::string file, model;
+  double duration_seconds = 0;          // of the decoded audio
+  std::vector<std::string> labels;      // the model's tags, in output order
+  std::vector<float> clip;              // [tags] clip-level probabilities
+  std::vector<double> chunk_start, chunk_end;  // seconds, one per taggram row
+  std::vector<std::vector<float>> taggram;     // [chunks][tags]
+  TaggerOutput output() const { return {labels, clip}; }
+};
+
+class Tagger {
+ public:
+  virtual ~Tagger() = default;
+  virtual TagResult tag(const std::string& path) = 0;
+  virtual std::string name() const = 0;
+};
+
+// The tagger named by the config's `model` key (see config/tag.yaml for the keys it reads).
+std::unique_ptr<Tagger> make_tagger(const Config& cfg, const std::string& model);
+
+// Indices of the k most probable tags, highest first (ties: lower index first).
+std::vector<size_t> top_k(const std::vector<float>& p, size_t k);
+
+// The whole result as JSON: file, model, duration, every tag's probability (most probable
+// first), the taggram, and — when given — the refined tag profile.
+// A JSON string literal (quotes, backslashes and control characters escaped), for the JSON files
+// the apps write.
+std::string json_string(const std::string& s);
+
+std::string tag_result_json(const TagResult& r, const std::vector<ProfileTag>* profile);
+
+}  // namespace syn::app

@@ -1,0 +1,61 @@
+// emoji_classifier_training.h — the training loop of the emoji concept classifier
+// (models/emoji_classifier.h) and its robustness evaluation, shared by
+// apps/train_emoji_classifier and tests/test_emoji_classifier.cpp.
+//
+// With about one picture per concept there is nothing to hold out, so the classifier is trained
+// on every real image under strong augmentation (data/images/image_augment.h): each step draws a batch
+// of images from a shuffled pass over the set (reshuffled each epoch) and a fresh augmented view
+// of each; loss = cross-entropy; AdamW with a linear-warmup cosine
+// schedule. Its accuracy is then measured on augmented views drawn from a DIFFERENT seed:
+// that measures robustness to the augmentations (shift, scale, blur, noise, colour), not
+// generalisation to unseen emoji — the classifier has seen every concept's picture.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <vector>
+
+#include "data/images/image_augment.h"
+#include "models/emoji_classifier.h"
+
+namespace syn::app {
+
+struct ClassifierTrainOptions {
+  int64_t steps = 600;
+  int64_t batch_size = 64;
+  double learning_rate = 3e-3;  // AdamW peak
+  double weight_decay = 1e-4;   // AdamW decoupled decay
+  int64_t warmup_steps = 50;
+  ImageAugmentOptions augment;
+  uint64_t seed = 1;  // shuffling and augmentation
+  double log_every_seconds = 10.0;
+};
+
+struct ClassifierTrainReport {
+  int64_t steps = 0;
+  double seconds = 0.0;
+  double final_loss = 0.0;      // mean training loss over the last min(50, steps) steps
+  double final_accuracy = 0.0;  // training-batch top-1 over the same steps (augmented views)
+};
+
+// Trains `model` on images [N, 3, S, S] in [0, 1] with class labels (one per image, each in
+// [0, num_classes)). Progress lines go to `log`. The model is left in training mode.
+ClassifierTrainReport train_emoji_classifier(models::EmojiClassifier& model, const Tensor& images,
+                                             const std::vector<int64_t>& labels,
+                                             const ClassifierTrainOptions& options,
+                                             std::ostream& log);
+
+struct AugmentedAccuracy {
+  double top1 = 0.0, top5 = 0.0;
+  int64_t views = 0;
+  double clean_top1 = 0.0;  // on the unaugmented images themselves
+  // Per class: top-1 over the augmented views of its images (-1 for a class with no image).
+  std::vector<double> class_top1;
+};
+
+// Top-1 / top-5 on `views_per_image` augmented views of every image, drawn with `seed` (use a
+// seed the training did not), and top-1 on the clean images.
+AugmentedAccuracy evaluate_augmented(models::EmojiClassifier& model, const Tensor& images,
+                                     const std::vector<int64_t>& labels, int64_t views_per_image,
+                                     const ImageAugmentOptions& augment, uint64_t seed);
+
+}  // namespace syn::app

@@ -1,0 +1,103 @@
+// png_image.cpp — see png_image.h. stb_image / stb_image_write (Debian libstb-dev) are compiled
+// here with static linkage, as in data/datasets/emoji_dataset.cpp, so the two copies never clash.
+#include "data/images/png_image.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include "engine/check.h"
+
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#define STBI_NO_STDIO
+#include <stb/stb_image.h>
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STBI_WRITE_NO_STDIO
+#include <stb/stb_image_write.h>
+
+namespace syn {
+
+namespace fs = std::filesystem;
+
+void write_png(const std::string& path, const Tensor& image) {
+  SYN_CHECK(image.defined(), "write_png ", path, ": the image tensor is undefined");
+  SYN_CHECK(image.dim() == 3 && (image.size(0) == 3 || image.size(0) == 1) && image.size(1) > 0 &&
+                image.size(2) > 0,
+            "write_png ", path, ": expected an image [3, H, W] or [1, H, W], got ",
+            image.describe());
+  const int64_t c = image.size(0), h = image.size(1), w = image.size(2);
+  SYN_CHECK(h <= (1 << 24) && w <= (1 << 24) && w * 3 <= (int64_t)1 << 30, "write_png ", path,
+            ": image ", image.describe(), " is too large for a PNG");
+  const std::vector<float> v = image.to_vector();
+  std::vector<uint8_t> px((size_t)(h * w * 3));
+  for (int64_t ch = 0; ch < 3; ++ch) {
+    const int64_t src = c == 3 ? ch : 0;  // grey is written as equal R, G, B
+    for (int64_t i = 0; i < h * w; ++i) {
+      float x = v[(size_t)(src * h * w + i)];
+      SYN_CHECK(std::isfinite(x), "write_png ", path, ": non-finite value ", x, " at channel ", src,
+                ", row ", i / w, ", column ", i % w);
+      x = std::min(1.0f, std::max(0.0f, x));
+      px[(size_t)(i * 3 + ch)] = (uint8_t)(x * 255.0f + 0.5f);
+    }
+  }
+  int len = 0;
+  unsigned char* png = stbi_write_png_to_mem(px.data(), (int)(w * 3), (int)w, (int)h, 3, &len);
+  SYN_CHECK(png != nullptr && len > 0, "write_png ", path, ": PNG encoding failed");
+  std::vector<char> bytes((const char*)png, (const char*)png + len);
+  STBIW_FREE(png);
+
+  const fs::path target(path);
+  const fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  SYN_CHECK(fs::is_directory(parent), "write_png ", path, ": the directory ", parent.string(),
+            " does not exist");
+  const std::string tmp = path + ".tmp-" + std::to_string((long)getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    SYN_CHECK(out.good(), "write_png ", path, ": cannot create ", tmp, " (", std::strerror(errno),
+              ")");
+    out.write(bytes.data(), (std::streamsize)bytes.size());
+    out.flush();
+    if (!out.good()) {
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      SYN_FAIL("write_png ", path, ": writing ", bytes.size(), " bytes to ", tmp, " failed");
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    SYN_FAIL("write_png ", path, ": cannot rename ", tmp, " over it (", ec.message(), ")");
+  }
+}
+
+Tensor read_png(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  SYN_CHECK(in.good(), "read_png ", path, ": cannot open the file (", std::strerror(errno), ")");
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  SYN_CHECK(!bytes.empty(), "read_png ", path, ": the file is empty");
+  SYN_CHECK(bytes.size() < ((size_t)1 << 31), "read_png ", path, ": the file is too large");
+  int w = 0, h = 0, comp = 0;
+  stbi_uc* px = stbi_load_from_memory(bytes.data(), (int)bytes.size(), &w, &h, &comp, 3);
+  SYN_CHECK(px != nullptr, "read_png ", path, ": not a readable PNG (", stbi_failure_reason(), ")");
+  std::vector<float> planes((size_t)3 * (size_t)w * (size_t)h);
+  const size_t hw = (size_t)w * (size_t)h;
+  for (size_t i = 0; i < hw; ++i)
+    for (size_t ch = 0; ch < 3; ++ch) planes[ch * hw + i] = (float)px[i * 3 + ch] / 255.0f;
+  stbi_image_free(px);
+  return Tensor::from_vector(planes, {3, (int64_t)h, (int64_t)w});
+}
+
+}  // namespace syn
