@@ -64,6 +64,18 @@ std::string music_field(const app::Json& summary, const std::string& key) {
   auto music = summary.find("music");
   return music == summary.end() || !music->is_object() ? "?" : field(*music, key);
 }
+// The motif captions, "man dancing, drum" ("?" when absent).
+std::string motif_captions(const app::Json& summary) {
+  auto motifs = summary.find("motifs");
+  if (motifs == summary.end() || !motifs->is_array()) return "?";
+  std::string out;
+  for (const app::Json& m : *motifs) {
+    auto caption = m.find("caption");
+    out += (out.empty() ? "" : ", ") +
+           (caption != m.end() && caption->is_string() ? caption->get<std::string>() : "?");
+  }
+  return out;
+}
 
 // Whole degrees in [0, 360): 359.6° prints as 0°, not 360°.
 long whole_degrees(double hue) { return std::lround(hue) % 360; }
@@ -73,7 +85,7 @@ void describe(const PipelineOutput& o) {
   std::cout << o.dir << ":\n  sentence: " << field(o.summary, "sentence")
             << "\n  tempo " << music_field(o.summary, "tempo_bpm") << " BPM, arousal "
             << music_field(o.summary, "arousal") << ", valence " << music_field(o.summary, "valence")
-            << "\n  motifs: " << field(o.summary, "motifs") << "\n" << std::fixed
+            << "\n  motifs: " << motif_captions(o.summary) << "\n" << std::fixed
             << "  cover:  hue " << whole_degrees(cover.hue)
             << "°, saturation " << std::setprecision(2) << cover.saturation << ", value "
             << cover.value << "\n  images: hue " << whole_degrees(images.hue)
