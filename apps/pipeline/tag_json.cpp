@@ -32,14 +32,6 @@ std::string string_field(const Json& root, const char* key) {
   return v != root.end() && v->is_string() ? v->get<std::string>() : "";
 }
 
-}  // namespace
-
-TagFile parse_tag_json(const std::string& text, const std::string& source) {
-  return tag_file_from_json(parse_json(text, source), source);
-}
-
-TagFile read_tag_json(const std::string& path) { return tag_file_from_json(read_json_file(path), path); }
-
 TagFile tag_file_from_json(const Json& root, const std::string& source) {
   SYN_CHECK(root.is_object(), "'", source, "': expected a JSON object (apps/tag --json output)");
   TagFile f;
@@ -54,6 +46,14 @@ TagFile tag_file_from_json(const Json& root, const std::string& source) {
   }
   return f;
 }
+
+}  // namespace
+
+TagFile parse_tag_json(const std::string& text, const std::string& source) {
+  return tag_file_from_json(parse_json(text, source), source);
+}
+
+TagFile read_tag_json(const std::string& path) { return tag_file_from_json(read_json_file(path), path); }
 
 std::vector<std::string> confident_tags(const TagFile& f, double refined_threshold,
                                         double tag_threshold, int max_tags) {

@@ -14,8 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "apps/pipeline/json_io.h"
-
 namespace syn::app {
 
 struct ScoredTag {
@@ -34,7 +32,6 @@ struct TagFile {
 // `source` names the text in errors (its file).
 TagFile parse_tag_json(const std::string& text, const std::string& source);
 TagFile read_tag_json(const std::string& path);
-TagFile tag_file_from_json(const Json& root, const std::string& source);
 
 std::vector<std::string> confident_tags(const TagFile& f, double refined_threshold,
                                         double tag_threshold, int max_tags);

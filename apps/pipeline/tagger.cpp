@@ -117,7 +117,6 @@ class SampleCnnTagger : public Tagger {
   std::vector<std::string> labels_;
 };
 
-
 }  // namespace
 
 Device tagger_device(const std::string& name) {
@@ -165,6 +164,8 @@ std::vector<size_t> top_k(const std::vector<float>& p, size_t k) {
   return idx;
 }
 
+namespace {
+
 Json tag_result_json_value(const TagResult& r, const std::vector<ProfileTag>* profile) {
   Json tags = Json::array();
   for (size_t i : top_k(r.clip, r.clip.size()))
@@ -193,6 +194,8 @@ Json tag_result_json_value(const TagResult& r, const std::vector<ProfileTag>* pr
   }
   return j;
 }
+
+}  // namespace
 
 std::string tag_result_json(const TagResult& r, const std::vector<ProfileTag>* profile) {
   return json_text(tag_result_json_value(r, profile));

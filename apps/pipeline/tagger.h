@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "apps/pipeline/json_io.h"
 #include "data/tags/tag_profile.h"
 #include "engine/config.h"
 #include "engine/device.h"
@@ -54,7 +53,6 @@ std::vector<size_t> top_k(const std::vector<float>& p, size_t k);
 // tag's probability, most probable first), "taggram" (labels; chunks with start, end and
 // probabilities), and — when given — "refined", the refined tag profile. apps/pipeline/tag_json
 // reads it back.
-Json tag_result_json_value(const TagResult& r, const std::vector<ProfileTag>* profile);
 std::string tag_result_json(const TagResult& r, const std::vector<ProfileTag>* profile);
 
 }  // namespace syn::app
