@@ -3,8 +3,8 @@
 // Prints, per folder, the music character, motifs and mean colour of the cover and of the four
 // strategy images, then the colour-histogram distances between the two folders
 // (apps/eval/image_quality.h: 0 = the same colour distribution, 1 = disjoint colours).
-// Thin by design: config → PNGs and pipeline.json (apps/pipeline/json_io) → apps/eval/image_quality
-// → printed table.
+// Thin by design: config → PNGs and pipeline.json (apps/pipeline/json_io)
+// → apps/eval/image_quality → printed table.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -84,7 +84,8 @@ void describe(const PipelineOutput& o) {
   auto cover = quality::mean_hsv(o.cover), images = quality::mean_hsv(o.images);
   std::cout << o.dir << ":\n  sentence: " << field(o.summary, "sentence")
             << "\n  tempo " << music_field(o.summary, "tempo_bpm") << " BPM, arousal "
-            << music_field(o.summary, "arousal") << ", valence " << music_field(o.summary, "valence")
+            << music_field(o.summary, "arousal") << ", valence "
+            << music_field(o.summary, "valence")
             << "\n  motifs: " << motif_captions(o.summary) << "\n" << std::fixed
             << "  cover:  hue " << whole_degrees(cover.hue)
             << "°, saturation " << std::setprecision(2) << cover.saturation << ", value "

@@ -6,18 +6,20 @@
 // pipeline.json, logging each stage (tags, sentence, music, images, cover) with its time.
 // Thin by design: config → PipelineOptions → run_pipeline (apps/pipeline/pipeline.h documents the
 // stages) → exit code.
+#include "apps/pipeline/pipeline.h"
+
 #include <exception>
 #include <iostream>
 
 #include "apps/cli/app_config.h"
-#include "apps/pipeline/pipeline.h"
 
 using namespace syn;
 
 int main(int argc, char** argv) {
   try {
-    auto args = app::parse_app_args(argc, argv, "pipeline.yaml",
-                                    "pipeline [AUDIO] [-o DIR] [--key value ...]", {{"-o", "output"}});
+    auto args =
+        app::parse_app_args(argc, argv, "pipeline.yaml",
+                            "pipeline [AUDIO] [-o DIR] [--key value ...]", {{"-o", "output"}});
     if (args.help) return 0;
     app::run_pipeline(app::pipeline_options_from(args.config, args.positional), std::cout);
     return 0;

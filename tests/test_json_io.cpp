@@ -62,8 +62,9 @@ TEST_CASE("a tag with control characters and quotes round-trips through tags.jso
 TEST_CASE("malformed JSON is an error naming the file and the problem") {
   const fs::path path = temp_path("syn_test_json_io_bad.json");
   app::write_text_atomic(path.string(), "{\"tags\": [{\"tag\": \"a\", \"probability\": 0.5},]}");
-  CHECK_THROWS_WITH_AS(app::read_tag_json(path.string()),
-                       doctest::Contains(("'" + path.string() + "': invalid JSON at byte 43").c_str()), Error);
+  CHECK_THROWS_WITH_AS(
+      app::read_tag_json(path.string()),
+      doctest::Contains(("'" + path.string() + "': invalid JSON at byte 43").c_str()), Error);
   CHECK_THROWS_WITH_AS(app::read_json_file(path.string()),
                        doctest::Contains("parse error at line 1, column 44"), Error);
   CHECK_THROWS_WITH_AS(app::parse_json("{\"a\": 1} x", "trailing.json"),
@@ -72,10 +73,12 @@ TEST_CASE("malformed JSON is an error naming the file and the problem") {
                        doctest::Contains("control character"), Error);
   fs::remove(path);
   CHECK_THROWS_WITH_AS(app::read_json_file(path.string()),
-                       doctest::Contains(("cannot open JSON file '" + path.string() + "'").c_str()), Error);
+                       doctest::Contains(("cannot open JSON file '" + path.string() + "'").c_str()),
+                       Error);
   // Well-formed JSON of the wrong shape names the file and the field.
-  CHECK_THROWS_WITH_AS(app::parse_tag_json(R"({"tags": [{"tag": 3, "probability": 0.5}]})", "t.json"),
-                       doctest::Contains("'t.json': \"tags\"[0] needs a string \"tag\""), Error);
+  CHECK_THROWS_WITH_AS(
+      app::parse_tag_json(R"({"tags": [{"tag": 3, "probability": 0.5}]})", "t.json"),
+      doctest::Contains("'t.json': \"tags\"[0] needs a string \"tag\""), Error);
   CHECK_THROWS_WITH_AS(app::parse_tag_json("[1, 2]", "a.json"),
                        doctest::Contains("'a.json': expected a JSON object"), Error);
 }
@@ -93,7 +96,7 @@ TEST_CASE("the writer keeps key order, indents, and replaces invalid UTF-8 inste
   app::Json j = {{"z", 1}, {"a", "caf\xc3\xa9"}, {"bad", std::string("x\xff")}};
   const std::string text = app::json_text(j);
   CHECK(text.find("\"z\"") < text.find("\"a\""));
-  CHECK(text.find("caf\xc3\xa9") != std::string::npos);  // UTF-8 stays as it is
+  CHECK(text.find("caf\xc3\xa9") != std::string::npos);    // UTF-8 stays as it is
   CHECK(text.find("x\xef\xbf\xbd") != std::string::npos);  // U+FFFD
   CHECK(text.back() == '\n');
   const fs::path path = temp_path("syn_test_json_io_write.json");

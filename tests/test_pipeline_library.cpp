@@ -85,7 +85,8 @@ TEST_CASE("run_pipeline writes every file and pipeline.json holds what it return
   REQUIRE(j["motifs"].size() == r.motif_set().motifs.size());
   CHECK(j["motifs"][0]["caption"] == r.motif_set().motifs[0].caption);
   CHECK(j["images"] == r.image_files);
-  CHECK(j["music"]["tempo_bpm"].get<double>() == doctest::Approx(r.character.tempo_bpm).epsilon(1e-5));
+  CHECK(j["music"]["tempo_bpm"].get<double>() ==
+        doctest::Approx(r.character.tempo_bpm).epsilon(1e-5));
   CHECK(j["cover"]["stripes"] == r.palette.stripes);
   CHECK(j["seconds"].size() == 5);
   CHECK(app::read_tag_json((out / "tags.json").string()).has_refined);
@@ -106,9 +107,9 @@ TEST_CASE("bad options fail before the first stage and write nothing") {
   Config cfg = Config::load(std::string(SYN_SOURCE_DIR) + "/config/pipeline.yaml");
   CHECK_THROWS_WITH_AS(app::pipeline_options_from(cfg, {"a.wav", "b.wav"}),
                        doctest::Contains("pipeline takes one audio file, got 2"), Error);
-  CHECK_THROWS_WITH_AS(app::run_pipeline(app::pipeline_options_from(cfg, {(dir / "no.wav").string()}),
-                                         log),
-                       doctest::Contains("no.wav' does not exist"), Error);
+  CHECK_THROWS_WITH_AS(
+      app::run_pipeline(app::pipeline_options_from(cfg, {(dir / "no.wav").string()}), log),
+      doctest::Contains("no.wav' does not exist"), Error);
   // The checks below run after the file checks: they need the shipped weights in place.
   if (!weights_present()) return;
   auto fails = [&](const std::string& key, const std::string& value, const std::string& message) {

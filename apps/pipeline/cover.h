@@ -79,7 +79,7 @@ struct CoverOptions {
   int size = 256;  // 64..4096
   uint64_t seed = 0;
 };
-// The size rule above as the one check every cover function (and the pipeline's option check) makes.
+// The size rule above: the one check of every cover function and of the pipeline's options.
 void check_cover_size(int size);
 
 // motifs: [N, 3, M, M] (CPU or CUDA; N may be 0, or the tensor undefined) with M <= size / 2.

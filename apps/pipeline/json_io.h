@@ -8,9 +8,8 @@
 // invalid UTF-8 (say a Latin-1 file name) becomes U+FFFD instead of failing a finished run.
 // Objects are ordered_json so keys keep the order the writer gives them.
 #pragma once
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace syn::app {
 
@@ -19,8 +18,8 @@ using Json = nlohmann::ordered_json;
 Json parse_json(const std::string& text, const std::string& source);
 Json read_json_file(const std::string& path);
 
-std::string json_text(const Json& value);    // indented, ends with a newline
-std::string json_inline(const Json& value);  // one line, for logs and tables
+std::string json_text(const Json& value);                          // indented, ends with a newline
+std::string json_inline(const Json& value);                        // one line, for logs and tables
 void write_json_file(const std::string& path, const Json& value);  // atomic (atomic_file.h)
 
 // A measured number as our files print it: 6 significant digits (what the hand-written writers

@@ -46,8 +46,8 @@ Tags tag_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
   write_text_atomic(r.tags_json.string(), t.json);
   std::vector<std::string> top;
   for (size_t i : top_k(mtt.clip, 3)) top.push_back(mtt.labels[i]);
-  log.done("tags", std::to_string((int)mtt.duration_seconds) + " s of audio; MTT top 3: " +
-                       joined(top) + " → tags.json");
+  log.done("tags", std::to_string((int)mtt.duration_seconds) +
+                       " s of audio; MTT top 3: " + joined(top) + " → tags.json");
   return t;
 }
 
@@ -132,8 +132,7 @@ Tensor image_stage(const PipelineOptions& o, const models::TextToImage& t2i, con
   return images;
 }
 
-void cover_stage(const PipelineOptions& o, const Tensor& images, PipelineResult& r,
-                 StageLog& log) {
+void cover_stage(const PipelineOptions& o, const Tensor& images, PipelineResult& r, StageLog& log) {
   log.start();
   const int64_t first_motif = (int64_t)r.prompt_sets.size() - 1;
   Tensor motifs = ops::slice(images, 0, first_motif, (int64_t)r.prompts.size());
@@ -189,8 +188,8 @@ PipelineResult run_pipeline(const PipelineOptions& o, std::ostream& log) {
   const auto flags = log.flags();
   const auto precision = log.precision();
   log << "[pipeline] done in " << std::fixed << std::setprecision(2) << r.total_seconds()
-      << " s: tags.json, sentence.txt, " << joined(r.image_files) << ", cover.png, pipeline.json in "
-      << r.output_dir.string() << "/\n";
+      << " s: tags.json, sentence.txt, " << joined(r.image_files)
+      << ", cover.png, pipeline.json in " << r.output_dir.string() << "/\n";
   log.flags(flags);
   log.precision(precision);
   return r;
@@ -198,7 +197,8 @@ PipelineResult run_pipeline(const PipelineOptions& o, std::ostream& log) {
 
 Json pipeline_summary_json(const PipelineResult& r) {
   Json prompts = Json::object();
-  for (const PromptSet& set : r.prompt_sets) prompts[prompt_strategy_name(set.strategy)] = set.prompts;
+  for (const PromptSet& set : r.prompt_sets)
+    prompts[prompt_strategy_name(set.strategy)] = set.prompts;
   Json motifs = Json::array();
   for (const Motif& m : r.motif_set().motifs)
     motifs.push_back({{"caption", m.caption},
@@ -213,17 +213,19 @@ Json pipeline_summary_json(const PipelineResult& r) {
           {"prompts", std::move(prompts)},
           {"motifs", std::move(motifs)},
           {"images", r.image_files},
-          {"music", {{"tempo_bpm", json_number(c.tempo_bpm)},
-                     {"tempo_confidence", json_number(c.tempo_confidence)},
-                     {"loudness_db", json_number(c.loudness_db)},
-                     {"brightness_hz", json_number(c.brightness_hz)},
-                     {"arousal", json_number(c.arousal)},
-                     {"valence", json_number(c.valence)}}},
-          {"cover", {{"hue_deg", json_number(r.palette.hue_deg)},
-                     {"saturation", json_number(r.palette.saturation)},
-                     {"value", json_number(r.palette.value)},
-                     {"stripes", r.palette.stripes},
-                     {"layout", cover_layout_name(r.layout.kind)}}},
+          {"music",
+           {{"tempo_bpm", json_number(c.tempo_bpm)},
+            {"tempo_confidence", json_number(c.tempo_confidence)},
+            {"loudness_db", json_number(c.loudness_db)},
+            {"brightness_hz", json_number(c.brightness_hz)},
+            {"arousal", json_number(c.arousal)},
+            {"valence", json_number(c.valence)}}},
+          {"cover",
+           {{"hue_deg", json_number(r.palette.hue_deg)},
+            {"saturation", json_number(r.palette.saturation)},
+            {"value", json_number(r.palette.value)},
+            {"stripes", r.palette.stripes},
+            {"layout", cover_layout_name(r.layout.kind)}}},
           {"seconds", std::move(seconds)}};
 }
 

@@ -45,11 +45,11 @@ struct PipelineResult {
   MusicCharacter character;
   CoverPalette palette;
   CoverLayout layout;
-  std::vector<StageTime> stage_times;     // tags, sentence, music, images, cover
+  std::vector<StageTime> stage_times;  // tags, sentence, music, images, cover
 
   // What was written, all inside the output folder.
   std::filesystem::path output_dir, tags_json, sentence_txt, cover_png, pipeline_json;
-  std::vector<std::string> image_files;   // file names, one per strategy
+  std::vector<std::string> image_files;  // file names, one per strategy
 
   const PromptSet& motif_set() const { return prompt_sets.back(); }
   double total_seconds() const;

@@ -18,7 +18,8 @@ PipelineOptions pipeline_options_from(const Config& cfg,
   SYN_CHECK(positional.size() <= 1, "pipeline takes one audio file, got ", positional.size(),
             " positional arguments (see --help)");
   PipelineOptions o;
-  o.audio = positional.empty() ? resolve_source_path(cfg.get_string("default_clip")) : positional[0];
+  o.audio =
+      positional.empty() ? resolve_source_path(cfg.get_string("default_clip")) : positional[0];
   o.output_dir = cfg.get_string("output");
   o.device = cfg.get_string("device");
   o.weights_dir = cfg.get_string("weights_dir");
@@ -49,7 +50,8 @@ void check_pipeline_options(const PipelineOptions& o) {
   SYN_CHECK(fs::exists(o.caption_model), "caption model '", o.caption_model,
             "' does not exist: train it with apps/train_captioner or pass --caption_model FILE");
   tagger_device(o.device);
-  for (const char* model : {"musicnn-mtt", "musicnn-msd"}) musicnn_weights_path(o.weights_dir, model);
+  for (const char* model : {"musicnn-mtt", "musicnn-msd"})
+    musicnn_weights_path(o.weights_dir, model);
   // The decoder checks these too (models/caption_decode.cpp), but only after the tagging; the same
   // words here make a bad flag fail at once with the error it would give later.
   const models::DecodeOptions& d = o.decode;

@@ -33,8 +33,8 @@ struct PipelineOptions {
   std::string image_model;
   int64_t steps = 50;
   float guidance_scale = 1;
-  uint64_t seed = 0;          // the pictures' noise and the cover's layout and grain
-  int64_t image_size = 0;     // saved picture size: a multiple of the model's native size
+  uint64_t seed = 0;       // the pictures' noise and the cover's layout and grain
+  int64_t image_size = 0;  // saved picture size: a multiple of the model's native size
 
   // 5. cover
   int cover_size = 512;
@@ -42,7 +42,8 @@ struct PipelineOptions {
 
 // From apps/pipeline's config; `positional` is the optional AUDIO argument (none: the config's
 // default_clip, found from the working directory or the source tree). Errors on more than one.
-PipelineOptions pipeline_options_from(const Config& cfg, const std::vector<std::string>& positional);
+PipelineOptions pipeline_options_from(const Config& cfg,
+                                      const std::vector<std::string>& positional);
 
 // Every check that needs no model: the files exist, the device, the decoding options and the cover
 // size. The image size against the model's native size is checked once its weights are loaded.

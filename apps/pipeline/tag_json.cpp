@@ -53,7 +53,9 @@ TagFile parse_tag_json(const std::string& text, const std::string& source) {
   return tag_file_from_json(parse_json(text, source), source);
 }
 
-TagFile read_tag_json(const std::string& path) { return tag_file_from_json(read_json_file(path), path); }
+TagFile read_tag_json(const std::string& path) {
+  return tag_file_from_json(read_json_file(path), path);
+}
 
 std::vector<std::string> confident_tags(const TagFile& f, double refined_threshold,
                                         double tag_threshold, int max_tags) {
