@@ -13,6 +13,8 @@
 
 namespace syn::app {
 
+// Fill it with pipeline_options_from: config/pipeline.yaml holds the defaults and documents every
+// key; the initial values below only keep a struct made by hand defined.
 struct PipelineOptions {
   std::string audio;       // the clip (any file data/audio/audio_io decodes)
   std::string output_dir;  // created when absent
@@ -25,7 +27,7 @@ struct PipelineOptions {
   std::string caption_model;
   double refined_threshold = 0.1, tag_threshold = 0.1;
   int max_tags = 8;
-  models::DecodeOptions decode;
+  models::DecodeOptions decode;  // beam, length_penalty, ..., and the seed of sampling
   double coverage_weight = 0;
 
   // 4. prompts and pictures
@@ -46,8 +48,10 @@ PipelineOptions pipeline_options_from(const Config& cfg,
                                       const std::vector<std::string>& positional);
 
 // Every check that needs no model: the files exist, the device, the decoding options and the cover
-// size. The image size against the model's native size is checked once its weights are loaded.
-// Errors name the flag or file, with the same text as the stage that would otherwise fail.
+// size. run_pipeline checks the image size against the model's native size right after loading
+// the text-to-image weights, still before the first stage; the number of DDIM steps is checked
+// against the model's schedule when the pictures are drawn. Errors name the flag or file, with
+// the same text as the stage that would otherwise fail.
 void check_pipeline_options(const PipelineOptions& options);
 
 }  // namespace syn::app
