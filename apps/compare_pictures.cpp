@@ -3,17 +3,17 @@
 // Prints, per folder, the music character, motifs and mean colour of the cover and of the four
 // strategy images, then the colour-histogram distances between the two folders
 // (apps/eval/image_quality.h: 0 = the same colour distribution, 1 = disjoint colours).
-// Thin by design: config → PNGs and pipeline.json → apps/eval/image_quality → printed table.
+// Thin by design: config → PNGs and pipeline.json (apps/pipeline/json_io)
+// → apps/eval/image_quality → printed table.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "apps/cli/app_config.h"
 #include "apps/eval/image_quality.h"
+#include "apps/pipeline/json_io.h"
 #include "data/images/png_image.h"
 #include "engine/check.h"
 #include "engine/ops/shape.h"
@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 namespace {
 
 struct PipelineOutput {
-  std::string dir, summary;  // pipeline.json's text
+  std::string dir;
+  app::Json summary;         // pipeline.json
   Tensor cover;              // [3, H, W]
   Tensor images;             // [4, 3, S, S]: the strategy images, in file-name order
 };
@@ -33,11 +34,11 @@ PipelineOutput read_output(const std::string& dir) {
   SYN_CHECK(fs::is_directory(dir), "'", dir, "' is not a folder (give two apps/pipeline output folders)");
   PipelineOutput o;
   o.dir = dir;
-  std::ifstream f(fs::path(dir) / "pipeline.json");
-  SYN_CHECK(f.good(), "'", dir, "' holds no pipeline.json: is it an apps/pipeline output folder?");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  o.summary = ss.str();
+  const fs::path summary = fs::path(dir) / "pipeline.json";
+  SYN_CHECK(fs::exists(summary), "'", dir,
+            "' holds no pipeline.json: is it an apps/pipeline output folder?");
+  o.summary = app::read_json_file(summary.string());
+  SYN_CHECK(o.summary.is_object(), "'", summary.string(), "' is not a JSON object");
   o.cover = read_png((fs::path(dir) / "cover.png").string());
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir))
@@ -54,13 +55,26 @@ PipelineOutput read_output(const std::string& dir) {
   return o;
 }
 
-// The value of "key" in pipeline.json's one-line objects (good enough for the fields we print).
-std::string field(const std::string& json, const std::string& key) {
-  size_t at = json.find("\"" + key + "\": ");
-  if (at == std::string::npos) return "?";
-  at += key.size() + 4;
-  size_t end = json[at] == '[' ? json.find(']', at) + 1 : json.find_first_of(",}\n", at);
-  return json.substr(at, end - at);
+// A value of pipeline.json as JSON text ("?" when absent): strings keep their quotes.
+std::string field(const app::Json& summary, const std::string& key) {
+  auto v = summary.find(key);
+  return v == summary.end() ? "?" : app::json_inline(*v);
+}
+std::string music_field(const app::Json& summary, const std::string& key) {
+  auto music = summary.find("music");
+  return music == summary.end() || !music->is_object() ? "?" : field(*music, key);
+}
+// The motif captions, "man dancing, drum" ("?" when absent).
+std::string motif_captions(const app::Json& summary) {
+  auto motifs = summary.find("motifs");
+  if (motifs == summary.end() || !motifs->is_array()) return "?";
+  std::string out;
+  for (const app::Json& m : *motifs) {
+    auto caption = m.find("caption");
+    out += (out.empty() ? "" : ", ") +
+           (caption != m.end() && caption->is_string() ? caption->get<std::string>() : "?");
+  }
+  return out;
 }
 
 // Whole degrees in [0, 360): 359.6° prints as 0°, not 360°.
@@ -69,9 +83,10 @@ long whole_degrees(double hue) { return std::lround(hue) % 360; }
 void describe(const PipelineOutput& o) {
   auto cover = quality::mean_hsv(o.cover), images = quality::mean_hsv(o.images);
   std::cout << o.dir << ":\n  sentence: " << field(o.summary, "sentence")
-            << "\n  tempo " << field(o.summary, "tempo_bpm") << " BPM, arousal "
-            << field(o.summary, "arousal") << ", valence " << field(o.summary, "valence")
-            << "\n  motifs: " << field(o.summary, "motifs") << "\n" << std::fixed
+            << "\n  tempo " << music_field(o.summary, "tempo_bpm") << " BPM, arousal "
+            << music_field(o.summary, "arousal") << ", valence "
+            << music_field(o.summary, "valence")
+            << "\n  motifs: " << motif_captions(o.summary) << "\n" << std::fixed
             << "  cover:  hue " << whole_degrees(cover.hue)
             << "°, saturation " << std::setprecision(2) << cover.saturation << ", value "
             << cover.value << "\n  images: hue " << whole_degrees(images.hue)

@@ -34,9 +34,9 @@ for r in $(seq 1 "$ROUNDS"); do
   t=$( { time "$PIPELINE" -o "$OUT/r$r" --workers "$WORKERS" "${EXTRA[@]}" > "$OUT/r$r.log" 2>&1; } 2>&1 ) \
     || { echo "bench_pipeline: the pipeline failed:"; tail -5 "$OUT/r$r.log"; exit 1; }
   read -r wall user sys <<< "$t"
-  # pipeline.json: "seconds": {"tags": 1.5, "sentence": 0.4, "music": 0.1, "images": 7.7, "cover": 0.04}
-  stages=$(sed -n 's/.*"seconds": {\(.*\)}.*/\1/p' "$OUT/r$r/pipeline.json" | tr -d '"' | tr ',' '\n' |
-           awk -F': ' '{ printf " %9.2f", $2 }')
+  # the stage lines of the log, in order: "[pipeline] tags        1.50 s  ..."
+  stages=$(awk '$1 == "[pipeline]" && $2 ~ /^(tags|sentence|music|images|cover)$/ { printf " %9.2f", $3 }' \
+           "$OUT/r$r.log")
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
   printf '%-6s %8.2f %8.2f%s\n' "$r" "$wall" "$cpu" "$stages" | tee -a "$OUT/rows"
 done

@@ -10,6 +10,7 @@
 
 #include "apps/pipeline/chunk_features.h"
 #include "apps/pipeline/encoder_loading.h"
+#include "apps/pipeline/json_io.h"
 #include "apps/eval/linear_evaluation.h"
 #include "apps/pipeline/tag_head.h"
 #include "engine/check.h"
@@ -139,6 +140,14 @@ TEST_CASE("linear evaluation runs end to end on a miniature MagnaTagATune") {
   }
   CHECK(fs::exists(r.head_path));
   CHECK(fs::exists(r.results_path));
+  const app::Json results = app::read_json_file(r.results_path);  // apps/pipeline/json_io
+  CHECK(results["per_tag"].size() == 8);
+  CHECK(results["per_tag"][0]["tag"] == r.tags[0]);
+  if (std::isfinite(r.test.roc_auc_macro))
+    CHECK(results["roc_auc"].get<double>() == doctest::Approx(r.test.roc_auc_macro).epsilon(1e-5));
+  else
+    CHECK(results["roc_auc"].is_null());  // a tag without positives in the miniature test split
+  CHECK(results["clips"]["test"] == 4);
   CHECK(log.str().find("RANDOMLY INITIALISED") != std::string::npos);
 
   // The saved head, evaluated without training, gives exactly the same test metrics.

@@ -10,6 +10,7 @@
 
 #include "apps/pipeline/chunk_features.h"
 #include "apps/pipeline/encoder_loading.h"
+#include "apps/pipeline/json_io.h"
 #include "apps/pipeline/tag_head.h"
 #include "data/datasets/audio_folder.h"
 #include "data/datasets/magnatagatune.h"
@@ -56,45 +57,25 @@ ChunkFeatures features_of(models::SampleCNN& encoder, const AudioFolderCache& ca
       what);
 }
 
-std::string json_number(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream s;
-  s << std::setprecision(6) << v;
-  return s.str();
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 void write_results(const std::string& path, const LinearEvaluationResult& r, const Config& cfg) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    SYN_CHECK(f.good(), "cannot write '", tmp, "'");
-    f << "{\n  \"checkpoint_path\": " << json_string(cfg.get_string("checkpoint_path"))
-      << ",\n  \"head\": " << json_string(r.head_path) << ",\n  \"labels\": "
-      << json_string(cfg.get_string("labels")) << ",\n  \"split\": "
-      << json_string(cfg.get_string("split")) << ",\n  \"clips\": {\"train\": " << r.train_clips
-      << ", \"valid\": " << r.valid_clips << ", \"test\": " << r.test_clips
-      << "},\n  \"test_chunks\": " << r.test_chunks << ",\n  \"epochs\": " << r.epochs
-      << ",\n  \"best_epoch\": " << r.best_epoch << ",\n  \"roc_auc\": "
-      << json_number(r.test.roc_auc_macro) << ",\n  \"pr_auc\": "
-      << json_number(r.test.pr_auc_macro) << ",\n  \"per_tag\": [\n";
-    for (size_t t = 0; t < r.tags.size(); ++t)
-      f << "    {\"tag\": " << json_string(r.tags[t])
-        << ", \"roc_auc\": " << json_number(r.test.roc_auc[t])
-        << ", \"pr_auc\": " << json_number(r.test.average_precision[t]) << "}"
-        << (t + 1 < r.tags.size() ? ",\n" : "\n");
-    f << "  ]\n}\n";
-    SYN_CHECK(f.good(), "failed writing '", tmp, "'");
-  }
-  fs::rename(tmp, path);
+  Json per_tag = Json::array();
+  for (size_t t = 0; t < r.tags.size(); ++t)
+    per_tag.push_back({{"tag", r.tags[t]},
+                       {"roc_auc", json_number(r.test.roc_auc[t])},
+                       {"pr_auc", json_number(r.test.average_precision[t])}});
+  write_json_file(path, {{"checkpoint_path", cfg.get_string("checkpoint_path")},
+                         {"head", r.head_path},
+                         {"labels", cfg.get_string("labels")},
+                         {"split", cfg.get_string("split")},
+                         {"clips", {{"train", r.train_clips},
+                                    {"valid", r.valid_clips},
+                                    {"test", r.test_clips}}},
+                         {"test_chunks", r.test_chunks},
+                         {"epochs", r.epochs},
+                         {"best_epoch", r.best_epoch},
+                         {"roc_auc", json_number(r.test.roc_auc_macro)},
+                         {"pr_auc", json_number(r.test.pr_auc_macro)},
+                         {"per_tag", std::move(per_tag)}});
 }
 
 }  // namespace

@@ -83,8 +83,12 @@ const char* cover_layout_name(CoverLayoutKind kind) {
   return "?";
 }
 
-CoverLayout cover_layout(int64_t count, int64_t side, int size, uint64_t seed) {
+void check_cover_size(int size) {
   SYN_CHECK(size >= 64 && size <= 4096, "cover: size must be in 64..4096, got ", size);
+}
+
+CoverLayout cover_layout(int64_t count, int64_t side, int size, uint64_t seed) {
+  check_cover_size(size);
   SYN_CHECK(count >= 0, "cover: negative motif count ", count);
   CoverLayout L;
   if (count == 0) return L;
@@ -146,7 +150,7 @@ float motif_alpha(float r, float g, float b) {
 }
 
 Tensor cover_background(const MusicCharacter& character, int size, uint64_t seed) {
-  SYN_CHECK(size >= 64 && size <= 4096, "cover: size must be in 64..4096, got ", size);
+  check_cover_size(size);
   const CoverPalette p = cover_palette(character);
   Rng rng(seed ^ kBackgroundStream);
   const double tilt = rng.uniform(-1.0f, 1.0f);

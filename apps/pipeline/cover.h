@@ -79,6 +79,8 @@ struct CoverOptions {
   int size = 256;  // 64..4096
   uint64_t seed = 0;
 };
+// The size rule above: the one check of every cover function and of the pipeline's options.
+void check_cover_size(int size);
 
 // motifs: [N, 3, M, M] (CPU or CUDA; N may be 0, or the tensor undefined) with M <= size / 2.
 // Returns [3, size, size] on the CPU, values in [0, 1]. `layout` (optional) receives the layout.

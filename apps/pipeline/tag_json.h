@@ -8,9 +8,8 @@
 // otherwise the tagger's own tags at or above `tag_threshold`; most probable first, at most
 // `max_tags`, and at least the single most probable tag (a caption needs something to say).
 //
-// The parser is a small strict JSON reader (RFC 8259: objects, arrays, strings with every
-// escape including surrogate pairs, numbers, true/false/null); errors name the file and the
-// byte offset.
+// The JSON is read by apps/pipeline/json_io (nlohmann-json: strict RFC 8259); errors name the file
+// and the byte offset, and a missing or mistyped field names the field.
 #pragma once
 #include <string>
 #include <vector>
@@ -30,6 +29,7 @@ struct TagFile {
   bool has_refined = false;
 };
 
+// `source` names the text in errors (its file).
 TagFile parse_tag_json(const std::string& text, const std::string& source);
 TagFile read_tag_json(const std::string& path);
 

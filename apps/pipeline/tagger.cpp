@@ -2,14 +2,12 @@
 #include "apps/pipeline/tagger.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <numeric>
-#include <sstream>
 
 #include "apps/pipeline/chunk_features.h"
 #include "apps/pipeline/encoder_loading.h"
+#include "apps/pipeline/json_io.h"
 #include "apps/pipeline/tag_head.h"
 #include "data/audio/audio_io.h"
 #include "data/audio/audio_to_musicnn.h"
@@ -22,27 +20,14 @@ namespace fs = std::filesystem;
 namespace syn::app {
 namespace {
 
-Device device_from(const Config& cfg) {
-  const std::string& d = cfg.get_string("device");
-  SYN_CHECK(d == "cpu" || d == "cuda", "--device must be cpu or cuda, got '", d, "'");
-  Device dev = d == "cuda" ? Device::CUDA : Device::CPU;
-  SYN_CHECK(dev == Device::CPU || cuda_available(),
-            "--device cuda: no usable CUDA device in this build or machine");
-  return dev;
-}
-
 class MusicnnTagger : public Tagger {
  public:
-  MusicnnTagger(const Config& cfg, models::MusicnnDataset which) : device_(device_from(cfg)) {
-    std::string dir = cfg.get_string("weights_dir");
-    if (dir.empty()) dir = std::string(SYN_SOURCE_DIR) + "/models/weights";
-    std::string file = which == models::MusicnnDataset::MTT ? "musicnn_mtt.synckpt" : "musicnn_msd.synckpt";
-    path_ = (fs::path(dir) / file).string();
-    SYN_CHECK(fs::exists(path_), "musicnn weights '", path_,
-              "' not found (they ship in models/weights/; --weights_dir points elsewhere)");
+  MusicnnTagger(models::MusicnnDataset which, Device device, const std::string& weights_dir)
+      : device_(device) {
+    name_ = which == models::MusicnnDataset::MTT ? "musicnn-mtt" : "musicnn-msd";
+    path_ = musicnn_weights_path(weights_dir, name_);
     loaded_ = models::load_musicnn(path_);
     loaded_.model->to(device_);
-    name_ = which == models::MusicnnDataset::MTT ? "musicnn-mtt" : "musicnn-msd";
   }
   std::string name() const override { return name_; }
 
@@ -78,7 +63,8 @@ class MusicnnTagger : public Tagger {
 
 class SampleCnnTagger : public Tagger {
  public:
-  explicit SampleCnnTagger(const Config& cfg) : cfg_(cfg), device_(device_from(cfg)) {
+  explicit SampleCnnTagger(const Config& cfg)
+      : cfg_(cfg), device_(tagger_device(cfg.get_string("device"))) {
     SYN_CHECK(!cfg.get_string("finetuner_checkpoint").empty(),
               "--model samplecnn needs --finetuner_checkpoint (a tag head: apps/linear_evaluation's "
               "finetuner.synt or CLMR's finetuner_checkpoint_200.pt) and --encoder_checkpoint");
@@ -131,40 +117,41 @@ class SampleCnnTagger : public Tagger {
   std::vector<std::string> labels_;
 };
 
-
-std::string num(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::ostringstream s;
-  s.precision(6);
-  s << v;
-  return s.str();
-}
-
 }  // namespace
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = (unsigned char)c;
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (u < 0x20) {  // other control characters: \u00XX (RFC 8259 forbids them raw)
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+Device tagger_device(const std::string& name) {
+  SYN_CHECK(name == "cpu" || name == "cuda", "--device must be cpu or cuda, got '", name, "'");
+  Device dev = name == "cuda" ? Device::CUDA : Device::CPU;
+  SYN_CHECK(dev == Device::CPU || cuda_available(),
+            "--device cuda: no usable CUDA device in this build or machine");
+  return dev;
+}
+
+std::string musicnn_weights_path(const std::string& weights_dir, const std::string& model) {
+  SYN_CHECK(model == "musicnn-mtt" || model == "musicnn-msd", "'", model,
+            "' is not a musicnn model (musicnn-mtt or musicnn-msd)");
+  const std::string dir =
+      weights_dir.empty() ? std::string(SYN_SOURCE_DIR) + "/models/weights" : weights_dir;
+  const std::string file = model == "musicnn-mtt" ? "musicnn_mtt.synckpt" : "musicnn_msd.synckpt";
+  const std::string path = (fs::path(dir) / file).string();
+  SYN_CHECK(fs::exists(path), "musicnn weights '", path,
+            "' not found (they ship in models/weights/; --weights_dir points elsewhere)");
+  return path;
+}
+
+std::unique_ptr<Tagger> make_musicnn_tagger(const std::string& model, Device device,
+                                            const std::string& weights_dir) {
+  if (model == "musicnn-mtt")
+    return std::make_unique<MusicnnTagger>(models::MusicnnDataset::MTT, device, weights_dir);
+  if (model == "musicnn-msd")
+    return std::make_unique<MusicnnTagger>(models::MusicnnDataset::MSD, device, weights_dir);
+  SYN_FAIL("'", model, "' is not a musicnn model (musicnn-mtt or musicnn-msd)");
 }
 
 std::unique_ptr<Tagger> make_tagger(const Config& cfg, const std::string& model) {
-  if (model == "musicnn-mtt") return std::make_unique<MusicnnTagger>(cfg, models::MusicnnDataset::MTT);
-  if (model == "musicnn-msd") return std::make_unique<MusicnnTagger>(cfg, models::MusicnnDataset::MSD);
+  if (model == "musicnn-mtt" || model == "musicnn-msd")
+    return make_musicnn_tagger(model, tagger_device(cfg.get_string("device")),
+                               cfg.get_string("weights_dir"));
   if (model == "samplecnn") return std::make_unique<SampleCnnTagger>(cfg);
   SYN_FAIL("--model '", model, "' is unknown (musicnn-mtt, musicnn-msd or samplecnn)");
 }
@@ -177,38 +164,41 @@ std::vector<size_t> top_k(const std::vector<float>& p, size_t k) {
   return idx;
 }
 
-std::string tag_result_json(const TagResult& r, const std::vector<ProfileTag>* profile) {
-  std::ostringstream j;
-  j << "{\n  \"file\": " << json_string(r.file) << ",\n  \"model\": " << json_string(r.model)
-    << ",\n  \"duration_seconds\": " << num(r.duration_seconds) << ",\n  \"tags\": [\n";
-  std::vector<size_t> order = top_k(r.clip, r.clip.size());
-  for (size_t i = 0; i < order.size(); ++i)
-    j << "    {\"tag\": " << json_string(r.labels[order[i]])
-      << ", \"probability\": " << num(r.clip[order[i]]) << "}"
-      << (i + 1 < order.size() ? ",\n" : "\n");
-  j << "  ],\n  \"taggram\": {\n    \"labels\": [";
-  for (size_t i = 0; i < r.labels.size(); ++i)
-    j << (i ? ", " : "") << json_string(r.labels[i]);
-  j << "],\n    \"chunks\": [\n";
+namespace {
+
+Json tag_result_json_value(const TagResult& r, const std::vector<ProfileTag>* profile) {
+  Json tags = Json::array();
+  for (size_t i : top_k(r.clip, r.clip.size()))
+    tags.push_back({{"tag", r.labels[i]}, {"probability", json_number(r.clip[i])}});
+  Json chunks = Json::array();
   for (size_t c = 0; c < r.taggram.size(); ++c) {
-    j << "      {\"start\": " << num(r.chunk_start[c]) << ", \"end\": " << num(r.chunk_end[c])
-      << ", \"probabilities\": [";
-    for (size_t i = 0; i < r.taggram[c].size(); ++i) j << (i ? ", " : "") << num(r.taggram[c][i]);
-    j << "]}" << (c + 1 < r.taggram.size() ? ",\n" : "\n");
+    Json probabilities = Json::array();
+    for (float p : r.taggram[c]) probabilities.push_back(json_number(p));
+    chunks.push_back({{"start", json_number(r.chunk_start[c])},
+                      {"end", json_number(r.chunk_end[c])},
+                      {"probabilities", std::move(probabilities)}});
   }
-  j << "    ]\n  }";
+  Json j = {{"file", r.file},
+            {"model", r.model},
+            {"duration_seconds", json_number(r.duration_seconds)},
+            {"tags", std::move(tags)},
+            {"taggram", {{"labels", r.labels}, {"chunks", std::move(chunks)}}}};
   if (profile) {
-    j << ",\n  \"refined\": [\n";
-    for (size_t i = 0; i < profile->size(); ++i) {
-      const ProfileTag& t = (*profile)[i];
-      j << "    {\"tag\": " << json_string(t.tag) << ", \"group\": " << json_string(t.group)
-        << ", \"probability\": " << num(t.probability) << ", \"source\": "
-        << json_string(t.source) << "}" << (i + 1 < profile->size() ? ",\n" : "\n");
-    }
-    j << "  ]";
+    Json refined = Json::array();
+    for (const ProfileTag& t : *profile)
+      refined.push_back({{"tag", t.tag},
+                         {"group", t.group},
+                         {"probability", json_number(t.probability)},
+                         {"source", t.source}});
+    j["refined"] = std::move(refined);
   }
-  j << "\n}\n";
-  return j.str();
+  return j;
+}
+
+}  // namespace
+
+std::string tag_result_json(const TagResult& r, const std::vector<ProfileTag>* profile) {
+  return json_text(tag_result_json_value(r, profile));
 }
 
 }  // namespace syn::app

@@ -12,6 +12,7 @@
 
 #include "data/tags/tag_profile.h"
 #include "engine/config.h"
+#include "engine/device.h"
 
 namespace syn::app {
 
@@ -35,15 +36,23 @@ class Tagger {
 // The tagger named by the config's `model` key (see config/tag.yaml for the keys it reads).
 std::unique_ptr<Tagger> make_tagger(const Config& cfg, const std::string& model);
 
+// musicnn-mtt or musicnn-msd without a Config (the pipeline library's options), and the two checks
+// it makes, for callers that validate before loading anything:
+//   tagger_device         --device's value (cpu or cuda) as a Device; errors name the flag
+//   musicnn_weights_path  the model's weights in weights_dir ("" = the shipped models/weights/);
+//                         an error if the file is absent
+std::unique_ptr<Tagger> make_musicnn_tagger(const std::string& model, Device device,
+                                            const std::string& weights_dir);
+Device tagger_device(const std::string& name);
+std::string musicnn_weights_path(const std::string& weights_dir, const std::string& model);
+
 // Indices of the k most probable tags, highest first (ties: lower index first).
 std::vector<size_t> top_k(const std::vector<float>& p, size_t k);
 
-// The whole result as JSON: file, model, duration, every tag's probability (most probable
-// first), the taggram, and — when given — the refined tag profile.
-// A JSON string literal (quotes, backslashes and control characters escaped), for the JSON files
-// the apps write.
-std::string json_string(const std::string& s);
-
+// The whole result as JSON (apps/pipeline/json_io): file, model, duration_seconds, "tags" (every
+// tag's probability, most probable first), "taggram" (labels; chunks with start, end and
+// probabilities), and — when given — "refined", the refined tag profile. apps/pipeline/tag_json
+// reads it back.
 std::string tag_result_json(const TagResult& r, const std::vector<ProfileTag>* profile);
 
 }  // namespace syn::app

@@ -1,0 +1,232 @@
+// pipeline.cpp — see pipeline.h. One function per stage; run_pipeline strings them together.
+#include "apps/pipeline/pipeline.h"
+
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+#include "apps/pipeline/atomic_file.h"
+#include "apps/pipeline/caption_model.h"
+#include "apps/pipeline/image_grid.h"
+#include "apps/pipeline/tag_json.h"
+#include "apps/pipeline/tagger.h"
+#include "data/audio/audio_io.h"
+#include "data/images/png_image.h"
+#include "data/text/tag_phrases.h"
+#include "engine/check.h"
+#include "engine/ops/shape.h"
+#include "models/text_to_image.h"
+
+namespace fs = std::filesystem;
+
+namespace syn::app {
+namespace {
+
+std::string joined(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+// What the tagging stage hands on: both models' outputs and the refined profile.
+struct Tags {
+  TaggerOutput mtt, msd;
+  std::vector<ProfileTag> profile;
+  std::string json;  // tags.json's text
+};
+
+Tags tag_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
+  log.start();
+  const Device device = tagger_device(o.device);
+  TagResult mtt = make_musicnn_tagger("musicnn-mtt", device, o.weights_dir)->tag(o.audio);
+  TagResult msd = make_musicnn_tagger("musicnn-msd", device, o.weights_dir)->tag(o.audio);
+  Tags t{mtt.output(), msd.output(), {}, ""};
+  t.profile = tag_profile(&t.mtt, &t.msd);
+  t.json = tag_result_json(mtt, &t.profile);
+  write_text_atomic(r.tags_json.string(), t.json);
+  std::vector<std::string> top;
+  for (size_t i : top_k(mtt.clip, 3)) top.push_back(mtt.labels[i]);
+  log.done("tags", std::to_string((int)mtt.duration_seconds) +
+                       " s of audio; MTT top 3: " + joined(top) + " → tags.json");
+  return t;
+}
+
+// The confident tags exactly as `caption --from tags.json` picks them: read back from the JSON.
+void sentence_stage(const PipelineOptions& o, const Tags& tags, PipelineResult& r, StageLog& log) {
+  log.start();
+  TagFile tag_file = parse_tag_json(tags.json, r.tags_json.string());
+  r.caption_tags =
+      tags_to_phrases(confident_tags(tag_file, o.refined_threshold, o.tag_threshold, o.max_tags));
+  SYN_CHECK(!r.caption_tags.empty(), "no confident tag to caption");
+  CaptionModel captioner = load_caption_model(o.caption_model);
+  r.sentence = captioner.caption({r.caption_tags}, o.decode, o.coverage_weight)[0];
+  write_text_atomic(r.sentence_txt.string(), r.sentence + "\n");
+  log.done("sentence", "\"" + r.sentence + "\" (from: " + joined(r.caption_tags) + ")");
+}
+
+void music_stage(const PipelineOptions& o, const Tags& tags, PipelineResult& r, StageLog& log) {
+  log.start();
+  DecodedAudio decoded = decode_audio(o.audio);
+  r.character = measure_music_character(decoded.samples, decoded.sample_rate,
+                                        {tags.mtt, tags.msd, profile_as_output(tags.profile)});
+  log.done("music", r.character.summary());
+}
+
+PromptInputs prompt_inputs(const Tags& tags, const std::string& sentence) {
+  PromptInputs inputs;
+  // Raw tags of both models; a label both know ("electronic", "rock") counts once, at its
+  // higher probability.
+  inputs.raw = weighted_tags(tags.mtt);
+  for (const auto& t : weighted_tags(tags.msd)) {
+    auto same = std::find_if(inputs.raw.begin(), inputs.raw.end(),
+                             [&](const WeightedTag& w) { return w.tag == t.tag; });
+    if (same == inputs.raw.end())
+      inputs.raw.push_back(t);
+    else
+      same->probability = std::max(same->probability, t.probability);
+  }
+  inputs.refined = weighted_tags(tags.profile);
+  inputs.sentence = sentence;
+  return inputs;
+}
+
+// [1, 3, S, S] -> [3, S, S]
+Tensor first_image(const Tensor& one) {
+  return ops::reshape(one, {one.size(1), one.size(2), one.size(3)});
+}
+
+// One picture per strategy; the motif strategy also gives the cover's motifs. Returns every
+// picture, [P, 3, S, S] in [0, 1] at the model's native size, in r.prompts' order.
+Tensor image_stage(const PipelineOptions& o, const models::TextToImage& t2i, const Tags& tags,
+                   PipelineResult& r, StageLog& log) {
+  log.start();
+  const PromptInputs inputs = prompt_inputs(tags, r.sentence);
+  for (PromptStrategy s : all_prompt_strategies()) {
+    r.prompt_sets.push_back(make_prompts(s, inputs, o.prompts));
+    if (s != PromptStrategy::Motifs) r.prompts.push_back(r.prompt_sets.back().prompts.at(0));
+  }
+  SYN_CHECK(r.motif_set().strategy == PromptStrategy::Motifs && !r.motif_set().prompts.empty(),
+            "the motif strategy gave no prompt");
+  for (const auto& p : r.motif_set().prompts) r.prompts.push_back(p);
+
+  models::ImagineOptions iopt;
+  iopt.steps = o.steps;
+  iopt.guidance_scale = o.guidance_scale;
+  iopt.seed = o.seed;
+  Tensor images = t2i.generate(r.prompts, iopt);
+  for (size_t k = 0; k < r.prompt_sets.size(); ++k) {
+    const std::string name = "image_" + std::to_string(k + 1) + "_" +
+                             prompt_strategy_name(r.prompt_sets[k].strategy) + ".png";
+    Tensor one = first_image(ops::slice(images, 0, (int64_t)k, (int64_t)k + 1));
+    write_png((r.output_dir / name).string(), upscale_nearest(one, o.image_size));
+    r.image_files.push_back(name);
+  }
+  std::ostringstream what;
+  for (size_t k = 0; k < r.prompt_sets.size(); ++k) {
+    const PromptSet& set = r.prompt_sets[k];
+    what << (k ? "; " : "") << prompt_strategy_name(set.strategy) << ": \""
+         << (set.strategy == PromptStrategy::Motifs ? joined(set.prompts, " | ") : set.prompts[0])
+         << "\"";
+  }
+  log.done("images", std::to_string(r.prompts.size()) + " pictures (" + what.str() + ")");
+  return images;
+}
+
+void cover_stage(const PipelineOptions& o, const Tensor& images, PipelineResult& r, StageLog& log) {
+  log.start();
+  const int64_t first_motif = (int64_t)r.prompt_sets.size() - 1;
+  Tensor motifs = ops::slice(images, 0, first_motif, (int64_t)r.prompts.size());
+  CoverOptions copt;
+  copt.size = o.cover_size;
+  copt.seed = o.seed;
+  Tensor cover = compose_cover(motifs, r.character, copt, &r.layout);
+  write_png(r.cover_png.string(), cover);
+  r.palette = cover_palette(r.character);
+  std::ostringstream what;
+  what << std::fixed << std::setprecision(0) << "hue " << r.palette.hue_deg << "°, "
+       << r.palette.stripes << " stripes, " << cover_layout_name(r.layout.kind) << " of "
+       << motifs.size(0) << " motifs → cover.png";
+  log.done("cover", what.str());
+}
+
+}  // namespace
+
+double PipelineResult::total_seconds() const {
+  double total = 0;
+  for (const StageTime& t : stage_times) total += t.seconds;
+  return total;
+}
+
+PipelineResult run_pipeline(const PipelineOptions& o, std::ostream& log) {
+  check_pipeline_options(o);
+  // Loaded before the first stage: the model's native size is what --image_size must be a
+  // multiple of, and the file is small (3 MB) next to the stages' work.
+  const models::TextToImage t2i = models::TextToImage::load(o.image_model);
+  const int64_t native = t2i.image_size();
+  SYN_CHECK(o.image_size >= native && o.image_size % native == 0, "--image_size ", o.image_size,
+            " must be a positive multiple of the model's native ", native, " pixels");
+
+  PipelineResult r;
+  r.audio = o.audio;
+  r.output_dir = o.output_dir;
+  r.tags_json = r.output_dir / "tags.json";
+  r.sentence_txt = r.output_dir / "sentence.txt";
+  r.cover_png = r.output_dir / "cover.png";
+  r.pipeline_json = r.output_dir / "pipeline.json";
+  fs::create_directories(r.output_dir);
+  log << "[pipeline] " << o.audio << " → " << r.output_dir.string() << "/\n";
+
+  StageLog stages(log);
+  const Tags tags = tag_stage(o, r, stages);
+  sentence_stage(o, tags, r, stages);
+  music_stage(o, tags, r, stages);
+  const Tensor images = image_stage(o, t2i, tags, r, stages);
+  cover_stage(o, images, r, stages);
+  r.stage_times = stages.times();
+
+  write_json_file(r.pipeline_json.string(), pipeline_summary_json(r));
+  const auto flags = log.flags();
+  const auto precision = log.precision();
+  log << "[pipeline] done in " << std::fixed << std::setprecision(2) << r.total_seconds()
+      << " s: tags.json, sentence.txt, " << joined(r.image_files)
+      << ", cover.png, pipeline.json in " << r.output_dir.string() << "/\n";
+  log.flags(flags);
+  log.precision(precision);
+  return r;
+}
+
+Json pipeline_summary_json(const PipelineResult& r) {
+  Json prompts = Json::object();
+  for (const PromptSet& set : r.prompt_sets)
+    prompts[prompt_strategy_name(set.strategy)] = set.prompts;
+  Json motifs = Json::array();
+  for (const Motif& m : r.motif_set().motifs)
+    motifs.push_back({{"caption", m.caption},
+                      {"trigger", m.trigger},
+                      {"probability", json_number(m.probability)}});
+  const MusicCharacter& c = r.character;
+  Json seconds = Json::object();
+  for (const StageTime& t : r.stage_times) seconds[t.stage] = json_number(t.seconds);
+  return {{"audio", r.audio},
+          {"sentence", r.sentence},
+          {"caption_tags", r.caption_tags},
+          {"prompts", std::move(prompts)},
+          {"motifs", std::move(motifs)},
+          {"images", r.image_files},
+          {"music",
+           {{"tempo_bpm", json_number(c.tempo_bpm)},
+            {"tempo_confidence", json_number(c.tempo_confidence)},
+            {"loudness_db", json_number(c.loudness_db)},
+            {"brightness_hz", json_number(c.brightness_hz)},
+            {"arousal", json_number(c.arousal)},
+            {"valence", json_number(c.valence)}}},
+          {"cover",
+           {{"hue_deg", json_number(r.palette.hue_deg)},
+            {"saturation", json_number(r.palette.saturation)},
+            {"value", json_number(r.palette.value)},
+            {"stripes", r.palette.stripes},
+            {"layout", cover_layout_name(r.layout.kind)}}},
+          {"seconds", std::move(seconds)}};
+}
+
+}  // namespace syn::app

@@ -1,0 +1,64 @@
+// pipeline.h — music in, pictures out: the whole Synesthesia chain on one clip, as one call.
+//
+//   PipelineOptions o = pipeline_options_from(cfg, {"song.mp3"});
+//   PipelineResult r = run_pipeline(o, std::cout);   // r.sentence, r.prompt_sets, r.character...
+//
+// run_pipeline checks every option (pipeline_options.h), loads the text-to-image weights (3 MB;
+// their native size checks image_size), creates the output folder and runs the stages, each
+// logged with its time (stage_log.h):
+//   1. tags      musicnn MTT and MSD (tagger.h) and the refined profile (data/tags/tag_profile)
+//                → tags.json (apps/tag --json's format)
+//   2. sentence  the confident refined tags (tag_json.h confident_tags, as caption --from picks
+//                them) → our MusicCaps phrases (data/text/tag_phrases) → caption decoder
+//                → sentence.txt
+//   3. music     tempo, loudness, brightness from the audio, arousal/valence from the tags
+//                (music_character.h)
+//   4. images    four prompt strategies (motif_mapping.h): raw tags, refined tags, the sentence,
+//                and motifs (music words → emoji the U-Net knows); one picture each
+//                (image_1_raw.png ... image_4_motifs.png; the motif picture is the first motif)
+//   5. cover     every motif's picture arranged on a background whose palette follows the mood
+//                and whose stripes follow the tempo (cover.h documents the rule) → cover.png
+// and pipeline.json (pipeline_summary_json) records the prompts, motifs, music character, cover
+// parameters and stage times. Files are written whole or not at all (atomic_file.h for the text).
+#pragma once
+#include <filesystem>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "apps/pipeline/cover.h"
+#include "apps/pipeline/json_io.h"
+#include "apps/pipeline/motif_mapping.h"
+#include "apps/pipeline/music_character.h"
+#include "apps/pipeline/pipeline_options.h"
+#include "apps/pipeline/stage_log.h"
+
+namespace syn::app {
+
+struct PipelineResult {
+  std::string audio;
+  std::string sentence;
+  std::vector<std::string> caption_tags;  // the phrases the sentence was decoded from
+  std::vector<PromptSet> prompt_sets;     // one per strategy, in all_prompt_strategies() order;
+                                          // the last is the motifs strategy, with its motifs
+  std::vector<std::string> prompts;       // one per picture: the three strategies, then each motif
+  MusicCharacter character;
+  CoverPalette palette;
+  CoverLayout layout;
+  std::vector<StageTime> stage_times;  // tags, sentence, music, images, cover
+
+  // What was written, all inside the output folder.
+  std::filesystem::path output_dir, tags_json, sentence_txt, cover_png, pipeline_json;
+  std::vector<std::string> image_files;  // file names, one per strategy
+
+  const PromptSet& motif_set() const { return prompt_sets.back(); }
+  double total_seconds() const;
+};
+
+PipelineResult run_pipeline(const PipelineOptions& options, std::ostream& log);
+
+// pipeline.json's content: audio, sentence, caption_tags, prompts (strategy → list), motifs
+// ({caption, trigger, probability}), images, music, cover, seconds (stage → time).
+Json pipeline_summary_json(const PipelineResult& result);
+
+}  // namespace syn::app
