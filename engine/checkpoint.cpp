@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 namespace syn {
 
@@ -142,18 +143,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& ckpt, bool fp16)
   w.pod<uint32_t>(crc);
   w.raw(kEnd, 4);
 
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  SYN_CHECK(f != nullptr, "cannot open '", tmp, "' for writing: ", std::strerror(errno));
-  size_t written = std::fwrite(w.buf.data(), 1, w.buf.size(), f);
-  bool ok = written == w.buf.size() && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
-  std::fclose(f);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    SYN_FAIL("writing checkpoint '", path, "' failed (disk full?)");
-  }
-  SYN_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, "cannot rename '", tmp, "' to '", path,
-            "': ", std::strerror(errno));
+  io::write_file_atomic(path, std::string_view((const char*)w.buf.data(), w.buf.size()),
+                        "checkpoint");
 }
 
 Checkpoint load_checkpoint(const std::string& path) {

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <limits>
 
-#include "apps/pipeline/atomic_file.h"
 #include "apps/pipeline/json_io.h"
+#include "engine/io/safe_file.h"
 #include "apps/pipeline/tag_json.h"
 #include "apps/pipeline/tagger.h"
 #include "engine/check.h"
@@ -40,7 +40,7 @@ TEST_CASE("a tag with control characters and quotes round-trips through tags.jso
   r.taggram = {{0.25f, 0.75f}};
   std::vector<ProfileTag> profile = {{odd, "mood \"x\"", 0.5f, "mtt:\x02"}};
   const fs::path path = temp_path("syn_test_json_io_tags.json");
-  app::write_text_atomic(path.string(), app::tag_result_json(r, &profile));
+  io::write_file_atomic(path.string(), app::tag_result_json(r, &profile));
   const std::string text = slurp(path);
   // RFC 8259: no raw control character inside the file's strings.
   for (char c : text) CHECK((c == '\n' || (unsigned char)c >= 0x20));
@@ -61,7 +61,7 @@ TEST_CASE("a tag with control characters and quotes round-trips through tags.jso
 
 TEST_CASE("malformed JSON is an error naming the file and the problem") {
   const fs::path path = temp_path("syn_test_json_io_bad.json");
-  app::write_text_atomic(path.string(), "{\"tags\": [{\"tag\": \"a\", \"probability\": 0.5},]}");
+  io::write_file_atomic(path.string(), "{\"tags\": [{\"tag\": \"a\", \"probability\": 0.5},]}");
   CHECK_THROWS_WITH_AS(
       app::read_tag_json(path.string()),
       doctest::Contains(("'" + path.string() + "': invalid JSON at byte 43").c_str()), Error);
@@ -73,7 +73,7 @@ TEST_CASE("malformed JSON is an error naming the file and the problem") {
                        doctest::Contains("control character"), Error);
   fs::remove(path);
   CHECK_THROWS_WITH_AS(app::read_json_file(path.string()),
-                       doctest::Contains(("cannot open JSON file '" + path.string() + "'").c_str()),
+                       doctest::Contains(("JSON file '" + path.string() + "': cannot open").c_str()),
                        Error);
   // Well-formed JSON of the wrong shape names the file and the field.
   CHECK_THROWS_WITH_AS(
@@ -102,7 +102,9 @@ TEST_CASE("the writer keeps key order, indents, and replaces invalid UTF-8 inste
   const fs::path path = temp_path("syn_test_json_io_write.json");
   app::write_json_file(path.string(), j);
   CHECK(app::read_json_file(path.string())["z"] == 1);
-  CHECK(!fs::exists(path.string() + ".tmp"));
+  const std::string tmp_prefix = path.filename().string() + ".tmp.";
+  for (const auto& e : fs::directory_iterator(path.parent_path()))
+    CHECK_FALSE(e.path().filename().string().rfind(tmp_prefix, 0) == 0);
   fs::remove(path);
   CHECK_THROWS_WITH_AS(app::write_json_file("/nonexistent_dir/x.json", j),
                        doctest::Contains("/nonexistent_dir/x.json"), Error);

@@ -4,11 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
-#include "apps/pipeline/atomic_file.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 namespace syn::app {
 
@@ -26,12 +24,8 @@ Json parse_json(const std::string& text, const std::string& source) {
 }
 
 Json read_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  SYN_CHECK(in.good(), "cannot open JSON file '", path, "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  SYN_CHECK(!in.bad(), "failed reading '", path, "'");
-  return parse_json(ss.str(), path);
+  // Bounded and regular files only: a FIFO or /dev/zero is refused instead of hanging or growing.
+  return parse_json(io::read_small_file(path, "JSON file"), path);
 }
 
 std::string json_text(const Json& value) {
@@ -43,7 +37,7 @@ std::string json_inline(const Json& value) {
 }
 
 void write_json_file(const std::string& path, const Json& value) {
-  write_text_atomic(path, json_text(value));
+  io::write_file_atomic(path, json_text(value), "JSON output");
 }
 
 Json json_number(double v) {

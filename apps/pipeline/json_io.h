@@ -20,7 +20,7 @@ Json read_json_file(const std::string& path);
 
 std::string json_text(const Json& value);                          // indented, ends with a newline
 std::string json_inline(const Json& value);                        // one line, for logs and tables
-void write_json_file(const std::string& path, const Json& value);  // atomic (atomic_file.h)
+void write_json_file(const std::string& path, const Json& value);  // atomic, never onto a special file (engine/io/safe_file.h)
 
 // A measured number as our files print it: 6 significant digits (what the hand-written writers
 // printed: enough for probabilities and seconds, and files stay readable), null if not finite.

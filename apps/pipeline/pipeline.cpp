@@ -5,7 +5,6 @@
 #include <iomanip>
 #include <sstream>
 
-#include "apps/pipeline/atomic_file.h"
 #include "apps/pipeline/caption_model.h"
 #include "apps/pipeline/image_grid.h"
 #include "apps/pipeline/tag_json.h"
@@ -14,6 +13,7 @@
 #include "data/images/png_image.h"
 #include "data/text/tag_phrases.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 #include "engine/ops/shape.h"
 #include "models/text_to_image.h"
 
@@ -43,7 +43,7 @@ Tags tag_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
   Tags t{mtt.output(), msd.output(), {}, ""};
   t.profile = tag_profile(&t.mtt, &t.msd);
   t.json = tag_result_json(mtt, &t.profile);
-  write_text_atomic(r.tags_json.string(), t.json);
+  io::write_file_atomic(r.tags_json.string(), t.json, "tags.json");
   std::vector<std::string> top;
   for (size_t i : top_k(mtt.clip, 3)) top.push_back(mtt.labels[i]);
   log.done("tags", std::to_string((int)mtt.duration_seconds) +
@@ -60,7 +60,7 @@ void sentence_stage(const PipelineOptions& o, const Tags& tags, PipelineResult& 
   SYN_CHECK(!r.caption_tags.empty(), "no confident tag to caption");
   CaptionModel captioner = load_caption_model(o.caption_model);
   r.sentence = captioner.caption({r.caption_tags}, o.decode, o.coverage_weight)[0];
-  write_text_atomic(r.sentence_txt.string(), r.sentence + "\n");
+  io::write_file_atomic(r.sentence_txt.string(), r.sentence + "\n", "sentence.txt");
   log.done("sentence", "\"" + r.sentence + "\" (from: " + joined(r.caption_tags) + ")");
 }
 

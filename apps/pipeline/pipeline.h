@@ -19,7 +19,7 @@
 //   5. cover     every motif's picture arranged on a background whose palette follows the mood
 //                and whose stripes follow the tempo (cover.h documents the rule) → cover.png
 // and pipeline.json (pipeline_summary_json) records the prompts, motifs, music character, cover
-// parameters and stage times. Files are written whole or not at all (atomic_file.h for the text).
+// parameters and stage times. Files are written whole or not at all (engine/io/safe_file.h).
 #pragma once
 #include <filesystem>
 #include <ostream>

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 
 namespace syn {
@@ -95,21 +96,18 @@ SyntheticCorpus make_synthetic_corpus(int clips_per_timbre, int64_t samples, int
 }
 
 void write_wav(const std::string& path, const std::vector<float>& samples, int sample_rate) {
-  std::string tmp = path + ".tmp.wav";
+  io::AtomicOutputFile out(path, "WAV output");  // removes the temporary on any error
   SF_INFO info{};
   info.samplerate = sample_rate;
   info.channels = 1;
   info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-  SNDFILE* f = sf_open(tmp.c_str(), SFM_WRITE, &info);
+  SNDFILE* f = sf_open(out.temporary().c_str(), SFM_WRITE, &info);
   SYN_CHECK(f != nullptr, "cannot write WAV '", path, "': ", sf_strerror(nullptr));
   sf_count_t n = sf_writef_float(f, samples.data(), (sf_count_t)samples.size());
   sf_close(f);
-  if (n != (sf_count_t)samples.size()) {
-    std::remove(tmp.c_str());
-    SYN_FAIL("writing WAV '", path, "' failed after ", n, " of ", samples.size(), " samples");
-  }
-  SYN_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, "cannot rename '", tmp, "' to '", path,
-            "'");
+  SYN_CHECK(n == (sf_count_t)samples.size(), "writing WAV '", path, "' failed after ", n, " of ",
+            samples.size(), " samples");
+  out.commit();
 }
 
 }  // namespace syn

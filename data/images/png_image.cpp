@@ -13,6 +13,7 @@
 #include <iterator>
 #include <vector>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 
 #define STB_IMAGE_STATIC
@@ -56,30 +57,7 @@ void write_png(const std::string& path, const Tensor& image) {
   std::vector<char> bytes((const char*)png, (const char*)png + len);
   STBIW_FREE(png);
 
-  const fs::path target(path);
-  const fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  SYN_CHECK(fs::is_directory(parent), "write_png ", path, ": the directory ", parent.string(),
-            " does not exist");
-  const std::string tmp = path + ".tmp-" + std::to_string((long)getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    SYN_CHECK(out.good(), "write_png ", path, ": cannot create ", tmp, " (", std::strerror(errno),
-              ")");
-    out.write(bytes.data(), (std::streamsize)bytes.size());
-    out.flush();
-    if (!out.good()) {
-      std::error_code ignored;
-      fs::remove(tmp, ignored);
-      SYN_FAIL("write_png ", path, ": writing ", bytes.size(), " bytes to ", tmp, " failed");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    SYN_FAIL("write_png ", path, ": cannot rename ", tmp, " over it (", ec.message(), ")");
-  }
+  io::write_file_atomic(path, std::string_view(bytes.data(), bytes.size()), "PNG output");
 }
 
 Tensor read_png(const std::string& path) {

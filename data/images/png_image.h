@@ -5,9 +5,10 @@
 // rounded to the nearest of 0..255 (x·255 + 0.5, truncated); a non-finite value is an error
 // naming the file and the element, never a silently black pixel.
 //
-// write_png is atomic: the PNG is encoded in memory (stb_image_write), written to
-// "<path>.tmp-<pid>" in the same directory and renamed over `path`, so a reader never sees a
-// half-written file and a failed write leaves any earlier file intact. Every error names the path.
+// write_png is atomic and never destroys a special file: the PNG is encoded in memory
+// (stb_image_write) and written by engine/io/safe_file.h (a temporary in the same folder,
+// renamed only onto a regular file or a new name), so a reader never sees a half-written file
+// and a failed write leaves any earlier file intact. Every error names the path.
 //
 //   write_png("runs/pipeline/cover.png", cover);          // cover: [3, 256, 256] in [0, 1]
 //   Tensor back = read_png("runs/pipeline/cover.png");     // [3, 256, 256], k/255 values

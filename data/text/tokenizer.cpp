@@ -7,6 +7,7 @@
 #include <queue>
 #include <sstream>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 
 namespace syn {
@@ -210,24 +211,11 @@ BpeTokenizer BpeTokenizer::from_text(const std::string& text, const std::string&
 }
 
 void BpeTokenizer::save(const std::string& path) const {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    SYN_CHECK(out.good(), "cannot write tokenizer file '", tmp, "'");
-    out << to_text();
-    out.flush();
-    SYN_CHECK(out.good(), "error while writing tokenizer file '", tmp, "'");
-  }
-  SYN_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, "cannot rename '", tmp, "' to '", path,
-            "'");
+  io::write_file_atomic(path, to_text(), "tokenizer file");
 }
 
 BpeTokenizer BpeTokenizer::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  SYN_CHECK(in.good(), "cannot open tokenizer file '", path, "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return from_text(ss.str(), path);
+  return from_text(io::read_small_file(path, "tokenizer file"), path);
 }
 
 BpeTokenizer learn_bpe(const std::vector<std::string>& texts, int vocab_size, int min_pair_count) {

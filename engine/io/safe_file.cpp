@@ -74,8 +74,6 @@ void write_all(int fd, std::string_view bytes, const std::string& tmp, std::stri
               "' failed (", std::strerror(errno), ")");
     done += (size_t)n;
   }
-  SYN_CHECK(fsync(fd) == 0, what, " '", path, "': flushing '", tmp, "' to disk failed (",
-            std::strerror(errno), ")");
 }
 
 }  // namespace
@@ -91,30 +89,54 @@ std::string temporary_path_for(const std::string& path) {
   return str_cat(path, ".tmp.", (long)getpid(), ".", counter++);
 }
 
-bool write_file_atomic(const std::string& path, std::string_view bytes, std::string_view what) {
+AtomicOutputFile::AtomicOutputFile(const std::string& path, std::string_view what)
+    : path_(path), what_(what) {
   OutputTarget target;
-  const fs::path real = resolve_output(path, what, &target);
-  remove_stale_temporaries(real.string());
-  const std::string tmp = temporary_path_for(real.string());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  SYN_CHECK(fd >= 0, what, " '", path, "': cannot create '", tmp, "' (", std::strerror(errno),
-            ")");
+  real_ = resolve_output(path, what, &target).string();
+  replaced_ = target == OutputTarget::RegularFile;
+  remove_stale_temporaries(real_);
+  tmp_ = temporary_path_for(real_);
+}
+
+AtomicOutputFile::~AtomicOutputFile() {
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+bool AtomicOutputFile::commit() {
+  SYN_CHECK(!committed_, what_, " '", path_, "': committed twice");
+  int fd = ::open(tmp_.c_str(), O_RDONLY | O_CLOEXEC);
+  SYN_CHECK(fd >= 0, what_, " '", path_, "': the temporary '", tmp_, "' was not written (",
+            std::strerror(errno), ")");
+  struct stat st{};
+  const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  const bool synced = fsync(fd) == 0;
+  ::close(fd);
+  SYN_CHECK(regular, what_, " '", path_, "': the temporary '", tmp_, "' is not a regular file");
+  SYN_CHECK(synced, what_, " '", path_, "': flushing '", tmp_, "' to disk failed (",
+            std::strerror(errno), ")");
+  // The target may have changed since the check; look again right before the rename.
+  OutputTarget now;
+  resolve_output(real_, what_, &now);
+  SYN_CHECK(std::rename(tmp_.c_str(), real_.c_str()) == 0, what_, " '", path_,
+            "': cannot rename '", tmp_, "' onto it (", std::strerror(errno), ")");
+  committed_ = true;
+  return now == OutputTarget::RegularFile;
+}
+
+bool write_file_atomic(const std::string& path, std::string_view bytes, std::string_view what) {
+  AtomicOutputFile out(path, what);
+  int fd = ::open(out.temporary().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  SYN_CHECK(fd >= 0, what, " '", path, "': cannot create '", out.temporary(), "' (",
+            std::strerror(errno), ")");
   try {
-    write_all(fd, bytes, tmp, what, path);
-    SYN_CHECK(::close(fd) == 0, what, " '", path, "': closing '", tmp, "' failed (",
-              std::strerror(errno), ")");
-    fd = -1;
-    // The target may have changed since the check; look again right before the rename.
-    OutputTarget now;
-    resolve_output(real.string(), what, &now);
-    SYN_CHECK(std::rename(tmp.c_str(), real.c_str()) == 0, what, " '", path, "': cannot rename '",
-              tmp, "' onto it (", std::strerror(errno), ")");
+    write_all(fd, bytes, out.temporary(), what, path);
   } catch (...) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
+    ::close(fd);
     throw;
   }
-  return target == OutputTarget::RegularFile;
+  SYN_CHECK(::close(fd) == 0, what, " '", path, "': closing '", out.temporary(), "' failed (",
+            std::strerror(errno), ")");
+  return out.commit();
 }
 
 bool write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& fill,

@@ -38,6 +38,26 @@ bool write_file_atomic(const std::string& path, std::string_view bytes,
 bool write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& fill,
                        std::string_view what = "output");
 
+// For writers that need a file name of their own (libsndfile, a library writing by path): the
+// target is checked on construction, `temporary()` names the file to write, `commit()` renames
+// it onto the target (checking the target again), and the destructor removes the temporary
+// if commit() was never reached, so every error path cleans up.
+class AtomicOutputFile {
+ public:
+  AtomicOutputFile(const std::string& path, std::string_view what = "output");
+  ~AtomicOutputFile();
+  AtomicOutputFile(const AtomicOutputFile&) = delete;
+  AtomicOutputFile& operator=(const AtomicOutputFile&) = delete;
+
+  const std::string& temporary() const { return tmp_; }
+  // Flushes the temporary to disk and renames it; returns true when a regular file was replaced.
+  bool commit();
+
+ private:
+  std::string path_, real_, tmp_, what_;
+  bool replaced_ = false, committed_ = false;
+};
+
 // Removes "<path>.tmp.<pid>[.<n>]" files next to `path` whose process no longer exists (a run
 // killed between writing and renaming). Returns how many were removed. Never touches a
 // temporary of a live process.
