@@ -260,6 +260,14 @@ MusicnnConfig musicnn_config_from_meta(const std::map<std::string, std::string>&
   return cfg;
 }
 
+LoadedMusicnn load_musicnn(const std::string& path, MusicnnDataset expected) {
+  LoadedMusicnn out = load_musicnn(path);
+  SYN_CHECK(out.dataset == expected, "musicnn weights '", path, "' hold ",
+            musicnn_model_name(out.dataset), ", but ", musicnn_model_name(expected),
+            " was asked for (swapped or renamed weight files?)");
+  return out;
+}
+
 LoadedMusicnn load_musicnn(const std::string& path) {
   Checkpoint ck = load_checkpoint(path);
   LoadedMusicnn out;

@@ -135,6 +135,10 @@ struct LoadedMusicnn {
 // Reads a weight file written by apps/convert_musicnn (strict: every parameter and buffer
 // present with its shape, nothing extra). The config is read from the file's metadata.
 LoadedMusicnn load_musicnn(const std::string& path);
+// The same, and the file must hold the model trained on `expected` (its metadata 'model'): an
+// MSD file where MTT weights were asked for (swapped or renamed files) is an error naming the
+// file and both models, never MSD tags printed under the MTT name.
+LoadedMusicnn load_musicnn(const std::string& path, MusicnnDataset expected);
 
 // The metadata keys the converter writes and the loader reads back.
 std::map<std::string, std::string> musicnn_config_meta(const MusicnnConfig& cfg);

@@ -13,8 +13,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <unistd.h>
+
 #include <filesystem>
 
+#include "apps/pipeline/tagger.h"
 #include "data/audio/audio_io.h"
 #include "data/audio/spectrogram.h"
 #include "engine/autograd.h"
@@ -27,6 +30,7 @@
 #include "tests/support/fixtures.h"
 
 using namespace syn;
+namespace fs = std::filesystem;
 using models::Musicnn;
 
 static std::string weights(const std::string& name) {
@@ -79,6 +83,23 @@ static Tensor edges(const Tensor& x) {
   const int64_t T = x.size(2);
   Tensor e = ops::concat({ops::slice(x, 2, 0, 4), ops::slice(x, 2, T - 4, T)}, 2);
   return ops::transpose(e, 1, 2);
+}
+
+TEST_CASE("swapped MTT and MSD weight files are an error naming the file and both models") {
+  const std::string msd = weights("musicnn_msd.synckpt");
+  std::string err = error_of([&] { models::load_musicnn(msd, models::MusicnnDataset::MTT); });
+  CHECK(err.find(msd) != std::string::npos);
+  CHECK(err.find("hold MSD_musicnn, but MTT_musicnn was asked for") != std::string::npos);
+  CHECK(models::load_musicnn(msd, models::MusicnnDataset::MSD).dataset ==
+        models::MusicnnDataset::MSD);
+  // Through the tagger: a weights folder whose musicnn_mtt.synckpt is really the MSD model.
+  const fs::path dir = fs::temp_directory_path() / ("syn_swapped_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(msd, dir / "musicnn_mtt.synckpt", fs::copy_options::overwrite_existing);
+  err = error_of([&] { app::make_musicnn_tagger("musicnn-mtt", Device::CPU, dir.string()); });
+  CHECK(err.find((dir / "musicnn_mtt.synckpt").string()) != std::string::npos);
+  CHECK(err.find("swapped") != std::string::npos);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("every stage matches musicnn's TensorFlow graph on one patch (MTT and MSD)") {

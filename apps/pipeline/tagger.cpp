@@ -26,7 +26,7 @@ class MusicnnTagger : public Tagger {
       : device_(device) {
     name_ = which == models::MusicnnDataset::MTT ? "musicnn-mtt" : "musicnn-msd";
     path_ = musicnn_weights_path(weights_dir, name_);
-    loaded_ = models::load_musicnn(path_);
+    loaded_ = models::load_musicnn(path_, which);
     loaded_.model->to(device_);
   }
   std::string name() const override { return name_; }
