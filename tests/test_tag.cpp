@@ -145,6 +145,17 @@ TEST_CASE("the SampleCNN tagger runs an encoder checkpoint and a tag head") {
   CHECK(r.taggram.size() == 1102 / 81);
   check_consistent(r);
   fs::remove(wav);
+  // A head trained on an encoder of another width is refused up front, naming both files.
+  auto wide = models::make_clmr_head({.in_dim = dim * 2, .out_dim = 3, .hidden_dim = 0}, rng);
+  std::string wide_path = (dir / "wide_head.synt").string();
+  app::save_tag_head(wide_path, *wide, {"loud", "quiet", "fast"}, false, {});
+  cfg.set("finetuner_checkpoint", wide_path);
+  CHECK_THROWS_WITH_AS(app::make_tagger(cfg, "samplecnn"),
+                       doctest::Contains(("tag head '" + wide_path + "' takes " +
+                                          std::to_string(dim * 2) + "-wide features but the "
+                                          "encoder '" + enc + "' gives " + std::to_string(dim))
+                                             .c_str()),
+                       Error);
   fs::remove_all(dir);
 }
 

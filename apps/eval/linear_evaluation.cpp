@@ -138,6 +138,8 @@ LinearEvaluationResult run_linear_evaluation(const Config& cfg, std::ostream& lo
   std::shared_ptr<nn::Sequential> head;
   if (!cfg.get_string("finetuner_checkpoint_path").empty()) {
     LoadedHead h = load_tag_head(cfg.get_string("finetuner_checkpoint_path"));
+    check_head_fits(enc, cfg.get_string("checkpoint_path"), h,
+                    cfg.get_string("finetuner_checkpoint_path"));
     SYN_CHECK(h.tags.empty() || h.tags == r.tags, "head '",
               cfg.get_string("finetuner_checkpoint_path"),
               "' was trained on other tags than --labels ", cfg.get_string("labels"));

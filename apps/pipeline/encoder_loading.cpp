@@ -118,4 +118,16 @@ LoadedHead load_tag_head(const std::string& path) {
   return out;
 }
 
+void check_head_fits(const LoadedEncoder& encoder, const std::string& encoder_path,
+                     const LoadedHead& head, const std::string& head_path) {
+  const NamedTensors state = head.head->state_dict();
+  SYN_CHECK(!state.empty() && state.front().second.dim() == 2, "tag head '", head_path,
+            "' does not start with a linear layer");
+  const int64_t head_in = state.front().second.size(1);
+  const int64_t features = encoder.encoder->feature_dim();
+  SYN_CHECK(head_in == features, "tag head '", head_path, "' takes ", head_in,
+            "-wide features but the encoder '", encoder_path.empty() ? "(random)" : encoder_path,
+            "' gives ", features, ": the head was trained on another encoder");
+}
+
 }  // namespace syn::app

@@ -47,4 +47,9 @@ void save_tag_head(const std::string& path, const nn::Sequential& head,
                    std::map<std::string, std::string> meta);
 LoadedHead load_tag_head(const std::string& path);
 
+// The head's input width must be the encoder's feature width: a head trained on another encoder
+// is an error naming both files and both widths, before any audio is read.
+void check_head_fits(const LoadedEncoder& encoder, const std::string& encoder_path,
+                     const LoadedHead& head, const std::string& head_path);
+
 }  // namespace syn::app

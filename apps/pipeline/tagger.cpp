@@ -73,6 +73,8 @@ class SampleCnnTagger : public Tagger {
               "clmr_checkpoint_10000.pt)");
     encoder_ = load_encoder(cfg.get_string("encoder_checkpoint"), cfg);
     head_ = load_tag_head(cfg.get_string("finetuner_checkpoint"));
+    check_head_fits(encoder_, cfg.get_string("encoder_checkpoint"), head_,
+                    cfg.get_string("finetuner_checkpoint"));
     labels_ = head_.tags;
     if (labels_.empty()) labels_.assign(mtt::kTop50Tags.begin(), mtt::kTop50Tags.end());
     int64_t outputs = head_.head->state_dict().back().second.size(0);
