@@ -1,56 +1,21 @@
-// pretrainer.cpp — see pretrainer.h.
-#include "apps/train/pretrainer.h"
+// clmr_task.cpp — see clmr_task.h.
+#include "apps/train/clmr_task.h"
 
 #include <cmath>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 
 #include "apps/train/training_state.h"
-#include "data/datasets/audio_folder.h"
 #include "data/audio/augment.h"
-#include "data/datasets/magnatagatune.h"
-#include "data/audio/synthetic_audio.h"
-#include "engine/autograd.h"
-#include "engine/checkpoint.h"
 #include "engine/optim/adam.h"
 #include "engine/optim/lars.h"
-#include "engine/optim/schedule.h"
 #include "engine/parallel.h"
-#include "engine/progress.h"
-#include "engine/tensorboard.h"
 
 namespace syn::app {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Clips of a preprocessed cache: all of them, or the listed cache indices (a dataset split).
-class CacheSource : public ClipSource {
- public:
-  explicit CacheSource(AudioFolderCache cache, std::vector<int64_t> pick = {})
-      : cache_(std::move(cache)), pick_(std::move(pick)) {}
-  int64_t size() const override { return pick_.empty() ? cache_.size() : (int64_t)pick_.size(); }
-  std::span<const float> clip(int64_t i) const override { return cache_.clip(index(i)); }
-  std::string name(int64_t i) const override { return cache_.path(index(i)); }
-
- private:
-  int64_t index(int64_t i) const { return pick_.empty() ? i : pick_.at((size_t)i); }
-  AudioFolderCache cache_;
-  std::vector<int64_t> pick_;
-};
-
-class MemorySource : public ClipSource {
- public:
-  explicit MemorySource(std::vector<std::vector<float>> clips) : clips_(std::move(clips)) {}
-  int64_t size() const override { return (int64_t)clips_.size(); }
-  std::span<const float> clip(int64_t i) const override { return clips_.at((size_t)i); }
-  std::string name(int64_t i) const override { return "synthetic/" + std::to_string(i); }
-
- private:
-  std::vector<std::vector<float>> clips_;
-};
 
 // A generator for (seed, step, stream): independent of how many steps ran before.
 Rng derived_rng(int64_t seed, int64_t step, int64_t stream) {
@@ -76,59 +41,7 @@ augment::AugmentConfig augment_config_from(const Config& cfg) {
 
 }  // namespace
 
-std::shared_ptr<ClipSource> make_memory_source(std::vector<std::vector<float>> clips) {
-  return std::make_shared<MemorySource>(std::move(clips));
-}
-
-std::shared_ptr<ClipSource> make_clip_source(const Config& cfg, std::ostream& log) {
-  const std::string& kind = cfg.get_string("dataset");
-  int rate = (int)cfg.get_int("sample_rate");
-  int64_t length = cfg.get_int("audio_length");
-  if (kind == "synthetic") {
-    int64_t n = cfg.get_int("synthetic_clips");
-    SYN_CHECK(n >= kNumSyntheticTimbres, "--synthetic_clips must be at least ",
-              kNumSyntheticTimbres, ", got ", n);
-    int64_t samples = std::max<int64_t>(2 * length, rate * 3);
-    log << "dataset: " << n << " synthetic clips of " << samples << " samples (5 timbres)\n";
-    auto corpus = make_synthetic_corpus((int)((n + 4) / kNumSyntheticTimbres), samples, rate,
-                                        (uint64_t)cfg.get_int("seed"));
-    corpus.clips.resize((size_t)n);
-    return make_memory_source(std::move(corpus.clips));
-  }
-  SYN_CHECK(kind == "audio" || kind == "magnatagatune", "--dataset '", kind,
-            "' is not supported by pretrain (use 'audio', 'magnatagatune' or 'synthetic')");
-  const std::string& dir = cfg.get_string("dataset_dir");
-  SYN_CHECK(fs::is_directory(dir), "--dataset_dir '", dir, "' is not a directory");
-  // MagnaTagATune: pretrain on the clips of the training split only (valid/test stay unseen).
-  std::optional<mtt::Dataset> mtt_data;
-  if (kind == "magnatagatune") {
-    mtt::DatasetOptions o;
-    o.root = dir;
-    o.split = cfg.get_string("split");
-    o.split_dir = cfg.get_string("split_dir");
-    mtt_data.emplace(o);
-    log << mtt_data->summary() << "\n";
-    for (const std::string& w : mtt_data->warnings()) log << "warning: " << w << "\n";
-  }
-  std::string cache_dir = cfg.get_string("cache_dir");
-  if (cache_dir.empty()) cache_dir = (fs::path(dir) / ".synesthesia_cache").string();
-  AudioCacheOptions opts;
-  opts.sample_rate = rate;
-  opts.min_samples = length;
-  PreprocessSummary summary = preprocess_audio_folder(dir, cache_dir, opts);
-  SYN_CHECK(summary.cached > 0, "no usable audio in '", dir, "': ", summary.to_string());
-  AudioFolderCache cache(cache_dir, rate);
-  if (!mtt_data) return std::make_shared<CacheSource>(std::move(cache));
-  mtt::CacheSelection sel = mtt::select_cached(cache, mtt_data->subset(mtt::Split::Train));
-  for (const std::string& w : sel.warnings) log << "warning: " << w << "\n";
-  log << "dataset: " << sel.cache_index.size() << " clips of the MagnaTagATune train split ("
-      << sel.missing << " not in the audio cache)\n";
-  SYN_CHECK(!sel.cache_index.empty(), "no clip of the MagnaTagATune train split is in the cache '",
-            cache_dir, "'");
-  return std::make_shared<CacheSource>(std::move(cache), std::move(sel.cache_index));
-}
-
-Pretrainer::Pretrainer(const Config& cfg, std::shared_ptr<ClipSource> data)
+ClmrTask::ClmrTask(const Config& cfg, std::shared_ptr<ClipSource> data)
     : cfg_(cfg), data_(std::move(data)) {
   SYN_CHECK(data_ && data_->size() > 0, "pretrain: the dataset has no clips");
   const std::string& dev = cfg_.get_string("device");
@@ -158,7 +71,7 @@ Pretrainer::Pretrainer(const Config& cfg, std::shared_ptr<ClipSource> data)
   }
 }
 
-Pretrainer::Views Pretrainer::make_views(int64_t step) const {
+ClmrTask::Views ClmrTask::make_views(int64_t step) const {
   int64_t batch = cfg_.get_int("batch_size");
   SYN_CHECK(batch >= 2, "--batch_size must be at least 2 for a contrastive loss, got ", batch);
   int64_t length = cfg_.get_int("audio_length");
@@ -195,81 +108,48 @@ Pretrainer::Views Pretrainer::make_views(int64_t step) const {
           Tensor::from_vector(xj, {batch, 1, length}, device_)};
 }
 
-float Pretrainer::train_step(int64_t step) {
+StepOutput ClmrTask::training_step(int64_t step) {
   model_->train();
   Views v = make_views(step);
   models::ClmrOutput out = model_->forward(v.x_i, v.x_j);
-  float loss = out.loss.item();  // the one host round trip of a step
-  throw_if_nonfinite(loss, step);
-  out.loss.backward();
-  optimizer_->step();
-  optimizer_->zero_grad();
-  return loss;
+  return {out.loss, 2 * cfg_.get_int("batch_size"), {}};
 }
 
-std::string Pretrainer::run_dir() const {
-  return (fs::path(cfg_.get_string("log_dir")) / cfg_.get_string("run_name")).string();
+int64_t ClmrTask::steps_per_epoch() const {
+  const int64_t batch = cfg_.get_int("batch_size");
+  return (data_->size() + batch - 1) / batch;
 }
 
-namespace {
-constexpr const char* kKind = "clmr-pretrain";
-}
-
-void Pretrainer::save_checkpoint(const std::string& path) const {
-  Checkpoint ck;
-  store_model_and_optimizer(ck, *model_, *optimizer_);
-  store_run_meta(ck, kKind, step_, cfg_);
-  syn::save_checkpoint(path, ck);
-}
-
-void Pretrainer::load_checkpoint(const std::string& path) {
-  Checkpoint ck = syn::load_checkpoint(path);
-  const RunMeta meta = read_run_meta(ck, path, kKind, "a CLMR pretraining checkpoint");
-  restore_model_and_optimizer(ck, path, *model_, *optimizer_);
-  step_ = meta.step;
-}
-
-void Pretrainer::run(std::ostream& log) {
-  int64_t max_steps = cfg_.get_int("max_steps");
-  int64_t every = cfg_.get_int("checkpoint_every");
-  int64_t batch = cfg_.get_int("batch_size");
-  std::string dir = run_dir();
-  fs::create_directories(dir);
-  cfg_.save((fs::path(dir) / "config.yaml").string());
-  SummaryWriter tb(dir);
-  CosineSchedule schedule{cfg_.get_float("learning_rate"), 0.0, cfg_.get_int("warmup_steps"),
-                          max_steps};
-  bool cosine = cfg_.get_string("lr_schedule") == "cosine";
-  SYN_CHECK(cosine || cfg_.get_string("lr_schedule") == "constant",
+TrainerOptions ClmrTask::trainer_options() const {
+  TrainerOptions o;
+  o.max_steps = cfg_.get_int("max_steps");
+  o.run_dir = (fs::path(cfg_.get_string("log_dir")) / cfg_.get_string("run_name")).string();
+  o.tensorboard = true;
+  o.rate_scalar = "train/samples_per_second";
+  o.checkpoint_every = cfg_.get_int("checkpoint_every");
+  o.learning_rate = cfg_.get_float("learning_rate");
+  o.warmup_steps = cfg_.get_int("warmup_steps");
+  const std::string& schedule = cfg_.get_string("lr_schedule");
+  SYN_CHECK(schedule == "cosine" || schedule == "constant",
             "--lr_schedule must be constant or cosine");
-  log << "pretrain: " << model_->num_parameters() << " parameters, " << data_->size()
-      << " clips, batch " << batch << ", steps " << step_ << " -> " << max_steps << ", device "
-      << device_name(device_) << ", run dir " << dir << "\n";
-  ProgressOptions popts;
-  popts.every_seconds = cfg_.get_float("log_every_seconds");
-  Progress progress(max_steps, log, popts);
-  std::string last_good;
-  auto checkpoint = [&] {
-    std::string path = checkpoint_file(dir, step_);
-    save_checkpoint(path);
-    last_good = path;
-  };
-  while (step_ < max_steps) {
-    double lr = cosine ? schedule.lr(step_) : schedule.base_lr;
-    optimizer_->set_lr(lr);
-    const float loss = step_or_stop([&] { return train_step(step_); }, last_good);
-    ++step_;
-    losses_.push_back(loss);
-    tb.add_scalar("train/loss", loss, step_);
-    tb.add_scalar("train/learning_rate", lr, step_);
-    if (progress.rate() > 0) tb.add_scalar("train/samples_per_second", progress.rate(), step_);
-    progress.update(step_, 2 * batch, {{"loss", loss}, {"lr", lr}});
-    if (every > 0 && step_ % every == 0) checkpoint();
-  }
-  progress.finish();
-  if (last_good.empty() || every <= 0 || step_ % every != 0) checkpoint();
-  tb.flush();
-  log << "final checkpoint: " << last_good << "\n";
+  o.cosine = schedule == "cosine";
+  o.progress.every_seconds = cfg_.get_float("log_every_seconds");
+  return o;
+}
+
+std::string ClmrTask::summary() const {
+  return str_cat(model_->num_parameters(), " parameters, ", data_->size(), " clips, batch ",
+                 cfg_.get_int("batch_size"));
+}
+
+std::string ClmrTask::device_description() const { return device_name(device_); }
+
+void ClmrTask::save_state(Checkpoint& ck) const {
+  store_model_and_optimizer(ck, *model_, *optimizer_);
+}
+
+void ClmrTask::load_state(const Checkpoint& ck, const std::string& path) {
+  restore_model_and_optimizer(ck, path, *model_, *optimizer_);
 }
 
 }  // namespace syn::app
