@@ -1,6 +1,7 @@
 // pretrain — CLMR contrastive self-supervised pretraining of SampleCNN.
 //   pretrain --dataset audio --dataset_dir ~/music          your own folder of audio
 //   pretrain --dataset magnatagatune --dataset_dir /data/mtt   MagnaTagATune's training split
+//   pretrain --dataset magnatagatune --max_epochs 500 --gpus 1   CLMR's README flags
 //   pretrain --config config/demo.yaml                      built-in synthetic instruments
 //   pretrain --checkpoint_path runs/clmr/checkpoint_500.synt   resume exactly
 //   pretrain --help                                          every flag with its default
@@ -8,6 +9,7 @@
 #include <iostream>
 
 #include "apps/cli/app_config.h"
+#include "apps/cli/clmr_flags.h"
 #include "apps/eval/linear_probe.h"
 #include "apps/train/clmr_task.h"
 #include "apps/train/trainer.h"
@@ -39,8 +41,10 @@ int main(int argc, char** argv) {
     auto args = app::parse_app_args(argc, argv, "config.yaml", "pretrain [--key value ...]");
     if (args.help) return 0;
     app::require_no_positional(args, "pretrain");
-    const Config& cfg = args.config;
+    Config& cfg = args.config;
+    app::apply_clmr_infra_flags(cfg, "pretrain");
     std::shared_ptr<app::ClipSource> data = app::make_clip_source(cfg, std::cout);
+    app::apply_max_epochs(cfg, data->size(), std::cout);  // CLMR's epochs win over max_steps
     app::ClmrTask task(cfg, data);
     app::Trainer trainer(task);
     if (!cfg.get_string("checkpoint_path").empty()) {
