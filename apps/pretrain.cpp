@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
     if (args.help) return 0;
     app::require_no_positional(args, "pretrain");
     Config& cfg = args.config;
-    app::apply_clmr_infra_flags(cfg, "pretrain");
+    app::apply_clmr_infra_flags(cfg);
     std::shared_ptr<app::ClipSource> data = app::make_clip_source(cfg, std::cout);
     app::apply_max_epochs(cfg, data->size(), std::cout);  // CLMR's epochs win over max_steps
     app::ClmrTask task(cfg, data);

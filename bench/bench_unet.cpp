@@ -256,7 +256,7 @@ int main(int argc, char** argv) {
     std::printf(
         "text-to-image model, CPU fp32: %lld parameters (U-Net %lld, prompt encoder %lld), "
         "vocabulary %lld ids, %lld px; sizes from config/train_imagine.yaml\n"
-        "train: batch %lld, app::optimisation_step of ImagineTask (AdamW lr %g, grad clip %g, EMA); "
+        "train: batch %lld, optimisation_step of ImagineTask (AdamW lr %g, grad clip %g, EMA); "
         "sample: DDIM %lld steps, guidance %g (batch %lld per step) for %lld images\n"
         "%d threads (ours: %d), median of %d steps after %d warm-up and of %d sets after %d "
         "warm-up, %d round(s)\n",

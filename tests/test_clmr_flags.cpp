@@ -51,7 +51,7 @@ fs::path fresh_dir(const std::string& name) {
 
 // What apps/pretrain does with a parsed config; returns the steps it trained.
 int64_t run_pretrain(Config cfg, std::ostream& log) {
-  app::apply_clmr_infra_flags(cfg, "pretrain");
+  app::apply_clmr_infra_flags(cfg);
   auto data = app::make_clip_source(cfg, log);
   app::apply_max_epochs(cfg, data->size(), log);
   app::ClmrTask task(cfg, data);
@@ -100,31 +100,31 @@ TEST_CASE("pretrain: CLMR's README command runs on a miniature MagnaTagATune") {
 
 TEST_CASE("--gpus, --accelerator and --supervised: CLMR's meaning or a clear error") {
   Config cpu = parse("config.yaml", {"pretrain", "--gpus", "0"});
-  app::apply_clmr_infra_flags(cpu, "pretrain");
+  app::apply_clmr_infra_flags(cpu);
   CHECK(cpu.get_string("device") == "cpu");
   Config one = parse("config.yaml", {"pretrain", "--gpus", "1"});
-  app::apply_clmr_infra_flags(one, "pretrain");
+  app::apply_clmr_infra_flags(one);
   CHECK(one.get_string("device") == "cuda");
   Config two = parse("config.yaml", {"pretrain", "--gpus", "2"});
-  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(two, "pretrain"),
-                       doctest::Contains("pretrain: --gpus 2 needs distributed training"), Error);
+  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(two),
+                       doctest::Contains("--gpus 2 needs distributed training"), Error);
   Config clash = parse("config.yaml", {"pretrain", "--gpus", "0", "--device", "cuda"});
-  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(clash, "pretrain"),
+  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(clash),
                        doctest::Contains("contradicts --device cuda"), Error);
   Config ddp = parse("config.yaml", {"pretrain", "--accelerator", "ddp"});
-  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(ddp, "pretrain"),
+  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(ddp),
                        doctest::Contains("--accelerator"), Error);
   Config sup = parse("config.yaml", {"pretrain", "--supervised", "1"});
-  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(sup, "pretrain"),
+  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(sup),
                        doctest::Contains("--supervised 1"), Error);
   // linear_evaluation reads the same names.
   Config eval_two = parse("linear_evaluation.yaml", {"linear_evaluation", "--gpus", "2"});
   CHECK_THROWS_WITH_AS(app::apply_linear_evaluation_clmr_flags(eval_two),
-                       doctest::Contains("linear_evaluation: --gpus 2"), Error);
+                       doctest::Contains("--gpus 2 needs distributed training"), Error);
   // pretrain accepts the finetuner_* keys of CLMR's shared config (linear_evaluation uses them).
   Config fin = parse("config.yaml", {"pretrain", "--finetuner_max_epochs", "20",
                                      "--finetuner_mlp", "1"});
-  app::apply_clmr_infra_flags(fin, "pretrain");
+  app::apply_clmr_infra_flags(fin);
   CHECK(fin.get_int("finetuner_max_epochs") == 20);
 }
 

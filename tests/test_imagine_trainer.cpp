@@ -133,7 +133,8 @@ TEST_CASE("an interrupted run resumed from its checkpoint reproduces the losses 
   Config cfg2 = cfg;
   cfg2.set("run_name", "part");
   app::ImagineTask part_task(cfg2, tiny_data(), tiny_data());
-  CHECK_FALSE(app::Trainer(part_task).fit(log, nullptr, 6));  // interrupted after 6 steps: checkpoint_6
+  // Interrupted after 6 steps: checkpoint_6.
+  CHECK_FALSE(app::Trainer(part_task).fit(log, nullptr, 6));
   const std::string ck = (dir / "part" / "checkpoint_6.synt").string();
   REQUIRE(fs::exists(ck));
   Checkpoint c = load_checkpoint(ck);

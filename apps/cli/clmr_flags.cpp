@@ -35,23 +35,22 @@ bool holds_default(const Config& cfg, const std::string& key) {
 
 }  // namespace
 
-void apply_clmr_infra_flags(Config& cfg, const std::string& app) {
+void apply_clmr_infra_flags(Config& cfg) {
   // A config of the user's own may predate these keys: absent means CLMR's default.
-  SYN_CHECK(!cfg.has("accelerator") || cfg.is_null("accelerator"), app,
-            ": --accelerator selects distributed training (Lightning's dp / ddp), which is not "
+  SYN_CHECK(!cfg.has("accelerator") || cfg.is_null("accelerator"),
+            "--accelerator selects distributed training (Lightning's dp / ddp), which is not "
             "implemented; leave it unset (null) and use --gpus 0 or 1");
-  SYN_CHECK(!cfg.has("supervised") || cfg.get_int("supervised") == 0, app, ": --supervised ", cfg.get_int("supervised"),
-            ": CLMR's fully supervised baseline is not implemented (only 0, contrastive "
+  SYN_CHECK(!cfg.has("supervised") || cfg.get_int("supervised") == 0, "--supervised ",
+            cfg.get_int("supervised"), ": CLMR's fully supervised baseline is not implemented (only 0, contrastive "
             "pretraining, is)");
   if (!cfg.has("gpus") || cfg.is_null("gpus")) return;
   const int64_t gpus = cfg.get_int("gpus");
-  SYN_CHECK(gpus >= 0, app, ": --gpus must be 0 (CPU) or 1 (one CUDA device), got ", gpus);
-  SYN_CHECK(gpus <= 1, app, ": --gpus ", gpus,
+  SYN_CHECK(gpus >= 0, "--gpus must be 0 (CPU) or 1 (one CUDA device), got ", gpus);
+  SYN_CHECK(gpus <= 1, "--gpus ", gpus,
             " needs distributed training, which is not implemented; use --gpus 1 (one CUDA "
             "device) or --gpus 0 (CPU)");
   const std::string& device = cfg.get_string("device");
-  SYN_CHECK(!(gpus == 0 && device == "cuda"), app,
-            ": --gpus 0 (CPU) contradicts --device cuda; give one of them");
+  SYN_CHECK(!(gpus == 0 && device == "cuda"), "--gpus 0 (CPU) contradicts --device cuda; give one of them");
   cfg.set("device", gpus == 1 ? "cuda" : "cpu");
 }
 
@@ -74,24 +73,22 @@ void apply_max_epochs(Config& cfg, int64_t clips, std::ostream& log) {
 }
 
 void apply_linear_evaluation_clmr_flags(Config& cfg) {
-  const std::string app = "linear_evaluation";
-  apply_clmr_infra_flags(cfg, app);
-  SYN_CHECK(!cfg.has("max_epochs") || cfg.is_null("max_epochs"), app,
-            ": --max_epochs is pretraining's (apps/pretrain); the head trains for "
+  apply_clmr_infra_flags(cfg);
+  SYN_CHECK(!cfg.has("max_epochs") || cfg.is_null("max_epochs"),
+            "--max_epochs is pretraining's (apps/pretrain); the head trains for "
             "--finetuner_max_epochs, as in CLMR's linear_evaluation.py");
   require_defaults(cfg,
                    {"optimizer", "learning_rate", "transforms_polarity", "transforms_noise",
                     "transforms_gain", "transforms_filters", "transforms_delay",
                     "transforms_pitch", "transforms_reverb"},
-                   app,
                    "it only applies to pretraining (apps/pretrain; the head uses Adam at "
                    "--finetuner_learning_rate on unaugmented crops)");
 }
 
 void require_defaults(const Config& cfg, const std::vector<std::string>& keys,
-                      const std::string& app, const std::string& why) {
+                      const std::string& why) {
   for (const std::string& key : keys)
-    SYN_CHECK(holds_default(cfg, key), app, ": --", key, " is set to a value other than its "
+    SYN_CHECK(holds_default(cfg, key), "--", key, " is set to a value other than its "
               "default, but ", why, "; leave it at its default");
 }
 

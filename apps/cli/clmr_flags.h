@@ -16,8 +16,7 @@ namespace syn::app {
 // --gpus (null: --device decides; 0: --device cpu; 1: --device cuda; more: an error until
 // distributed training exists; contradicting an explicit --device cuda is an error),
 // --accelerator (null only: dp / ddp are distributed training) and --supervised (0 only).
-// `app` names the program in the errors.
-void apply_clmr_infra_flags(Config& cfg, const std::string& app);
+void apply_clmr_infra_flags(Config& cfg);
 
 // The optimisation steps of a pretraining run: --max_epochs × ceil(clips / batch_size) when
 // --max_epochs is set (it wins over --max_steps, as documented in config/config.yaml), else
@@ -36,6 +35,6 @@ void apply_linear_evaluation_clmr_flags(Config& cfg);
 // Errors unless each key holds its default (as declared in the app's YAML): `why` says what the
 // key is for, e.g. "it only applies to pretraining (apps/pretrain)".
 void require_defaults(const Config& cfg, const std::vector<std::string>& keys,
-                      const std::string& app, const std::string& why);
+                      const std::string& why);
 
 }  // namespace syn::app
