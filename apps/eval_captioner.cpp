@@ -20,7 +20,7 @@
 
 #include "apps/cli/app_config.h"
 #include "apps/pipeline/caption_model.h"
-#include "apps/train/caption_trainer.h"
+#include "apps/train/caption_task.h"
 #include "apps/eval/caption_metrics.h"
 #include "data/datasets/musiccaps.h"
 #include "data/text/tag_fidelity.h"

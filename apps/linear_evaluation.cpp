@@ -4,11 +4,13 @@
 //   linear_evaluation --dataset_dir /data/mtt --checkpoint_path runs/clmr/checkpoint_10000.synt
 //   linear_evaluation ... --finetuner_checkpoint_path finetuner_checkpoint_200.pt   (no training)
 //   linear_evaluation ... --labels refined --refined_top_n 50     the redefined vocabulary
+//   linear_evaluation --checkpoint_path ./clmr_checkpoint_10000.pt --gpus 1   CLMR's README flags
 //   linear_evaluation --help                                      every flag with its default
 // Thin by design; the protocol lives in apps/eval/linear_evaluation.
 #include <iostream>
 
 #include "apps/cli/app_config.h"
+#include "apps/cli/clmr_flags.h"
 #include "apps/eval/linear_evaluation.h"
 #include "engine/check.h"
 
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
                                     "linear_evaluation [--key value ...]");
     if (args.help) return 0;
     app::require_no_positional(args, "linear_evaluation");
+    app::apply_linear_evaluation_clmr_flags(args.config);
     app::run_linear_evaluation(args.config, std::cout);
     return 0;
   } catch (const std::exception& e) {

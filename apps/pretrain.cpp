@@ -1,15 +1,18 @@
 // pretrain — CLMR contrastive self-supervised pretraining of SampleCNN.
 //   pretrain --dataset audio --dataset_dir ~/music          your own folder of audio
 //   pretrain --dataset magnatagatune --dataset_dir /data/mtt   MagnaTagATune's training split
+//   pretrain --dataset magnatagatune --max_epochs 500 --gpus 1   CLMR's README flags
 //   pretrain --config config/demo.yaml                      built-in synthetic instruments
 //   pretrain --checkpoint_path runs/clmr/checkpoint_500.synt   resume exactly
 //   pretrain --help                                          every flag with its default
-// Thin by design: config → data → model → loop → log; the loop lives in apps/train/pretrainer.
+// Thin by design: config → data → task (apps/train/clmr_task) → Trainer::fit → log.
 #include <iostream>
 
 #include "apps/cli/app_config.h"
+#include "apps/cli/clmr_flags.h"
 #include "apps/eval/linear_probe.h"
-#include "apps/train/pretrainer.h"
+#include "apps/train/clmr_task.h"
+#include "apps/train/trainer.h"
 #include "data/audio/synthetic_audio.h"
 
 using namespace syn;
@@ -17,7 +20,7 @@ using namespace syn;
 // With --linear_probe 1 on synthetic data: do the learned features separate the timbres better
 // than a random encoder's? Few labelled clips (10 per timbre) for the probe, 100 per timbre held
 // out; none of them were seen in pretraining (other seeds).
-static void report_linear_probe(const Config& cfg, app::Pretrainer& trainer) {
+static void report_linear_probe(const Config& cfg, app::ClmrTask& task) {
   int64_t length = cfg.get_int("audio_length");
   int rate = (int)cfg.get_int("sample_rate");
   uint64_t seed = (uint64_t)cfg.get_int("seed") + 1000;
@@ -25,7 +28,7 @@ static void report_linear_probe(const Config& cfg, app::Pretrainer& trainer) {
   Rng rng(7);
   models::Clmr random_model(app::clmr_config_from(cfg), rng);
   random_model.to(dev);
-  for (auto* enc : {&trainer.model().encoder(), &random_model.encoder()}) {
+  for (auto* enc : {&task.model().encoder(), &random_model.encoder()}) {
     auto r = app::synthetic_timbre_probe(*enc, length, rate, dev, 10, 100, seed);
     std::cout << "linear probe, " << (enc == &random_model.encoder() ? "random " : "trained")
               << " encoder: train accuracy " << r.train_accuracy << ", held-out accuracy "
@@ -38,16 +41,20 @@ int main(int argc, char** argv) {
     auto args = app::parse_app_args(argc, argv, "config.yaml", "pretrain [--key value ...]");
     if (args.help) return 0;
     app::require_no_positional(args, "pretrain");
-    const Config& cfg = args.config;
-    app::Pretrainer trainer(cfg, app::make_clip_source(cfg, std::cout));
+    Config& cfg = args.config;
+    app::apply_clmr_infra_flags(cfg);
+    std::shared_ptr<app::ClipSource> data = app::make_clip_source(cfg, std::cout);
+    app::apply_max_epochs(cfg, data->size(), std::cout);  // CLMR's epochs win over max_steps
+    app::ClmrTask task(cfg, data);
+    app::Trainer trainer(task);
     if (!cfg.get_string("checkpoint_path").empty()) {
-      trainer.load_checkpoint(cfg.get_string("checkpoint_path"));
+      trainer.resume(cfg.get_string("checkpoint_path"));
       std::cout << "resumed from " << cfg.get_string("checkpoint_path") << " at step "
                 << trainer.step() << "\n";
     }
-    trainer.run(std::cout);
+    trainer.fit(std::cout);
     if (cfg.get_int("linear_probe") && cfg.get_string("dataset") == "synthetic")
-      report_linear_probe(cfg, trainer);
+      report_linear_probe(cfg, task);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "pretrain: error: " << e.what() << "\n";

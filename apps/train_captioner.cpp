@@ -4,12 +4,13 @@
 //   train_captioner --checkpoint_path runs/captioner/checkpoint_500.synt   resume exactly
 //   train_captioner --export_path models/weights/caption_decoder.synckpt  ship fp16 weights
 //   train_captioner --help                                  every flag with its default
-// Thin by design: config → data (data/datasets/musiccaps: training rows only, a held-out slice of them
-// for validation) → model + loop (apps/train/caption_trainer) → log and export.
+// Thin by design: config → data (data/datasets/musiccaps: training rows only, a held-out slice of
+// them for validation) → task (apps/train/caption_task) → Trainer::fit → log and export.
 #include <iostream>
 
 #include "apps/cli/app_config.h"
-#include "apps/train/caption_trainer.h"
+#include "apps/train/caption_task.h"
+#include "apps/train/trainer.h"
 #include "engine/checkpoint.h"
 
 using namespace syn;
@@ -37,12 +38,13 @@ int main(int argc, char** argv) {
       SYN_CHECK(ck.meta.count("tokenizer"), "'", resume, "' records no tokenizer");
       tokenizer = BpeTokenizer::from_text(ck.meta["tokenizer"], resume + ":tokenizer");
     }
-    app::CaptionTrainer trainer(cfg, data.train, data.val, tokenizer);
+    app::CaptionTask task(cfg, data.train, data.val, tokenizer);
+    app::Trainer trainer(task);
     if (!resume.empty()) {
-      trainer.load_checkpoint(resume);
+      trainer.resume(resume);
       std::cout << "resumed from " << resume << " at step " << trainer.step() << "\n";
     }
-    trainer.run(std::cout);
+    trainer.fit(std::cout);
 
     const std::string out = cfg.get_string("export_path");
     if (!out.empty()) {
@@ -61,8 +63,8 @@ int main(int argc, char** argv) {
       prov["train_seconds"] = std::to_string(trainer.train_seconds());
       prov["final_train_loss"] = std::to_string(trainer.losses().empty() ? 0.0f : trainer.losses().back());
       prov["final_val_loss"] =
-          std::to_string(trainer.val_losses().empty() ? 0.0 : trainer.val_losses().back());
-      trainer.export_weights(out, prov);
+          std::to_string(task.val_losses().empty() ? 0.0 : task.val_losses().back());
+      task.export_weights(out, prov);
       std::cout << "exported fp16 weights to " << out << "\n";
     }
     return 0;

@@ -7,7 +7,8 @@
 //   train_emoji_classifier                      models/weights/emoji_classifier.synckpt
 //   train_emoji_classifier --steps 300 --output /tmp/c.synckpt   a quick run
 //   train_emoji_classifier --help               every flag with its default
-// Thin by design: config → dataset → model → loop (apps/train/emoji_classifier_training) → file.
+// Thin by design: config → dataset → model → task + Trainer (apps/train/emoji_classifier_task) →
+// evaluation → file.
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
@@ -16,7 +17,7 @@
 #include <sstream>
 
 #include "apps/cli/app_config.h"
-#include "apps/train/emoji_classifier_training.h"
+#include "apps/train/emoji_classifier_task.h"
 #include "apps/eval/image_quality.h"
 #include "data/datasets/emoji_dataset.h"
 #include "engine/check.h"

@@ -7,15 +7,16 @@
 //   train_imagine --checkpoint_path runs/imagine/checkpoint_2000.synt   resume exactly
 //   train_imagine --help                                  every flag with its default
 // SIGINT / SIGTERM stop the run cleanly after the current step: checkpoint, samples, export.
-// Thin by design: config → data (data/datasets/emoji_dataset) → model + loop (apps/train/imagine_trainer)
-// → log and export.
+// Thin by design: config → data (data/datasets/emoji_dataset) → task (apps/train/imagine_task) →
+// Trainer::fit → log and export.
 #include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 
 #include "apps/cli/app_config.h"
-#include "apps/train/imagine_trainer.h"
+#include "apps/train/imagine_task.h"
+#include "apps/train/trainer.h"
 #include "engine/checkpoint.h"
 
 using namespace syn;
@@ -50,14 +51,15 @@ int main(int argc, char** argv) {
       SYN_CHECK(ck.meta.count("vocabulary"), "'", resume, "' records no prompt vocabulary");
       tokenizer = models::PromptTokenizer::from_text(ck.meta["vocabulary"], resume + ":vocabulary");
     }
-    app::ImagineTrainer trainer(cfg, train, val, tokenizer);
+    app::ImagineTask task(cfg, train, val, tokenizer);
+    app::Trainer trainer(task);
     if (!resume.empty()) {
-      trainer.load_checkpoint(resume);
+      trainer.resume(resume);
       std::cout << "resumed from " << resume << " at step " << trainer.step() << "\n";
     }
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
-    trainer.run(std::cout, &g_stop);
+    trainer.fit(std::cout, &g_stop);
 
     const std::string out = cfg.get_string("export_path");
     if (!out.empty()) {
@@ -74,7 +76,7 @@ int main(int argc, char** argv) {
       prov["command"] = command;
       prov["config"] = cfg.to_yaml();
       prov["steps"] = std::to_string(trainer.step());
-      prov["device"] = trainer.device_description();
+      prov["device"] = task.device_description();
       prov["train_seconds"] = std::to_string(trainer.train_seconds());
       double avg = 0;
       const auto& l = trainer.losses();
@@ -83,9 +85,9 @@ int main(int argc, char** argv) {
       prov["final_train_loss"] = std::to_string(n ? avg / (double)n : 0.0) + " (mean of the last " +
                                  std::to_string(n) + " steps of this process)";
       prov["final_val_loss"] =
-          std::to_string(trainer.val_losses().empty() ? 0.0 : trainer.val_losses().back()) +
+          std::to_string(task.val_losses().empty() ? 0.0 : task.val_losses().back()) +
           " (EMA weights, held-out images, fixed t and noise)";
-      trainer.export_weights(out, prov);
+      task.export_weights(out, prov);
       std::cout << "exported fp16 EMA weights to " << out << "\n";
     }
     return 0;

@@ -1,9 +1,9 @@
 // bench_unet.cpp — the text-to-image model (models/text_to_image.h: prompt encoder + diffusion
 // U-Net) on the CPU against its PyTorch twin (bench/torch_unet.py) in the same run:
-//   train   one optimisation step of apps/train/imagine_trainer (ImagineTrainer::train_step
-//           itself: shifted batch, random prompts, t and ε, x_t → ε̂ → MSE → loss.item() →
-//           backward → global-norm clipping → AdamW → zero_grad → EMA update) on B random
-//           [3, 32, 32] images;
+//   train   one optimisation step of apps/train/imagine_task (app::optimisation_step on the
+//           ImagineTask itself: shifted batch, random prompts, t and ε, x_t → ε̂ → MSE →
+//           loss.item() → backward → global-norm clipping → AdamW → zero_grad → EMA update) on
+//           B random [3, 32, 32] images;
 //   sample  DDIM with classifier-free guidance (models::sample_images: the conditional and the
 //           unconditional prompts as one batch of 2N per step) of N images from freshly
 //           initialised weights, the time of one whole image set.
@@ -37,7 +37,8 @@
 #include <thread>
 #include <vector>
 
-#include "apps/train/imagine_trainer.h"
+#include "apps/train/imagine_task.h"
+#include "apps/train/trainer.h"
 #include "bench/bench_common.h"
 #include "engine/config.h"
 #include "engine/parallel.h"
@@ -238,8 +239,8 @@ int main(int argc, char** argv) {
     models::PromptTokenizer tok = models::PromptTokenizer::build(vocab);
     Rng data_rng(0);
     const int64_t S = cfg.get_int("image_size");
-    app::ImagineTrainer trainer(cfg, synthetic_data(vocab, 209, S, data_rng), app::ImagineData{},
-                                tok);
+    app::ImagineTask trainer(cfg, synthetic_data(vocab, 209, S, data_rng), app::ImagineData{},
+                             tok);
     models::TextToImageNet& net = trainer.net();
     const ParamCounts ours{net.num_parameters(), net.unet().num_parameters(),
                            net.text().num_parameters()};
@@ -255,7 +256,7 @@ int main(int argc, char** argv) {
     std::printf(
         "text-to-image model, CPU fp32: %lld parameters (U-Net %lld, prompt encoder %lld), "
         "vocabulary %lld ids, %lld px; sizes from config/train_imagine.yaml\n"
-        "train: batch %lld, ImagineTrainer::train_step (AdamW lr %g, grad clip %g, EMA); "
+        "train: batch %lld, optimisation_step of ImagineTask (AdamW lr %g, grad clip %g, EMA); "
         "sample: DDIM %lld steps, guidance %g (batch %lld per step) for %lld images\n"
         "%d threads (ours: %d), median of %d steps after %d warm-up and of %d sets after %d "
         "warm-up, %d round(s)\n",
@@ -274,7 +275,7 @@ int main(int argc, char** argv) {
         std::vector<double> ms;
         for (int it = 0; it < (first ? o.warmup : 0) + o.repeats; ++it) {
           auto t0 = Clock::now();
-          t.loss = trainer.train_step(step++);
+          t.loss = app::optimisation_step(trainer, step++).loss;
           if (it >= (first ? o.warmup : 0)) ms.push_back(ms_since(t0));
         }
         t.step_ms = median(ms);

@@ -12,7 +12,8 @@
 #include <sstream>
 
 #include "apps/pipeline/caption_model.h"
-#include "apps/train/caption_trainer.h"
+#include "apps/train/caption_task.h"
+#include "apps/train/trainer.h"
 #include "apps/pipeline/tag_json.h"
 #include "apps/pipeline/tagger.h"
 #include "data/text/tag_phrases.h"
@@ -285,24 +286,26 @@ TEST_CASE("train_captioner resumes exactly: N steps == N/2 + resume N/2") {
   auto pairs = toy_pairs();
   std::vector<app::CaptionPair> val(pairs.begin(), pairs.begin() + 2);
   std::ostringstream log;
-  app::CaptionTrainer full(cfg, pairs, val);
-  full.run(log);
+  app::CaptionTask full_task(cfg, pairs, val);
+  app::Trainer full(full_task);
+  full.fit(log);
   REQUIRE(full.losses().size() == 6);
-  CHECK(full.steps_per_epoch() == 3);  // 10 rows at batch 4: the second epoch starts at step 3
+  CHECK(full_task.steps_per_epoch() == 3);  // 10 rows at batch 4: the second epoch starts at step 3
   fs::path ck3 = dir / "tiny" / "checkpoint_3.synt";
   REQUIRE(fs::exists(ck3));
 
   Config cfg2 = cfg;
   cfg2.set("run_name", "tiny_resumed");
   Checkpoint ck = load_checkpoint(ck3.string());
-  app::CaptionTrainer resumed(cfg2, pairs, val,
-                              BpeTokenizer::from_text(ck.meta["tokenizer"], "checkpoint"));
-  resumed.load_checkpoint(ck3.string());
+  app::CaptionTask resumed_task(cfg2, pairs, val,
+                               BpeTokenizer::from_text(ck.meta["tokenizer"], "checkpoint"));
+  app::Trainer resumed(resumed_task);
+  resumed.resume(ck3.string());
   CHECK(resumed.step() == 3);
-  resumed.run(log);
+  resumed.fit(log);
   REQUIRE(resumed.losses().size() == 3);
   for (int i = 0; i < 3; ++i) CHECK(resumed.losses()[(size_t)i] == full.losses()[(size_t)(i + 3)]);
-  CHECK(resumed.val_losses().back() == full.val_losses().back());
+  CHECK(resumed_task.val_losses().back() == full_task.val_losses().back());
   CHECK(log.str().find("tokens/s") != std::string::npos);
 }
 
@@ -315,9 +318,10 @@ TEST_CASE("fp16 export round trip: load_caption_model captions as the trained mo
   cfg.set("dropout", "0");
   auto pairs = toy_pairs();
   std::ostringstream log;
-  app::CaptionTrainer t(cfg, pairs, {});
-  t.run(log);
-  CHECK(t.losses().back() < t.losses().front());
+  app::CaptionTask t(cfg, pairs, {});
+  app::Trainer trainer(t);
+  trainer.fit(log);
+  CHECK(trainer.losses().back() < trainer.losses().front());
   std::string path = (dir / "w.synckpt").string();
   t.export_weights(path, {{"data", "toy"}});
   app::CaptionModel m = app::load_caption_model(path);

@@ -1,5 +1,5 @@
 // test_emoji_classifier.cpp — the image augmentations (data/images/image_augment.h) and the emoji
-// concept classifier (models/emoji_classifier.h, apps/train/emoji_classifier_training.h):
+// concept classifier (models/emoji_classifier.h, apps/train/emoji_classifier_task.h):
 // determinism per seed, shapes and ranges, exact integer translation, zoom, blur, brightness,
 // contrast and noise on known patterns; forward shapes, parameter names, save/load round trips
 // (fp32 exact, fp16 close) and load errors; and a tiny training on synthetic coloured shapes
@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "apps/train/emoji_classifier_training.h"
+#include "apps/train/emoji_classifier_task.h"
 #include "data/images/image_augment.h"
 #include "engine/autograd.h"
 #include "engine/check.h"

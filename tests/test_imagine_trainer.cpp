@@ -1,4 +1,4 @@
-// test_imagine_trainer.cpp — the text-to-image training loop (apps/train/imagine_trainer.h)
+// test_imagine_trainer.cpp — the text-to-image training (apps/train/imagine_task.h, trainer.h)
 // and the product API (models/text_to_image.h) on a tiny model and a tiny dataset made here:
 // the loss falls, an interrupted run resumed from its checkpoint reproduces the uninterrupted
 // losses exactly, weights round-trip through TextToImage (same seed -> same images, equal to the
@@ -9,7 +9,8 @@
 #include <sstream>
 
 #include "apps/pipeline/image_grid.h"
-#include "apps/train/imagine_trainer.h"
+#include "apps/train/imagine_task.h"
+#include "apps/train/trainer.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/rng.h"
@@ -98,13 +99,14 @@ TEST_CASE("a tiny training run lowers the training and the validation loss") {
   Config cfg = tiny_config(dir.string());
   cfg.set("max_steps", "60");
   cfg.set("cond_drop_prob", "0");
-  app::ImagineTrainer tr(cfg, tiny_data(), tiny_data());
+  app::ImagineTask tr(cfg, tiny_data(), tiny_data());
   const double v0 = tr.validation_loss(false);
   CHECK(v0 == doctest::Approx(1.0).epsilon(0.3));  // the zero-initialised output predicts ε̂ = 0
   CHECK(tr.validation_loss(false) == v0);            // fixed t and noise: deterministic
   std::ostringstream log;
-  CHECK(tr.run(log));
-  const auto& l = tr.losses();
+  app::Trainer trainer(tr);
+  CHECK(trainer.fit(log));
+  const auto& l = trainer.losses();
   REQUIRE(l.size() == 60);
   double first = 0, last = 0;
   for (int i = 0; i < 10; ++i) {
@@ -123,32 +125,35 @@ TEST_CASE("an interrupted run resumed from its checkpoint reproduces the losses 
   fs::path dir = temp_dir("resume");
   Config cfg = tiny_config(dir.string());
   std::ostringstream log;
-  app::ImagineTrainer full(cfg, tiny_data(), tiny_data());
-  full.run(log);
+  app::ImagineTask full_task(cfg, tiny_data(), tiny_data());
+  app::Trainer full(full_task);
+  full.fit(log);
   REQUIRE(full.losses().size() == 10);
 
   Config cfg2 = cfg;
   cfg2.set("run_name", "part");
-  app::ImagineTrainer part(cfg2, tiny_data(), tiny_data());
-  CHECK_FALSE(part.run(log, nullptr, 6));  // interrupted after 6 steps: checkpoint_6
+  app::ImagineTask part_task(cfg2, tiny_data(), tiny_data());
+  // Interrupted after 6 steps: checkpoint_6.
+  CHECK_FALSE(app::Trainer(part_task).fit(log, nullptr, 6));
   const std::string ck = (dir / "part" / "checkpoint_6.synt").string();
   REQUIRE(fs::exists(ck));
   Checkpoint c = load_checkpoint(ck);
   models::PromptTokenizer tok = models::PromptTokenizer::from_text(c.meta["vocabulary"], ck);
-  app::ImagineTrainer resumed(cfg2, tiny_data(), tiny_data(), tok);
-  resumed.load_checkpoint(ck);
+  app::ImagineTask resumed_task(cfg2, tiny_data(), tiny_data(), tok);
+  app::Trainer resumed(resumed_task);
+  resumed.resume(ck);
   CHECK(resumed.step() == 6);
-  CHECK(resumed.run(log));
+  CHECK(resumed.fit(log));
   REQUIRE(resumed.losses().size() == 4);
   for (size_t i = 0; i < 4; ++i) CHECK(resumed.losses()[i] == full.losses()[6 + i]);
   // The optimizer and the EMA resumed too: same weights, same EMA validation loss.
-  CHECK(resumed.validation_loss(false) == full.validation_loss(false));
-  CHECK(resumed.validation_loss(true) == full.validation_loss(true));
+  CHECK(resumed_task.validation_loss(false) == full_task.validation_loss(false));
+  CHECK(resumed_task.validation_loss(true) == full_task.validation_loss(true));
   // Another vocabulary cannot resume this checkpoint.
   app::ImagineData other = tiny_data();
   other.captions[0] = "purple square left";
-  app::ImagineTrainer wrong(cfg2, other, tiny_data());
-  CHECK_THROWS_WITH_AS(wrong.load_checkpoint(ck), doctest::Contains("vocabulary"), Error);
+  app::ImagineTask wrong(cfg2, other, tiny_data());
+  CHECK_THROWS_WITH_AS(app::Trainer(wrong).resume(ck), doctest::Contains("vocabulary"), Error);
   fs::remove_all(dir);
 }
 
@@ -156,8 +161,8 @@ TEST_CASE("TextToImage: export / load round-trip, seeded generation, prompt-majo
   fs::path dir = temp_dir("t2i");
   Config cfg = tiny_config(dir.string());
   std::ostringstream log;
-  app::ImagineTrainer tr(cfg, tiny_data(), tiny_data());
-  tr.run(log);
+  app::ImagineTask tr(cfg, tiny_data(), tiny_data());
+  app::Trainer(tr).fit(log);
 
   // fp32 save: the loaded model generates exactly what the in-memory EMA network does.
   const std::string f32 = (dir / "t2i_f32.synckpt").string();

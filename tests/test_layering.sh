@@ -27,7 +27,7 @@ plant engine/ops/conv1d.cpp data/audio/audio_io.h
 plant models/clmr.cpp data/text/tokenizer.h
 plant data/audio/audio_io.cpp apps/cli/app_config.h
 plant apps/cli/app_config.cpp apps/pipeline/tagger.h
-plant apps/pipeline/tagger.cpp apps/train/pretrainer.h
-plant apps/eval/image_quality.cpp apps/train/pretrainer.h
+plant apps/pipeline/tagger.cpp apps/train/clmr_task.h
+plant apps/eval/image_quality.cpp apps/train/clmr_task.h
 plant kernels/conv1d.cu models/clmr.h
 echo "1 passed, 0 failed"

@@ -14,7 +14,7 @@
 #include <set>
 #include <sstream>
 
-#include "apps/train/pretrainer.h"
+#include "apps/train/clmr_task.h"
 #include "data/datasets/audio_folder.h"
 #include "data/datasets/magnatagatune.h"
 #include "engine/io/npy.h"

@@ -8,7 +8,8 @@
 #include <sstream>
 
 #include "apps/eval/linear_probe.h"
-#include "apps/train/pretrainer.h"
+#include "apps/train/clmr_task.h"
+#include "apps/train/trainer.h"
 #include "data/audio/synthetic_audio.h"
 #include "engine/checkpoint.h"
 
@@ -42,8 +43,9 @@ TEST_CASE("a resumed run reproduces the uninterrupted run's losses exactly") {
   fs::path dir = fresh_dir("resume");
   Config cfg = tiny_config(dir);
   std::ostringstream log;
-  app::Pretrainer full(cfg, app::make_clip_source(cfg, log));
-  full.run(log);
+  app::ClmrTask full_task(cfg, app::make_clip_source(cfg, log));
+  app::Trainer full(full_task);
+  full.fit(log);
   REQUIRE(full.losses().size() == 6);
   fs::path ck3 = dir / "tiny" / "checkpoint_3.synt";
   REQUIRE(fs::exists(ck3));
@@ -52,10 +54,11 @@ TEST_CASE("a resumed run reproduces the uninterrupted run's losses exactly") {
 
   Config cfg2 = cfg;
   cfg2.set("run_name", "tiny_resumed");
-  app::Pretrainer resumed(cfg2, app::make_clip_source(cfg2, log));
-  resumed.load_checkpoint(ck3.string());
+  app::ClmrTask resumed_task(cfg2, app::make_clip_source(cfg2, log));
+  app::Trainer resumed(resumed_task);
+  resumed.resume(ck3.string());
   CHECK(resumed.step() == 3);
-  resumed.run(log);
+  resumed.fit(log);
   REQUIRE(resumed.losses().size() == 3);
   for (int i = 0; i < 3; ++i) CHECK(resumed.losses()[(size_t)i] == full.losses()[(size_t)(i + 3)]);
   // The event file that TensorBoard reads was written (its format is tested in test_tensorboard).
@@ -71,13 +74,13 @@ TEST_CASE("a checkpoint of another model is refused with every mismatch named") 
   Config cfg = tiny_config(dir);
   cfg.set("max_steps", "1");
   std::ostringstream log;
-  app::Pretrainer a(cfg, app::make_clip_source(cfg, log));
-  a.run(log);
+  app::ClmrTask a(cfg, app::make_clip_source(cfg, log));
+  app::Trainer(a).fit(log);
   Config other = cfg;
   other.set("projection_dim", "16");
-  app::Pretrainer b(other, app::make_clip_source(other, log));
+  app::ClmrTask b(other, app::make_clip_source(other, log));
   std::string path = (dir / "tiny" / "checkpoint_1.synt").string();
-  CHECK_THROWS_WITH_AS(b.load_checkpoint(path), doctest::Contains("projector.2.weight expects [16, 16]"), Error);
+  CHECK_THROWS_WITH_AS(app::Trainer(b).resume(path), doctest::Contains("projector.2.weight expects [16, 16]"), Error);
 }
 
 TEST_CASE("a non-finite loss stops the run and keeps the last good checkpoint") {
@@ -89,10 +92,11 @@ TEST_CASE("a non-finite loss stops the run and keeps the last good checkpoint") 
   cfg.set("checkpoint_every", "1");
   cfg.set("max_steps", "50");
   std::ostringstream log;
-  app::Pretrainer t(cfg, app::make_clip_source(cfg, log));
+  app::ClmrTask task(cfg, app::make_clip_source(cfg, log));
+  app::Trainer t(task);
   std::string message;
   try {
-    t.run(log);
+    t.fit(log);
   } catch (const app::NonFiniteLoss& e) {
     message = e.what();
   }
@@ -102,7 +106,7 @@ TEST_CASE("a non-finite loss stops the run and keeps the last good checkpoint") 
   CHECK(message.find("last good checkpoint: " + last) != std::string::npos);
   // The parameters in memory are exactly those of the last good checkpoint.
   Checkpoint ck = load_checkpoint(last);
-  for (auto& [name, p] : t.model().named_parameters()) {
+  for (auto& [name, p] : task.model().named_parameters()) {
     const Tensor* saved = find_named(ck.tensors, "model." + name);
     REQUIRE(saved != nullptr);
     CHECK(saved->to_vector() == p.to_vector());
@@ -143,8 +147,9 @@ TEST_CASE("pretraining on a folder of generated audio learns timbre features") {
   std::ostringstream log;
   auto source = app::make_clip_source(cfg, log);
   CHECK(source->size() == 100);
-  app::Pretrainer trainer(cfg, source);
-  trainer.run(log);
+  app::ClmrTask task(cfg, source);
+  app::Trainer trainer(task);
+  trainer.fit(log);
   const auto& l = trainer.losses();
   REQUIRE(l.size() == 600);
   double first = 0, last = 0;
@@ -155,7 +160,7 @@ TEST_CASE("pretraining on a folder of generated audio learns timbre features") {
   Rng rng(7);
   models::Clmr random_model(app::clmr_config_from(cfg), rng);
   int64_t len = cfg.get_int("audio_length");
-  auto trained = app::synthetic_timbre_probe(trainer.model().encoder(), len, 22050, Device::CPU, 10, 100, 77);
+  auto trained = app::synthetic_timbre_probe(task.model().encoder(), len, 22050, Device::CPU, 10, 100, 77);
   auto random = app::synthetic_timbre_probe(random_model.encoder(), len, 22050, Device::CPU, 10, 100, 77);
   MESSAGE("held-out probe accuracy: trained ", trained.test_accuracy, ", random ", random.test_accuracy);
   CHECK(trained.test_accuracy > random.test_accuracy + 0.05);

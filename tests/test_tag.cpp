@@ -9,7 +9,8 @@
 #include <filesystem>
 
 #include "apps/pipeline/encoder_loading.h"
-#include "apps/train/pretrainer.h"
+#include "apps/train/clmr_task.h"
+#include "apps/train/trainer.h"
 #include "apps/pipeline/tagger.h"
 #include "data/audio/synthetic_audio.h"
 #include "data/tags/tag_profile.h"
@@ -122,12 +123,12 @@ TEST_CASE("the SampleCNN tagger runs an encoder checkpoint and a tag head") {
            {"projection_dim", "8"}, {"max_steps", "1"}, {"log_dir", dir.string()}})
     pc.set(k, v);
   std::ostringstream log;
-  app::Pretrainer trainer(pc, app::make_clip_source(pc, log));
-  trainer.train_step(0);
+  app::ClmrTask task(pc, app::make_clip_source(pc, log));
+  app::optimisation_step(task, 0);
   std::string enc = (dir / "enc.synt").string();
-  trainer.save_checkpoint(enc);
+  app::Trainer(task).save_checkpoint(enc);
   Rng rng(1);
-  int64_t dim = trainer.model().encoder().feature_dim();
+  int64_t dim = task.model().encoder().feature_dim();
   auto head = models::make_clmr_head({.in_dim = dim, .out_dim = 3, .hidden_dim = 0}, rng);
   std::string head_path = (dir / "head.synt").string();
   app::save_tag_head(head_path, *head, {"loud", "quiet", "fast"}, false, {});

@@ -1,4 +1,4 @@
-// loss_guard.h — what every trainer of apps/ (pretrain, train_captioner, train_imagine) does
+// loss_guard.h — what the Trainer of apps/ (apps/train/trainer.h) does
 // with a NaN or infinite loss, in one place so the behaviour and the message are the same:
 //   1. the step checks its loss before backward and refuses to touch the parameters
 //      (throw_if_nonfinite), so the last checkpoint and the weights in memory stay good;
@@ -21,10 +21,10 @@ struct NonFiniteLoss : Error {
 // `loss` is finite. `step` is the 0-based index of the step being run.
 void throw_if_nonfinite(float loss, int64_t step);
 
-// Runs step() and returns its loss; a NonFiniteLoss is rethrown with ". Stopping; last good
-// checkpoint: <last_good, or 'none yet'>" appended.
+// Runs step() and returns what it returns (its loss); a NonFiniteLoss is rethrown with
+// ". Stopping; last good checkpoint: <last_good, or 'none yet'>" appended.
 template <class Step>
-float step_or_stop(Step&& step, const std::string& last_good) {
+auto step_or_stop(Step&& step, const std::string& last_good) {
   try {
     return std::forward<Step>(step)();
   } catch (const NonFiniteLoss& e) {

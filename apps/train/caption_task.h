@@ -1,7 +1,8 @@
-// caption_trainer.h — the training loop behind apps/train_captioner, as a class so tests can
-// drive it step by step: (tags, caption) pairs → BPE → CaptionDecoder → cross-entropy on the
-// next token → AdamW with warmup + cosine → progress lines, TensorBoard, validation loss,
-// atomic checkpoints, exact resume; export_weights() writes the fp16 file that ships.
+// caption_task.h — the tags → sentence decoder's training as a Task of the Trainer
+// (apps/train_captioner): (tags, caption) pairs → BPE → CaptionDecoder → cross-entropy on the
+// next token, AdamW with warmup + cosine and gradient clipping, validation loss on a held-out
+// slice; export_weights() writes the fp16 file that ships. Its checkpoint (kind
+// "caption-train") holds the model, the optimiser and the tokenizer with the decoder's sizes.
 //
 // Batches: each epoch's order is a function of (seed, epoch) only — a seeded shuffle, then
 // within groups of `bucket` batches the rows are sorted by caption length (less padding), cut
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "apps/pipeline/caption_model.h"
+#include "apps/train/task.h"
 #include "data/datasets/musiccaps.h"
 #include "data/text/tokenizer.h"
 #include "engine/config.h"
@@ -48,37 +50,42 @@ CaptionText caption_text_from(const Config& cfg);
 // Learns the BPE on the training texts: captions and tags, normalised as the model sees them.
 BpeTokenizer learn_caption_tokenizer(const std::vector<CaptionPair>& train, const Config& cfg);
 
-class CaptionTrainer {
+class CaptionTask : public Task {
  public:
   // `tokenizer`: the one a resumed checkpoint recorded; learned from `train` when absent.
-  CaptionTrainer(const Config& cfg, std::vector<CaptionPair> train, std::vector<CaptionPair> val,
-                 std::optional<BpeTokenizer> tokenizer = std::nullopt);
+  CaptionTask(const Config& cfg, std::vector<CaptionPair> train, std::vector<CaptionPair> val,
+              std::optional<BpeTokenizer> tokenizer = std::nullopt);
 
-  // One optimisation step (step = steps done before it); returns the mean token loss. Throws
-  // NonFiniteLoss (parameters untouched) when the loss is NaN or infinite.
-  float train_step(int64_t step);
-  // Mean token loss over the validation rows (all tags, no dropout).
+  std::string name() const override { return "train_captioner"; }
+  const Config& config() const override { return cfg_; }
+  TrainerOptions trainer_options() const override;
+  std::string summary() const override;
+  std::string device_description() const override { return device_name(device_); }
+  Module& trained_module() override { return *model_; }
+  Optimizer& optimizer() override { return *optimizer_; }
+  double grad_clip() const override { return cfg_.get_float("grad_clip"); }
+  // The mean token loss of step `step`'s batch (its units: the target tokens).
+  StepOutput training_step(int64_t step) override;
+  bool has_validation() const override { return true; }  // NaN without validation rows
+  // "validation loss <v> at step <s> (epoch <e>)" and the val/loss scalar.
+  void validation(std::ostream& log, SummaryWriter* tb) override;
+  std::string kind() const override { return "caption-train"; }
+  std::string what() const override { return "a train_captioner checkpoint"; }
+  void save_state(Checkpoint& ck) const override;
+  // Refuses a checkpoint trained with another tokenizer than this task's.
+  void load_state(const Checkpoint& ck, const std::string& path) override;
+
+  // Mean token loss over the validation rows (all tags, no dropout); NaN without rows.
   double validation_loss();
-  // Steps from the resumed step to max_steps with progress lines, validation every val_every
-  // steps (and at the end), TensorBoard scalars and checkpoints.
-  void run(std::ostream& log);
-
-  void save_checkpoint(const std::string& path) const;
-  void load_checkpoint(const std::string& path);
   // fp16 weights with the tokenizer, sizes and `provenance` entries in the metadata.
   void export_weights(const std::string& path,
                       const std::map<std::string, std::string>& provenance) const;
 
-  int64_t step() const { return step_; }
-  const std::vector<float>& losses() const { return losses_; }
   const std::vector<double>& val_losses() const { return val_losses_; }
   models::CaptionDecoder& model() { return *model_; }
   const BpeTokenizer& tokenizer() const { return tok_; }
   const CaptionText& text() const { return text_; }
   int64_t steps_per_epoch() const;
-  std::string run_dir() const;
-  // Wall time of the training steps, summed over the run and the runs it resumed.
-  double train_seconds() const { return train_seconds_; }
 
  private:
   struct Example {
@@ -104,13 +111,9 @@ class CaptionTrainer {
   std::unique_ptr<models::CaptionDecoder> model_;
   std::unique_ptr<Optimizer> optimizer_;
   Device device_ = Device::CPU;
-  int64_t step_ = 0;
-  std::vector<float> losses_;
   std::vector<double> val_losses_;
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> epoch_order_;  // row indices of cached_epoch_, batch after batch
-  double train_seconds_ = 0;
-  int64_t last_tokens_ = 0;  // target tokens of the last step (the rate's unit)
 };
 
 }  // namespace syn::app

@@ -1,7 +1,9 @@
-// imagine_trainer.h — the training loop behind apps/train_imagine, as a class tests can drive
-// step by step: (image, caption) pairs → prompt tokenizer → TextToImageNet (prompt encoder +
-// U-Net) → DDPM ε-MSE → AdamW with warmup + cosine, EMA of the weights → progress lines,
-// validation loss, sample grids, atomic checkpoints, exact resume, fp16 EMA export.
+// imagine_task.h — the text-to-image model's training as a Task of the Trainer
+// (apps/train_imagine, bench/bench_unet): (image, caption) pairs → prompt tokenizer →
+// TextToImageNet (prompt encoder + U-Net) → DDPM ε-MSE, AdamW with warmup + cosine and
+// gradient clipping, an EMA of the weights after every step; validation loss, sample grids,
+// fp16 EMA export. Its checkpoint (kind "imagine-train") holds the model, the optimiser, the
+// EMA ("ema.<parameter>") and the prompt vocabulary.
 //
 // Data: images in [−1, 1] ([N, 3, S, S]) with their captions and subgroups. Training prompts:
 // the caption, with probability subgroup_prob followed by its subgroup's words (so "guitar"
@@ -17,7 +19,6 @@
 // Validation: the held-out images, each at the fixed timesteps val_timesteps with fixed noise
 // (seeded), with their plain captions: the same numbers every time, comparable across runs.
 #pragma once
-#include <atomic>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -25,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/train/task.h"
 #include "data/datasets/emoji_dataset.h"
 #include "engine/config.h"
 #include "engine/optim/optimizer.h"
@@ -50,40 +52,46 @@ models::PromptTokenizer build_prompt_tokenizer(const ImagineData& train);
 models::TextToImageConfig text_to_image_config_from(const Config& cfg, int64_t vocab_size,
                                                     int64_t image_size);
 
-class ImagineTrainer {
+class ImagineTask : public Task {
  public:
   // `tokenizer`: the one a resumed checkpoint recorded; built from `train` when absent.
-  ImagineTrainer(const Config& cfg, ImagineData train, ImagineData val,
-                 std::optional<models::PromptTokenizer> tokenizer = std::nullopt);
+  ImagineTask(const Config& cfg, ImagineData train, ImagineData val,
+              std::optional<models::PromptTokenizer> tokenizer = std::nullopt);
 
-  // One optimisation step (step = steps done before it): returns the batch's ε-MSE. Throws
-  // NonFiniteLoss (parameters untouched) when the loss is NaN or infinite.
-  float train_step(int64_t step);
+  std::string name() const override { return "train_imagine"; }
+  const Config& config() const override { return cfg_; }
+  TrainerOptions trainer_options() const override;
+  std::string summary() const override;
+  std::string device_description() const override;
+  Module& trained_module() override { return *net_; }
+  Optimizer& optimizer() override { return *optimizer_; }
+  double grad_clip() const override { return cfg_.get_float("grad_clip"); }
+  // The batch's ε-MSE of step `step` (its units: images).
+  StepOutput training_step(int64_t step) override;
+  void after_optimizer_step() override;  // the EMA follows the weights
+  bool has_validation() const override { return true; }
+  // The held-out loss with the live and the EMA weights, on one log line.
+  void validation(std::ostream& log, SummaryWriter* tb) override;
+  // samples_<step>.png every sample_every steps, and at the end unless sample_every < 0.
+  void artifacts(bool final, std::ostream& log) override;
+  std::string kind() const override { return "imagine-train"; }
+  std::string what() const override { return "a train_imagine checkpoint"; }
+  void save_state(Checkpoint& ck) const override;
+  // Refuses a checkpoint trained with another prompt vocabulary than this task's.
+  void load_state(const Checkpoint& ck, const std::string& path) override;
+
   // ε-MSE on the validation images at the fixed timesteps and noise; `ema`: with the EMA weights.
   double validation_loss(bool ema);
-  // Steps from the resumed step to max_steps (or until max_seconds of this call, or *stop set
-  // by a signal handler): progress lines, validation, sample grids, checkpoints (always one at
-  // the end). `until_step` >= 0 stops like an interrupt once that many steps are done (tests
-  // interrupt a run deterministically with it). Returns true when max_steps was reached.
-  bool run(std::ostream& log, const std::atomic<bool>* stop = nullptr, int64_t until_step = -1);
-
-  void save_checkpoint(const std::string& path) const;
-  void load_checkpoint(const std::string& path);
   // fp16 EMA weights with the tokenizer, sizes and `provenance` in the metadata.
   void export_weights(const std::string& path, const std::map<std::string, std::string>& provenance);
   // A grid PNG of the sample prompts (EMA weights, fixed seed); returns the images [N,3,S,S].
   Tensor write_samples(const std::string& path);
 
-  int64_t step() const { return step_; }
-  const std::vector<float>& losses() const { return losses_; }
   const std::vector<double>& val_losses() const { return val_losses_; }  // EMA weights
   models::TextToImageNet& net() { return *net_; }
   models::TextToImageNet& ema_net();  // the EMA weights copied into a second network
   const models::PromptTokenizer& tokenizer() const { return tok_; }
   const models::NoiseSchedule& schedule() const { return schedule_; }
-  std::string run_dir() const;
-  double train_seconds() const { return train_seconds_; }
-  std::string device_description() const;
 
  private:
   struct Batch {
@@ -92,7 +100,6 @@ class ImagineTrainer {
   };
   Batch training_batch(int64_t step, Rng& rng);
   const std::vector<int64_t>& epoch_order(int64_t epoch);
-  double clip_gradients();
 
   Config cfg_;
   ImagineData train_, val_;
@@ -102,14 +109,10 @@ class ImagineTrainer {
   std::unique_ptr<models::Ema> ema_;
   std::unique_ptr<Optimizer> optimizer_;
   Device device_ = Device::CPU;
-  int64_t step_ = 0;
-  int64_t ema_synced_step_ = -1;  // the step whose EMA weights ema_net_ holds
-  std::vector<float> losses_;
+  bool ema_synced_ = false;  // ema_net_ holds the EMA's current weights
   std::vector<double> val_losses_;
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> epoch_order_;
-  double train_seconds_ = 0;
-  std::vector<std::string> kept_checkpoints_;
 };
 
 }  // namespace syn::app

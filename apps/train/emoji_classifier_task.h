@@ -1,5 +1,5 @@
-// emoji_classifier_training.h — the training loop of the emoji concept classifier
-// (models/emoji_classifier.h) and its robustness evaluation, shared by
+// emoji_classifier_task.h — the emoji concept classifier's training (models/emoji_classifier.h)
+// as a Task of the Trainer, and its robustness evaluation, shared by
 // apps/train_emoji_classifier and tests/test_emoji_classifier.cpp.
 //
 // With about one picture per concept there is nothing to hold out, so the classifier is trained
@@ -12,9 +12,13 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
+#include <string>
 #include <vector>
 
+#include "apps/train/task.h"
 #include "data/images/image_augment.h"
+#include "engine/optim/adam.h"
 #include "models/emoji_classifier.h"
 
 namespace syn::app {
@@ -35,6 +39,40 @@ struct ClassifierTrainReport {
   double seconds = 0.0;
   double final_loss = 0.0;      // mean training loss over the last min(50, steps) steps
   double final_accuracy = 0.0;  // training-batch top-1 over the same steps (augmented views)
+};
+
+// One training step: the next batch_size images of a shuffled pass over the set (reshuffled
+// each epoch) under fresh augmentation. Its generator runs on from step to step (seeded once),
+// so this task cannot resume mid-run: the Trainer gets no run directory and writes no file.
+class EmojiClassifierTask : public Task {
+ public:
+  // `model`, `images` and `labels` must outlive the task; errors name a bad label or shape.
+  EmojiClassifierTask(models::EmojiClassifier& model, const Tensor& images,
+                      const std::vector<int64_t>& labels, const ClassifierTrainOptions& options);
+
+  std::string name() const override { return "train_emoji_classifier"; }
+  const Config& config() const override { return cfg_; }
+  TrainerOptions trainer_options() const override;
+  std::string summary() const override { return ""; }  // the app prints its own header
+  std::string device_description() const override { return "cpu"; }
+  Module& trained_module() override { return model_; }
+  Optimizer& optimizer() override { return *optimizer_; }
+  // The cross-entropy of the batch; metric "acc": its top-1.
+  StepOutput training_step(int64_t step) override;
+
+  const std::vector<double>& batch_accuracies() const { return accuracies_; }
+
+ private:
+  models::EmojiClassifier& model_;
+  const Tensor& images_;
+  const std::vector<int64_t>& labels_;
+  ClassifierTrainOptions options_;
+  Config cfg_;  // empty: the options come from the app's config, which it records itself
+  std::unique_ptr<Adam> optimizer_;
+  Rng rng_;
+  std::vector<int64_t> order_;
+  size_t cursor_;
+  std::vector<double> accuracies_;
 };
 
 // Trains `model` on images [N, 3, S, S] in [0, 1] with class labels (one per image, each in

@@ -1,24 +1,18 @@
-// caption_trainer.cpp — see caption_trainer.h.
-#include "apps/train/caption_trainer.h"
+// caption_task.cpp — see caption_task.h.
+#include "apps/train/caption_task.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <numeric>
 
-#include "apps/train/loss_guard.h"
 #include "apps/train/training_state.h"
 #include "engine/autograd.h"
 #include "engine/checkpoint.h"
-#include "engine/ops/elementwise.h"
 #include "engine/ops/loss.h"
 #include "engine/ops/shape.h"
 #include "engine/optim/adam.h"
-#include "engine/optim/schedule.h"
-#include "engine/progress.h"
-#include "engine/tensorboard.h"
 
 namespace syn::app {
 
@@ -27,7 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int64_t kIgnore = -100;
-const char* const kKind = "caption-train";
 
 // A generator for (seed, step, stream): independent of how many steps ran before.
 Rng derived_rng(int64_t seed, int64_t step, int64_t stream) {
@@ -105,7 +98,7 @@ BpeTokenizer learn_caption_tokenizer(const std::vector<CaptionPair>& train, cons
   return learn_bpe(texts, (int)cfg.get_int("vocab_size"));
 }
 
-CaptionTrainer::CaptionTrainer(const Config& cfg, std::vector<CaptionPair> train,
+CaptionTask::CaptionTask(const Config& cfg, std::vector<CaptionPair> train,
                                std::vector<CaptionPair> val, std::optional<BpeTokenizer> tokenizer)
     : cfg_(cfg), text_(caption_text_from(cfg)) {
   SYN_CHECK(!train.empty(), "train_captioner: no training rows");
@@ -130,7 +123,7 @@ CaptionTrainer::CaptionTrainer(const Config& cfg, std::vector<CaptionPair> train
   optimizer_ = std::make_unique<Adam>(model_->named_parameters(), o);
 }
 
-CaptionTrainer::Example CaptionTrainer::tokenise(const CaptionPair& p) const {
+CaptionTask::Example CaptionTask::tokenise(const CaptionPair& p) const {
   Example e;
   for (const auto& t : p.tags) {
     auto ids = tag_tokens(tok_, t, text_.lowercase);
@@ -145,12 +138,12 @@ CaptionTrainer::Example CaptionTrainer::tokenise(const CaptionPair& p) const {
   return e;
 }
 
-int64_t CaptionTrainer::steps_per_epoch() const {
+int64_t CaptionTask::steps_per_epoch() const {
   const int64_t b = cfg_.get_int("batch_size");
   return ((int64_t)train_.size() + b - 1) / b;
 }
 
-const std::vector<int64_t>& CaptionTrainer::epoch_rows(int64_t epoch) {
+const std::vector<int64_t>& CaptionTask::epoch_rows(int64_t epoch) {
   if (epoch == cached_epoch_) return epoch_order_;
   const int64_t n = (int64_t)train_.size(), b = cfg_.get_int("batch_size");
   const int64_t group = b * std::max<int64_t>(1, cfg_.get_int("bucket"));
@@ -175,7 +168,7 @@ const std::vector<int64_t>& CaptionTrainer::epoch_rows(int64_t epoch) {
   return epoch_order_;
 }
 
-CaptionTrainer::Batch CaptionTrainer::make_batch(
+CaptionTask::Batch CaptionTask::make_batch(
     const std::vector<const Example*>& rows,
     const std::vector<std::vector<std::vector<int32_t>>>& tags) const {
   Batch bt;
@@ -195,7 +188,7 @@ CaptionTrainer::Batch CaptionTrainer::make_batch(
   return bt;
 }
 
-CaptionTrainer::Batch CaptionTrainer::training_batch(int64_t step) {
+CaptionTask::Batch CaptionTask::training_batch(int64_t step) {
   const int64_t spe = steps_per_epoch(), b = cfg_.get_int("batch_size");
   const std::vector<int64_t>& order = epoch_rows(step / spe);
   const int64_t begin = (step % spe) * b, end = std::min<int64_t>((int64_t)order.size(), begin + b);
@@ -223,43 +216,21 @@ CaptionTrainer::Batch CaptionTrainer::training_batch(int64_t step) {
   return make_batch(rows, tags);
 }
 
-Tensor CaptionTrainer::batch_loss(const Batch& b, Rng* dropout_rng) {
+Tensor CaptionTask::batch_loss(const Batch& b, Rng* dropout_rng) {
   models::TagMemory mem = model_->encode_tags(b.tags, dropout_rng);
   Tensor logits = model_->forward(mem, b.inputs, b.B, b.T, dropout_rng);
   return ops::cross_entropy(ops::reshape(logits, {b.B * b.T, tok_.vocab_size()}), b.targets,
                             kIgnore);
 }
 
-float CaptionTrainer::train_step(int64_t step) {
-  auto t0 = std::chrono::steady_clock::now();
+StepOutput CaptionTask::training_step(int64_t step) {
   model_->train();
   Batch b = training_batch(step);
-  last_tokens_ = b.tokens;
   Rng drop = derived_rng(cfg_.get_int("seed"), step, -3);
-  Tensor loss_t = batch_loss(b, &drop);
-  float loss = loss_t.item();
-  throw_if_nonfinite(loss, step);
-  loss_t.backward();
-  const double clip = cfg_.get_float("grad_clip");
-  if (clip > 0) {  // global-norm clipping, as torch.nn.utils.clip_grad_norm_
-    double sq = 0;
-    for (const Tensor& p : model_->parameters())
-      if (p.grad().defined())
-        for (float g : p.grad().to_vector()) sq += (double)g * g;
-    const double norm = std::sqrt(sq);
-    if (norm > clip) {
-      NoGradGuard no_grad;
-      for (Tensor p : model_->parameters())
-        if (p.grad().defined()) p.set_grad(ops::scale(p.grad(), (float)(clip / (norm + 1e-6))));
-    }
-  }
-  optimizer_->step();
-  optimizer_->zero_grad();
-  train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return loss;
+  return {batch_loss(b, &drop), b.tokens, {}};
 }
 
-double CaptionTrainer::validation_loss() {
+double CaptionTask::validation_loss() {
   if (val_.empty()) return std::nan("");
   NoGradGuard no_grad;
   model_->eval();
@@ -282,91 +253,62 @@ double CaptionTrainer::validation_loss() {
   return sum / (double)tokens;
 }
 
-std::string CaptionTrainer::run_dir() const {
-  return (fs::path(cfg_.get_string("log_dir")) / cfg_.get_string("run_name")).string();
+TrainerOptions CaptionTask::trainer_options() const {
+  TrainerOptions o;
+  o.max_steps = cfg_.get_int("max_steps");
+  o.run_dir = (fs::path(cfg_.get_string("log_dir")) / cfg_.get_string("run_name")).string();
+  o.tensorboard = true;
+  o.rate_scalar = "train/tokens_per_second";
+  o.checkpoint_every = cfg_.get_int("checkpoint_every");
+  o.record_train_seconds = true;
+  o.val_every = cfg_.get_int("val_every");
+  o.learning_rate = cfg_.get_float("learning_rate");
+  o.min_learning_rate = cfg_.get_float("min_learning_rate");
+  o.warmup_steps = cfg_.get_int("warmup_steps");
+  o.progress.every_seconds = cfg_.get_float("log_every_seconds");
+  o.progress.unit = "tokens";
+  return o;
 }
 
-void CaptionTrainer::save_checkpoint(const std::string& path) const {
-  Checkpoint ck;
+std::string CaptionTask::summary() const {
+  return str_cat(model_->num_parameters(), " parameters, vocabulary ", tok_.vocab_size(), ", ",
+                 train_.size(), " training rows (", steps_per_epoch(),
+                 " steps per epoch at batch ", cfg_.get_int("batch_size"), "), ", val_.size(),
+                 " validation rows");
+}
+
+void CaptionTask::validation(std::ostream& log, SummaryWriter* tb) {
+  const double v = validation_loss();
+  val_losses_.push_back(v);
+  if (tb) tb->add_scalar("val/loss", v, step());
+  log << "validation loss " << v << " at step " << step() << " (epoch "
+      << (double)step() / (double)steps_per_epoch() << ")\n";
+}
+
+void CaptionTask::save_state(Checkpoint& ck) const {
   store_model_and_optimizer(ck, *model_, *optimizer_);
-  store_run_meta(ck, kKind, step_, cfg_, train_seconds_);
   write_caption_meta(ck.meta, model_->config(), text_, tok_);
-  syn::save_checkpoint(path, ck);
 }
 
-void CaptionTrainer::load_checkpoint(const std::string& path) {
-  Checkpoint ck = syn::load_checkpoint(path);
-  const RunMeta meta = read_run_meta(ck, path, kKind, "a train_captioner checkpoint");
-  SYN_CHECK(ck.meta["tokenizer"] == tok_.to_text(), "checkpoint '", path,
+void CaptionTask::load_state(const Checkpoint& ck, const std::string& path) {
+  auto t = ck.meta.find("tokenizer");
+  SYN_CHECK(t != ck.meta.end() && t->second == tok_.to_text(), "checkpoint '", path,
             "' was trained with another tokenizer than this run's (resume with the tokenizer it "
             "records: apps/train_captioner does so)");
   restore_model_and_optimizer(ck, path, *model_, *optimizer_);
-  step_ = meta.step;
-  train_seconds_ = meta.train_seconds;
 }
 
-void CaptionTrainer::export_weights(const std::string& path,
+void CaptionTask::export_weights(const std::string& path,
                                     const std::map<std::string, std::string>& provenance) const {
   Checkpoint ck;
   for (auto& [name, t] : model_->state_dict()) ck.tensors.emplace_back("model." + name, t);
   ck.meta = provenance;
   ck.meta["kind"] = "caption-decoder";
-  ck.meta["step"] = std::to_string(step_);
+  ck.meta["step"] = std::to_string(step());
   write_caption_meta(ck.meta, model_->config(), text_, tok_);
   fs::path parent = fs::path(path).parent_path();
   if (!parent.empty()) fs::create_directories(parent);
   syn::save_checkpoint(path, ck, /*fp16=*/true);
-}
-
-void CaptionTrainer::run(std::ostream& log) {
-  const int64_t max_steps = cfg_.get_int("max_steps"), every = cfg_.get_int("checkpoint_every");
-  const int64_t val_every = cfg_.get_int("val_every");
-  std::string dir = run_dir();
-  fs::create_directories(dir);
-  cfg_.save((fs::path(dir) / "config.yaml").string());
-  SummaryWriter tb(dir);
-  CosineSchedule schedule{cfg_.get_float("learning_rate"), cfg_.get_float("min_learning_rate"),
-                          cfg_.get_int("warmup_steps"), max_steps};
-  log << "train_captioner: " << model_->num_parameters() << " parameters, vocabulary "
-      << tok_.vocab_size() << ", " << train_.size() << " training rows (" << steps_per_epoch()
-      << " steps per epoch at batch " << cfg_.get_int("batch_size") << "), " << val_.size()
-      << " validation rows, steps " << step_ << " -> " << max_steps << ", device "
-      << device_name(device_) << ", run dir " << dir << "\n";
-  ProgressOptions popts;
-  popts.every_seconds = cfg_.get_float("log_every_seconds");
-  popts.unit = "tokens";
-  Progress progress(max_steps, log, popts);
-  std::string last_good;
-  auto checkpoint = [&] {
-    std::string path = checkpoint_file(dir, step_);
-    save_checkpoint(path);
-    last_good = path;
-  };
-  auto validate = [&] {
-    double v = validation_loss();
-    val_losses_.push_back(v);
-    tb.add_scalar("val/loss", v, step_);
-    log << "validation loss " << v << " at step " << step_ << " (epoch "
-        << (double)step_ / (double)steps_per_epoch() << ")\n";
-  };
-  while (step_ < max_steps) {
-    const double lr = schedule.lr(step_);
-    optimizer_->set_lr(lr);
-    const float loss = step_or_stop([&] { return train_step(step_); }, last_good);
-    ++step_;
-    losses_.push_back(loss);
-    tb.add_scalar("train/loss", loss, step_);
-    tb.add_scalar("train/learning_rate", lr, step_);
-    progress.update(step_, last_tokens_, {{"loss", loss}, {"lr", lr}});
-    if (progress.rate() > 0) tb.add_scalar("train/tokens_per_second", progress.rate(), step_);
-    if (val_every > 0 && step_ % val_every == 0 && step_ < max_steps) validate();
-    if (every > 0 && step_ % every == 0) checkpoint();
-  }
-  progress.finish();
-  validate();
-  if (last_good.empty() || every <= 0 || step_ % every != 0) checkpoint();
-  tb.flush();
-  log << "final checkpoint: " << last_good << " (training time " << train_seconds_ << " s)\n";
 }
 
 }  // namespace syn::app

@@ -1,17 +1,14 @@
-// emoji_classifier_training.cpp — see emoji_classifier_training.h.
-#include "apps/train/emoji_classifier_training.h"
+// emoji_classifier_task.cpp — see emoji_classifier_task.h.
+#include "apps/train/emoji_classifier_task.h"
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <numeric>
 
 #include "apps/eval/image_quality.h"
+#include "apps/train/trainer.h"
 #include "engine/check.h"
 #include "engine/ops/loss.h"
-#include "engine/optim/adam.h"
-#include "engine/optim/schedule.h"
-#include "engine/progress.h"
 
 namespace syn::app {
 
@@ -42,64 +39,68 @@ Tensor gather(const Tensor& images, const std::vector<int64_t>& idx) {
 
 }  // namespace
 
+EmojiClassifierTask::EmojiClassifierTask(models::EmojiClassifier& model, const Tensor& images,
+                                         const std::vector<int64_t>& labels,
+                                         const ClassifierTrainOptions& options)
+    : model_(model), images_(images), labels_(labels), options_(options), rng_(options.seed) {
+  check_labels(model, images, labels, "train_emoji_classifier");
+  SYN_CHECK(options.steps > 0 && options.batch_size > 0, "train_emoji_classifier: steps ",
+            options.steps, " and batch_size ", options.batch_size, " must be positive");
+  AdamOptions adam;
+  adam.lr = options.learning_rate;
+  adam.weight_decay = options.weight_decay;
+  adam.decoupled_weight_decay = true;
+  optimizer_ = std::make_unique<Adam>(model.named_parameters(), adam);
+  order_.resize((size_t)images.size(0));
+  std::iota(order_.begin(), order_.end(), 0);
+  cursor_ = order_.size();  // forces a shuffle before the first batch
+}
+
+TrainerOptions EmojiClassifierTask::trainer_options() const {
+  TrainerOptions o;
+  o.max_steps = options_.steps;
+  o.learning_rate = options_.learning_rate;
+  o.warmup_steps = std::min(options_.warmup_steps, options_.steps - 1);
+  o.progress.every_seconds = options_.log_every_seconds;
+  o.progress.unit = "images";
+  o.progress.prefix = "train";
+  return o;
+}
+
+StepOutput EmojiClassifierTask::training_step(int64_t /*step*/) {
+  model_.train();
+  std::vector<int64_t> idx, targets;
+  while ((int64_t)idx.size() < options_.batch_size) {
+    if (cursor_ == order_.size()) {
+      for (size_t i = order_.size(); i > 1; --i)
+        std::swap(order_[i - 1], order_[(size_t)rng_.randint((int64_t)i)]);
+      cursor_ = 0;
+    }
+    idx.push_back(order_[cursor_++]);
+    targets.push_back(labels_[(size_t)idx.back()]);
+  }
+  Tensor x = augment_batch(gather(images_, idx), options_.augment, rng_);
+  Tensor logits = model_.forward(x);
+  const quality::ClassifyResult acc = quality::score_logits(logits.detach(), targets);
+  accuracies_.push_back(acc.top1);
+  return {ops::cross_entropy(logits, targets), options_.batch_size, {{"acc", acc.top1}}};
+}
+
 ClassifierTrainReport train_emoji_classifier(models::EmojiClassifier& model, const Tensor& images,
                                              const std::vector<int64_t>& labels,
                                              const ClassifierTrainOptions& o, std::ostream& log) {
-  check_labels(model, images, labels, "train_emoji_classifier");
-  SYN_CHECK(o.steps > 0 && o.batch_size > 0, "train_emoji_classifier: steps ", o.steps,
-            " and batch_size ", o.batch_size, " must be positive");
   const auto start = std::chrono::steady_clock::now();
-  const int64_t N = images.size(0);
-  Rng rng(o.seed);
-  model.train();
-  AdamOptions adam;
-  adam.lr = o.learning_rate;
-  adam.weight_decay = o.weight_decay;
-  adam.decoupled_weight_decay = true;
-  Adam opt(model.named_parameters(), adam);
-  CosineSchedule schedule{o.learning_rate, 0.0, std::min(o.warmup_steps, o.steps - 1), o.steps};
-
-  ProgressOptions po;
-  po.every_seconds = o.log_every_seconds;
-  po.unit = "images";
-  po.prefix = "train";
-  Progress progress(o.steps, log, po);
-
-  std::vector<int64_t> order((size_t)N);
-  std::iota(order.begin(), order.end(), 0);
-  size_t cursor = order.size();                  // forces a shuffle before the first batch
-  std::deque<std::pair<double, double>> recent;  // (loss, batch accuracy) of the last 50 steps
-  for (int64_t step = 0; step < o.steps; ++step) {
-    std::vector<int64_t> idx, targets;
-    while ((int64_t)idx.size() < o.batch_size) {
-      if (cursor == order.size()) {
-        for (size_t i = order.size(); i > 1; --i)
-          std::swap(order[i - 1], order[(size_t)rng.randint((int64_t)i)]);
-        cursor = 0;
-      }
-      idx.push_back(order[cursor++]);
-      targets.push_back(labels[(size_t)idx.back()]);
-    }
-    Tensor x = augment_batch(gather(images, idx), o.augment, rng);
-    Tensor logits = model.forward(x);
-    Tensor loss = ops::cross_entropy(logits, targets);
-    opt.set_lr(schedule.lr(step));
-    loss.backward();
-    opt.step();
-    opt.zero_grad();
-
-    const quality::ClassifyResult acc = quality::score_logits(logits.detach(), targets);
-    recent.emplace_back(loss.item(), acc.top1);
-    if (recent.size() > 50) recent.pop_front();
-    progress.update(step + 1, o.batch_size,
-                    {{"loss", loss.item()}, {"acc", acc.top1}, {"lr", opt.lr()}});
-  }
-  progress.finish();
+  EmojiClassifierTask task(model, images, labels, o);
+  Trainer trainer(task);
+  trainer.fit(log);
   ClassifierTrainReport r;
   r.steps = o.steps;
-  for (auto& [l, a] : recent) {
-    r.final_loss += l / (double)recent.size();
-    r.final_accuracy += a / (double)recent.size();
+  const std::vector<float>& losses = trainer.losses();
+  const std::vector<double>& accs = task.batch_accuracies();
+  const size_t n = std::min<size_t>(50, losses.size());
+  for (size_t i = losses.size() - n; i < losses.size(); ++i) {
+    r.final_loss += losses[i] / (double)n;
+    r.final_accuracy += accs[i] / (double)n;
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;

@@ -1,8 +1,7 @@
-// imagine_trainer.cpp — see imagine_trainer.h.
-#include "apps/train/imagine_trainer.h"
+// imagine_task.cpp — see imagine_task.h.
+#include "apps/train/imagine_task.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -10,24 +9,18 @@
 #include <sstream>
 
 #include "apps/pipeline/image_grid.h"
-#include "apps/train/loss_guard.h"
 #include "apps/train/training_state.h"
 #include "data/images/png_image.h"
 #include "engine/autograd.h"
 #include "engine/checkpoint.h"
-#include "engine/ops/elementwise.h"
 #include "engine/optim/adam.h"
-#include "engine/optim/schedule.h"
 #include "engine/parallel.h"
-#include "engine/progress.h"
 
 namespace syn::app {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-const char* const kKind = "imagine-train";
 
 // A generator for (seed, step, stream): independent of how many steps ran before.
 Rng derived_rng(int64_t seed, int64_t step, int64_t stream) {
@@ -101,7 +94,7 @@ models::TextToImageConfig text_to_image_config_from(const Config& cfg, int64_t v
   return c;
 }
 
-ImagineTrainer::ImagineTrainer(const Config& cfg, ImagineData train, ImagineData val,
+ImagineTask::ImagineTask(const Config& cfg, ImagineData train, ImagineData val,
                                std::optional<models::PromptTokenizer> tokenizer)
     : cfg_(cfg), train_(std::move(train)), val_(std::move(val)) {
   SYN_CHECK(train_.size() > 0, "train_imagine: no training images");
@@ -135,13 +128,13 @@ ImagineTrainer::ImagineTrainer(const Config& cfg, ImagineData train, ImagineData
   optimizer_ = std::make_unique<Adam>(net_->named_parameters(), o);
 }
 
-std::string ImagineTrainer::device_description() const {
+std::string ImagineTask::device_description() const {
   std::string d = device_name(device_);
   if (device_ == Device::CPU) d += " (" + std::to_string(num_threads()) + " threads)";
   return d;
 }
 
-const std::vector<int64_t>& ImagineTrainer::epoch_order(int64_t epoch) {
+const std::vector<int64_t>& ImagineTask::epoch_order(int64_t epoch) {
   if (epoch == cached_epoch_) return epoch_order_;
   epoch_order_.resize((size_t)train_.size());
   std::iota(epoch_order_.begin(), epoch_order_.end(), 0);
@@ -152,7 +145,7 @@ const std::vector<int64_t>& ImagineTrainer::epoch_order(int64_t epoch) {
   return epoch_order_;
 }
 
-ImagineTrainer::Batch ImagineTrainer::training_batch(int64_t step, Rng& rng) {
+ImagineTask::Batch ImagineTask::training_batch(int64_t step, Rng& rng) {
   const int64_t B = cfg_.get_int("batch_size"), N = train_.size();
   const int64_t S = train_.images.size(2), per = 3 * S * S;
   const int64_t shift = cfg_.get_int("max_shift");
@@ -182,48 +175,29 @@ ImagineTrainer::Batch ImagineTrainer::training_batch(int64_t step, Rng& rng) {
   return b;
 }
 
-double ImagineTrainer::clip_gradients() {
-  double sq = 0;
-  for (const Tensor& p : net_->parameters())
-    if (p.grad().defined())
-      for (float g : p.grad().to_vector()) sq += (double)g * g;
-  const double norm = std::sqrt(sq), clip = cfg_.get_float("grad_clip");
-  if (clip > 0 && norm > clip) {  // global-norm clipping, as torch.nn.utils.clip_grad_norm_
-    NoGradGuard no_grad;
-    for (Tensor p : net_->parameters())
-      if (p.grad().defined()) p.set_grad(ops::scale(p.grad(), (float)(clip / (norm + 1e-6))));
-  }
-  return norm;
-}
-
-float ImagineTrainer::train_step(int64_t step) {
-  auto t0 = std::chrono::steady_clock::now();
+StepOutput ImagineTask::training_step(int64_t step) {
   net_->train();
   Rng rng = derived_rng(cfg_.get_int("seed"), step, 1);
   Batch b = training_batch(step, rng);
   models::NoisedBatch nb = models::noise_batch(schedule_, b.x0, rng);
   models::PromptIds ids = models::encode_prompts(tok_, b.prompts, net_->config().text.max_len);
-  Tensor loss_t = models::mse(net_->forward(nb.x_t, nb.t, ids), nb.noise);
-  const float loss = loss_t.item();
-  throw_if_nonfinite(loss, step);
-  loss_t.backward();
-  if (cfg_.get_float("grad_clip") > 0) clip_gradients();
-  optimizer_->step();
-  optimizer_->zero_grad();
-  ema_->update(*net_);
-  train_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return loss;
+  return {models::mse(net_->forward(nb.x_t, nb.t, ids), nb.noise), b.x0.size(0), {}};
 }
 
-models::TextToImageNet& ImagineTrainer::ema_net() {
-  if (ema_synced_step_ != step_) {
+void ImagineTask::after_optimizer_step() {
+  ema_->update(*net_);
+  ema_synced_ = false;
+}
+
+models::TextToImageNet& ImagineTask::ema_net() {
+  if (!ema_synced_) {
     ema_->copy_to(*ema_net_);
-    ema_synced_step_ = step_;
+    ema_synced_ = true;
   }
   return *ema_net_;
 }
 
-double ImagineTrainer::validation_loss(bool ema) {
+double ImagineTask::validation_loss(bool ema) {
   if (val_.size() == 0) return std::nan("");
   NoGradGuard no_grad;
   models::TextToImageNet& net = ema ? ema_net() : *net_;
@@ -263,11 +237,52 @@ double ImagineTrainer::validation_loss(bool ema) {
   return sum / (double)R;
 }
 
-std::string ImagineTrainer::run_dir() const {
-  return (fs::path(cfg_.get_string("log_dir")) / cfg_.get_string("run_name")).string();
+TrainerOptions ImagineTask::trainer_options() const {
+  TrainerOptions o;
+  o.max_steps = cfg_.get_int("max_steps");
+  o.run_dir = (fs::path(cfg_.get_string("log_dir")) / cfg_.get_string("run_name")).string();
+  o.checkpoint_every = cfg_.get_int("checkpoint_every");
+  o.keep_checkpoints = cfg_.get_int("keep_checkpoints");
+  o.log_checkpoints = true;
+  o.record_train_seconds = true;
+  o.val_every = cfg_.get_int("val_every");
+  o.max_seconds = cfg_.get_float("max_seconds");
+  o.learning_rate = cfg_.get_float("learning_rate");
+  o.min_learning_rate = cfg_.get_float("min_learning_rate");
+  o.warmup_steps = cfg_.get_int("warmup_steps");
+  o.progress.every_seconds = cfg_.get_float("log_every_seconds");
+  o.progress.every_steps = cfg_.get_int("log_every_steps");
+  o.progress.unit = "images";
+  o.average_loss = true;
+  return o;
 }
 
-Tensor ImagineTrainer::write_samples(const std::string& path) {
+std::string ImagineTask::summary() const {
+  return str_cat(net_->num_parameters(), " parameters (U-Net ", net_->unet().num_parameters(),
+                 ", prompt encoder ", net_->text().num_parameters(), "), vocabulary ",
+                 tok_.vocab_size(), " ids, ", train_.size(), " training images, ", val_.size(),
+                 " held-out images, batch ", cfg_.get_int("batch_size"));
+}
+
+void ImagineTask::validation(std::ostream& log, SummaryWriter* /*tb*/) {
+  const double v_live = validation_loss(false), v_ema = validation_loss(true);
+  val_losses_.push_back(v_ema);
+  log << "validation loss (held-out, fixed t and noise) " << v_live << " | EMA " << v_ema
+      << " at step " << step() << "\n";
+}
+
+void ImagineTask::artifacts(bool final, std::ostream& log) {
+  const int64_t every = cfg_.get_int("sample_every");
+  if (final ? every < 0 : every <= 0 || step() % every != 0) return;
+  const std::string dir =
+      (fs::path(cfg_.get_string("log_dir")) / cfg_.get_string("run_name")).string();
+  const std::string path =
+      (fs::path(dir) / ("samples_" + std::to_string(step()) + ".png")).string();
+  write_samples(path);
+  log << "samples " << path << "\n";
+}
+
+Tensor ImagineTask::write_samples(const std::string& path) {
   std::vector<std::string> prompts = split_prompts(cfg_.get_string("sample_prompts"));
   SYN_CHECK(!prompts.empty(), "--sample_prompts lists no prompt ('|'-separated)");
   models::ImagineOptions o;
@@ -284,19 +299,15 @@ Tensor ImagineTrainer::write_samples(const std::string& path) {
   return images;
 }
 
-void ImagineTrainer::save_checkpoint(const std::string& path) const {
-  Checkpoint ck;
+void ImagineTask::save_state(Checkpoint& ck) const {
   store_model_and_optimizer(ck, *net_, *optimizer_);
   for (auto& nt : ema_->state_dict()) ck.tensors.push_back(nt);  // named "ema.<parameter>"
-  store_run_meta(ck, kKind, step_, cfg_, train_seconds_);
   ck.meta["vocabulary"] = tok_.to_text();
-  syn::save_checkpoint(path, ck);
 }
 
-void ImagineTrainer::load_checkpoint(const std::string& path) {
-  Checkpoint ck = syn::load_checkpoint(path);
-  const RunMeta meta = read_run_meta(ck, path, kKind, "a train_imagine checkpoint");
-  SYN_CHECK(ck.meta["vocabulary"] == tok_.to_text(), "checkpoint '", path,
+void ImagineTask::load_state(const Checkpoint& ck, const std::string& path) {
+  auto v = ck.meta.find("vocabulary");
+  SYN_CHECK(v != ck.meta.end() && v->second == tok_.to_text(), "checkpoint '", path,
             "' was trained with another prompt vocabulary than this run's (resume with the one it "
             "records: apps/train_imagine does so)");
   restore_model_and_optimizer(ck, path, *net_, *optimizer_, {"ema."});
@@ -308,105 +319,16 @@ void ImagineTrainer::load_checkpoint(const std::string& path) {
   } catch (const Error& e) {
     throw Error(str_cat("checkpoint '", path, "': ", e.what()));
   }
-  step_ = meta.step;
-  ema_synced_step_ = -1;
-  train_seconds_ = meta.train_seconds;
+  ema_synced_ = false;
 }
 
-void ImagineTrainer::export_weights(const std::string& path,
+void ImagineTask::export_weights(const std::string& path,
                                     const std::map<std::string, std::string>& provenance) {
   std::map<std::string, std::string> meta = provenance;
-  meta["step"] = std::to_string(step_);
+  meta["step"] = std::to_string(step());
   meta["ema_decay"] = std::to_string(ema_->decay());
   meta["weights"] = "exponential moving average of the training weights (ema_decay)";
   models::TextToImage::save(path, ema_net(), tok_, meta, /*fp16=*/true);
-}
-
-bool ImagineTrainer::run(std::ostream& log, const std::atomic<bool>* stop, int64_t until_step) {
-  const int64_t max_steps = cfg_.get_int("max_steps"), every = cfg_.get_int("checkpoint_every");
-  const int64_t val_every = cfg_.get_int("val_every"), sample_every = cfg_.get_int("sample_every");
-  const int64_t keep = cfg_.get_int("keep_checkpoints"), B = cfg_.get_int("batch_size");
-  const double max_seconds = cfg_.get_float("max_seconds");
-  const std::string dir = run_dir();
-  fs::create_directories(dir);
-  cfg_.save((fs::path(dir) / "config.yaml").string());
-  CosineSchedule schedule{cfg_.get_float("learning_rate"), cfg_.get_float("min_learning_rate"),
-                          cfg_.get_int("warmup_steps"), max_steps};
-  log << "train_imagine: " << net_->num_parameters() << " parameters (U-Net "
-      << net_->unet().num_parameters() << ", prompt encoder " << net_->text().num_parameters()
-      << "), vocabulary " << tok_.vocab_size() << " ids, " << train_.size() << " training images, "
-      << val_.size() << " held-out images, batch " << B << ", steps " << step_ << " -> "
-      << max_steps << ", device " << device_description() << ", run dir " << dir << "\n";
-  ProgressOptions popts;
-  popts.every_seconds = cfg_.get_float("log_every_seconds");
-  popts.every_steps = cfg_.get_int("log_every_steps");
-  popts.unit = "images";
-  Progress progress(max_steps, log, popts);
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  std::string last_good;
-  auto checkpoint = [&] {
-    std::string path = checkpoint_file(dir, step_);
-    save_checkpoint(path);
-    last_good = path;
-    kept_checkpoints_.push_back(path);
-    while (keep > 0 && (int64_t)kept_checkpoints_.size() > keep) {
-      std::error_code ec;
-      fs::remove(kept_checkpoints_.front(), ec);
-      kept_checkpoints_.erase(kept_checkpoints_.begin());
-    }
-    log << "checkpoint " << path << "\n";
-  };
-  auto validate = [&] {
-    const double v_live = validation_loss(false), v_ema = validation_loss(true);
-    val_losses_.push_back(v_ema);
-    log << "validation loss (held-out, fixed t and noise) " << v_live << " | EMA " << v_ema
-        << " at step " << step_ << "\n";
-  };
-  auto samples = [&] {
-    std::string path = (fs::path(dir) / ("samples_" + std::to_string(step_) + ".png")).string();
-    write_samples(path);
-    log << "samples " << path << "\n";
-  };
-  double window = 0;
-  int64_t window_n = 0;
-  bool stopped = false;
-  while (step_ < max_steps) {
-    if ((stop && stop->load()) || (max_seconds > 0 && elapsed() >= max_seconds) ||
-        (until_step >= 0 && step_ >= until_step)) {
-      stopped = true;
-      break;
-    }
-    const double lr = schedule.lr(step_);
-    optimizer_->set_lr(lr);
-    const float loss = step_or_stop([&] { return train_step(step_); }, last_good);
-    ++step_;
-    losses_.push_back(loss);
-    window += loss;
-    ++window_n;
-    if (progress.update(step_, B,
-                        {{"loss", loss}, {"avg_loss", window / (double)window_n}, {"lr", lr}})) {
-      window = 0;
-      window_n = 0;
-    }
-    if (val_every > 0 && step_ % val_every == 0 && step_ < max_steps) validate();
-    if (sample_every > 0 && step_ % sample_every == 0 && step_ < max_steps) samples();
-    if (every > 0 && step_ % every == 0) checkpoint();
-  }
-  progress.finish();
-  if (stopped)
-    log << "stopping at step " << step_ << " ("
-        << (stop && stop->load()                          ? "interrupted"
-            : until_step >= 0 && step_ >= until_step ? "until_step reached"
-                                                     : "max_seconds reached")
-        << ")\n";
-  validate();
-  if (sample_every >= 0) samples();
-  if (last_good.empty() || every <= 0 || step_ % every != 0) checkpoint();
-  log << "final checkpoint: " << last_good << " (training time " << train_seconds_ << " s)\n";
-  return step_ >= max_steps;
 }
 
 }  // namespace syn::app

@@ -1,0 +1,95 @@
+// clmr_flags.cpp — see clmr_flags.h.
+#include "apps/cli/clmr_flags.h"
+
+#include <ostream>
+
+#include "engine/check.h"
+
+namespace syn::app {
+
+namespace {
+
+// Whether the key's current value equals the default its YAML declared.
+bool holds_default(const Config& cfg, const std::string& key) {
+  const ConfigEntry* e = nullptr;
+  for (const ConfigEntry& x : cfg.entries())
+    if (x.key == key) e = &x;
+  SYN_CHECK(e != nullptr, "config '", cfg.source(), "' has no key '", key, "'");
+  const Config d = Config::parse(key + ": " + e->default_text, "the default of " + key);
+  const ConfigEntry& def = d.entries().front();
+  if (def.type != e->type) return false;
+  switch (e->type) {
+    case ConfigType::Int:
+      return def.i == e->i;
+    case ConfigType::Float:
+      return def.f == e->f;
+    case ConfigType::Bool:
+      return def.b == e->b;
+    case ConfigType::String:
+      return def.s == e->s;
+    case ConfigType::Null:
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void apply_clmr_infra_flags(Config& cfg) {
+  // A config of the user's own may predate these keys: absent means CLMR's default.
+  SYN_CHECK(!cfg.has("accelerator") || cfg.is_null("accelerator"),
+            "--accelerator selects distributed training (Lightning's dp / ddp), which is not "
+            "implemented; leave it unset (null) and use --gpus 0 or 1");
+  SYN_CHECK(!cfg.has("supervised") || cfg.get_int("supervised") == 0, "--supervised ",
+            cfg.get_int("supervised"), ": CLMR's fully supervised baseline is not implemented (only 0, contrastive "
+            "pretraining, is)");
+  if (!cfg.has("gpus") || cfg.is_null("gpus")) return;
+  const int64_t gpus = cfg.get_int("gpus");
+  SYN_CHECK(gpus >= 0, "--gpus must be 0 (CPU) or 1 (one CUDA device), got ", gpus);
+  SYN_CHECK(gpus <= 1, "--gpus ", gpus,
+            " needs distributed training, which is not implemented; use --gpus 1 (one CUDA "
+            "device) or --gpus 0 (CPU)");
+  const std::string& device = cfg.get_string("device");
+  SYN_CHECK(!(gpus == 0 && device == "cuda"), "--gpus 0 (CPU) contradicts --device cuda; give one of them");
+  cfg.set("device", gpus == 1 ? "cuda" : "cpu");
+}
+
+int64_t clmr_max_steps(const Config& cfg, int64_t clips) {
+  if (!cfg.has("max_epochs") || cfg.is_null("max_epochs")) return cfg.get_int("max_steps");
+  const int64_t epochs = cfg.get_int("max_epochs"), batch = cfg.get_int("batch_size");
+  SYN_CHECK(epochs >= 1, "--max_epochs must be at least 1 (or null to use --max_steps), got ",
+            epochs);
+  SYN_CHECK(batch >= 1, "--batch_size must be positive, got ", batch);
+  SYN_CHECK(clips >= 1, "--max_epochs: the dataset has no clips");
+  return epochs * ((clips + batch - 1) / batch);
+}
+
+void apply_max_epochs(Config& cfg, int64_t clips, std::ostream& log) {
+  if (!cfg.has("max_epochs") || cfg.is_null("max_epochs")) return;
+  cfg.set("max_steps", std::to_string(clmr_max_steps(cfg, clips)));
+  log << "max_epochs " << cfg.get_int("max_epochs") << ": " << cfg.get_int("max_steps")
+      << " steps (an epoch is one pass over the " << clips << " clips at batch "
+      << cfg.get_int("batch_size") << "; --max_steps is not used)\n";
+}
+
+void apply_linear_evaluation_clmr_flags(Config& cfg) {
+  apply_clmr_infra_flags(cfg);
+  SYN_CHECK(!cfg.has("max_epochs") || cfg.is_null("max_epochs"),
+            "--max_epochs is pretraining's (apps/pretrain); the head trains for "
+            "--finetuner_max_epochs, as in CLMR's linear_evaluation.py");
+  require_defaults(cfg,
+                   {"optimizer", "learning_rate", "transforms_polarity", "transforms_noise",
+                    "transforms_gain", "transforms_filters", "transforms_delay",
+                    "transforms_pitch", "transforms_reverb"},
+                   "it only applies to pretraining (apps/pretrain; the head uses Adam at "
+                   "--finetuner_learning_rate on unaugmented crops)");
+}
+
+void require_defaults(const Config& cfg, const std::vector<std::string>& keys,
+                      const std::string& why) {
+  for (const std::string& key : keys)
+    SYN_CHECK(holds_default(cfg, key), "--", key, " is set to a value other than its "
+              "default, but ", why, "; leave it at its default");
+}
+
+}  // namespace syn::app

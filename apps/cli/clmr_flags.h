@@ -1,0 +1,40 @@
+// clmr_flags.h — CLMR's own flag names (Spijkervet/CLMR config/config.yaml, PyTorch Lightning's
+// Trainer flags) in apps/pretrain and apps/linear_evaluation, so the commands of CLMR's README
+// work with our binaries. Each key means what it means in CLMR; a key whose feature we do not
+// have (distributed training, the supervised baseline) is an error when set to anything but
+// its default, never silently ignored.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "engine/config.h"
+
+namespace syn::app {
+
+// --gpus (null: --device decides; 0: --device cpu; 1: --device cuda; more: an error until
+// distributed training exists; contradicting an explicit --device cuda is an error),
+// --accelerator (null only: dp / ddp are distributed training) and --supervised (0 only).
+void apply_clmr_infra_flags(Config& cfg);
+
+// The optimisation steps of a pretraining run: --max_epochs × ceil(clips / batch_size) when
+// --max_epochs is set (it wins over --max_steps, as documented in config/config.yaml), else
+// --max_steps. An epoch is one pass over the training clips at --batch_size.
+int64_t clmr_max_steps(const Config& cfg, int64_t clips);
+// apps/pretrain: when --max_epochs is set, --max_steps becomes clmr_max_steps (so checkpoints
+// record the steps trained to) and one line to `log` says so.
+void apply_max_epochs(Config& cfg, int64_t clips, std::ostream& log);
+
+// apps/linear_evaluation: the infra flags above, and CLMR's pretraining keys it accepts
+// (--max_epochs, --optimizer, --learning_rate, --transforms_*) only at their defaults, since they
+// change nothing in the evaluation (the head trains for --finetuner_max_epochs at
+// --finetuner_learning_rate, as in CLMR).
+void apply_linear_evaluation_clmr_flags(Config& cfg);
+
+// Errors unless each key holds its default (as declared in the app's YAML): `why` says what the
+// key is for, e.g. "it only applies to pretraining (apps/pretrain)".
+void require_defaults(const Config& cfg, const std::vector<std::string>& keys,
+                      const std::string& why);
+
+}  // namespace syn::app

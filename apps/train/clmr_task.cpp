@@ -1,0 +1,155 @@
+// clmr_task.cpp — see clmr_task.h.
+#include "apps/train/clmr_task.h"
+
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "apps/train/training_state.h"
+#include "data/audio/augment.h"
+#include "engine/optim/adam.h"
+#include "engine/optim/lars.h"
+#include "engine/parallel.h"
+
+namespace syn::app {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A generator for (seed, step, stream): independent of how many steps ran before.
+Rng derived_rng(int64_t seed, int64_t step, int64_t stream) {
+  Rng mix((uint64_t)seed * 0x9E3779B97F4A7C15ull ^ (uint64_t)step * 0xD1B54A32D192ED03ull ^
+          ((uint64_t)stream + 1) * 0xABC98388FB8FAC03ull);
+  mix.next_u64();
+  return mix;
+}
+
+augment::AugmentConfig augment_config_from(const Config& cfg) {
+  augment::AugmentConfig a;
+  a.crop_length = cfg.get_int("audio_length");
+  a.sample_rate = (float)cfg.get_int("sample_rate");
+  a.p_polarity = (float)cfg.get_float("transforms_polarity");
+  a.p_noise = (float)cfg.get_float("transforms_noise");
+  a.p_gain = (float)cfg.get_float("transforms_gain");
+  a.p_filters = (float)cfg.get_float("transforms_filters");
+  a.p_delay = (float)cfg.get_float("transforms_delay");
+  a.p_pitch = (float)cfg.get_float("transforms_pitch");
+  a.p_reverb = (float)cfg.get_float("transforms_reverb");
+  return a;
+}
+
+}  // namespace
+
+ClmrTask::ClmrTask(const Config& cfg, std::shared_ptr<ClipSource> data)
+    : cfg_(cfg), data_(std::move(data)) {
+  SYN_CHECK(data_ && data_->size() > 0, "pretrain: the dataset has no clips");
+  const std::string& dev = cfg_.get_string("device");
+  SYN_CHECK(dev == "cpu" || dev == "cuda", "--device must be cpu or cuda, got '", dev, "'");
+  device_ = dev == "cuda" ? Device::CUDA : Device::CPU;
+  SYN_CHECK(device_ == Device::CPU || cuda_available(),
+            "--device cuda: no usable CUDA device in this build or machine");
+  Rng init(derived_rng(cfg_.get_int("seed"), -1, 0));
+  model_ = std::make_unique<models::Clmr>(clmr_config_from(cfg_), init);
+  model_->to(device_);
+  const std::string& opt = cfg_.get_string("optimizer");
+  if (opt == "Adam") {
+    AdamOptions o;
+    o.lr = cfg_.get_float("learning_rate");
+    o.weight_decay = cfg_.get_float("weight_decay");
+    optimizer_ = std::make_unique<Adam>(model_->named_parameters(), o);
+  } else if (opt == "LARS") {
+    LarsOptions o;
+    o.lr = cfg_.get_float("learning_rate");
+    o.weight_decay = cfg_.get_float("weight_decay");
+    // CLMR's names put batch norm at "sequential.i.1.*": exclude every 1-D tensor (biases and
+    // batch-norm scales/shifts), which is SimCLR's rule expressed by shape.
+    o.exclude_from_weight_decay = lars_exclude_1d;
+    optimizer_ = std::make_unique<Lars>(model_->named_parameters(), o);
+  } else {
+    SYN_FAIL("--optimizer must be Adam or LARS, got '", opt, "'");
+  }
+}
+
+ClmrTask::Views ClmrTask::make_views(int64_t step) const {
+  int64_t batch = cfg_.get_int("batch_size");
+  SYN_CHECK(batch >= 2, "--batch_size must be at least 2 for a contrastive loss, got ", batch);
+  int64_t length = cfg_.get_int("audio_length");
+  augment::AugmentConfig aug = augment_config_from(cfg_);
+  int64_t seed = cfg_.get_int("seed");
+  // Clips for this step: distinct clips (a partial shuffle) when the dataset has enough,
+  // otherwise drawn with replacement.
+  Rng pick = derived_rng(seed, step, 0);
+  int64_t n = data_->size();
+  std::vector<int64_t> clips((size_t)batch);
+  if (n >= batch) {
+    std::vector<int64_t> order((size_t)n);
+    for (int64_t i = 0; i < n; ++i) order[(size_t)i] = i;
+    for (int64_t b = 0; b < batch; ++b) {
+      std::swap(order[(size_t)b], order[(size_t)(b + pick.randint(n - b))]);
+      clips[(size_t)b] = order[(size_t)b];
+    }
+  } else {
+    for (int64_t& c : clips) c = pick.randint(n);
+  }
+  std::vector<float> xi((size_t)(batch * length)), xj((size_t)(batch * length));
+  parallel_for(batch, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t b = lo; b < hi; ++b) {
+      std::span<const float> src = data_->clip(clips[(size_t)b]);
+      std::vector<float> clip(src.begin(), src.end());
+      Rng r1 = derived_rng(seed, step, 1 + 2 * b), r2 = derived_rng(seed, step, 2 + 2 * b);
+      std::vector<float> v1 = augment::apply_chain(clip, aug, r1);
+      std::vector<float> v2 = augment::apply_chain(clip, aug, r2);
+      std::copy(v1.begin(), v1.end(), xi.begin() + b * length);
+      std::copy(v2.begin(), v2.end(), xj.begin() + b * length);
+    }
+  });
+  return {Tensor::from_vector(xi, {batch, 1, length}, device_),
+          Tensor::from_vector(xj, {batch, 1, length}, device_)};
+}
+
+StepOutput ClmrTask::training_step(int64_t step) {
+  model_->train();
+  Views v = make_views(step);
+  models::ClmrOutput out = model_->forward(v.x_i, v.x_j);
+  return {out.loss, 2 * cfg_.get_int("batch_size"), {}};
+}
+
+int64_t ClmrTask::steps_per_epoch() const {
+  const int64_t batch = cfg_.get_int("batch_size");
+  return (data_->size() + batch - 1) / batch;
+}
+
+TrainerOptions ClmrTask::trainer_options() const {
+  TrainerOptions o;
+  o.max_steps = cfg_.get_int("max_steps");
+  o.run_dir = (fs::path(cfg_.get_string("log_dir")) / cfg_.get_string("run_name")).string();
+  o.tensorboard = true;
+  o.rate_scalar = "train/samples_per_second";
+  o.checkpoint_every = cfg_.get_int("checkpoint_every");
+  o.learning_rate = cfg_.get_float("learning_rate");
+  o.warmup_steps = cfg_.get_int("warmup_steps");
+  const std::string& schedule = cfg_.get_string("lr_schedule");
+  SYN_CHECK(schedule == "cosine" || schedule == "constant",
+            "--lr_schedule must be constant or cosine");
+  o.cosine = schedule == "cosine";
+  o.progress.every_seconds = cfg_.get_float("log_every_seconds");
+  return o;
+}
+
+std::string ClmrTask::summary() const {
+  return str_cat(model_->num_parameters(), " parameters, ", data_->size(), " clips, batch ",
+                 cfg_.get_int("batch_size"));
+}
+
+std::string ClmrTask::device_description() const { return device_name(device_); }
+
+void ClmrTask::save_state(Checkpoint& ck) const {
+  store_model_and_optimizer(ck, *model_, *optimizer_);
+}
+
+void ClmrTask::load_state(const Checkpoint& ck, const std::string& path) {
+  restore_model_and_optimizer(ck, path, *model_, *optimizer_);
+}
+
+}  // namespace syn::app
