@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "apps/cli/app_config.h"
+#include "apps/cli/flag_checks.h"
 #include "apps/pipeline/image_grid.h"
 #include "data/images/png_image.h"
 #include "models/text_to_image.h"
@@ -37,14 +38,25 @@ int main(int argc, char** argv) {
     if (args.help) return 0;
     const std::vector<std::string>& pos = args.positional;
     const Config& cfg = args.config;
-    SYN_CHECK(pos.size() == 1, "imagine takes exactly one prompt (quote it), got ", pos.size(),
-              " positional arguments; see --help");
     const std::string out = cfg.get_string("output");
-    SYN_CHECK(!out.empty(), "no output file: give -o out.png");
     const std::string weights = app::resolve_source_path(cfg.get_string("weights"));
-    SYN_CHECK(std::filesystem::exists(weights), "weights '", weights,
-              "' do not exist: train them with apps/train_imagine --export_path ", weights,
-              " or pass --weights FILE");
+    // Every flag is checked before the weights load and the sampling starts; all problems at once.
+    app::FlagChecks checks(cfg, "imagine");
+    checks
+        .require(pos.size() == 1, str_cat("imagine takes exactly one prompt (quote it), got ",
+                                          pos.size(), " positional arguments; see --help"))
+        .require(pos.size() != 1 || pos[0].find_first_not_of(" \t\r\n") != std::string::npos,
+                 "the prompt is empty: say what to draw")
+        .require(!out.empty(), "no output file: give -o out.png")
+        .output_file("output", /*app_creates_folder=*/true)
+        .require(std::filesystem::exists(weights),
+                 str_cat("weights '", weights, "' do not exist: train them with apps/train_imagine "
+                         "--export_path ", weights, " or pass --weights FILE"))
+        .int_in("steps", 1, 1000)
+        .float_in("guidance_scale", 0, 100)
+        .int_in("batch", 1, 256)
+        .int_in("size", 1, 4096);
+    checks.done();
     models::TextToImage t2i = models::TextToImage::load(weights);
     models::ImagineOptions o;
     o.steps = cfg.get_int("steps");

@@ -6,10 +6,12 @@
 //   pretrain --checkpoint_path runs/clmr/checkpoint_500.synt   resume exactly
 //   pretrain --help                                          every flag with its default
 // Thin by design: config → data → task (apps/train/clmr_task) → Trainer::fit → log.
+#include <filesystem>
 #include <iostream>
 
 #include "apps/cli/app_config.h"
 #include "apps/cli/clmr_flags.h"
+#include "apps/cli/flag_checks.h"
 #include "apps/eval/linear_probe.h"
 #include "apps/train/clmr_task.h"
 #include "apps/train/trainer.h"
@@ -36,6 +38,36 @@ static void report_linear_probe(const Config& cfg, app::ClmrTask& task) {
   }
 }
 
+// Every flag, path and size rule, checked before the dataset is scanned; all problems at once.
+static void check_flags(const Config& cfg) {
+  app::FlagChecks c(cfg, "pretrain");
+  c.one_of("device", {"cpu", "cuda"})
+      .one_of("dataset", {"audio", "magnatagatune", "synthetic"})
+      .one_of("optimizer", {"Adam", "LARS"})
+      .one_of("lr_schedule", {"constant", "cosine"})
+      .int_in("batch_size", 2, 1 << 20)
+      .int_in("max_steps", 1, int64_t(1) << 40)
+      .int_in("synthetic_clips", 1, 1 << 24)
+      .int_in("projection_dim", 1, 1 << 16)
+      .int_at_least("warmup_steps", 0)
+      .int_at_least("checkpoint_every", 0)
+      .float_in("learning_rate", 0, 1e3)
+      .require(cfg.get_float("learning_rate") > 0, "--learning_rate must be positive")
+      .float_in("weight_decay", 0, 1e3)
+      .float_in("log_every_seconds", 0, 1e9)
+      .int_in("sample_rate", 1000, 384000)
+      .attempt([&] { app::clmr_config_from(cfg); })  // blocks, width, audio_length, temperature
+      .input_file("checkpoint_path", /*optional=*/true)
+      .output_folder("log_dir")
+      .not_blank("run_name", "the run's sub-folder of --log_dir")
+      .require(cfg.get_string("dataset") == "synthetic" ||
+                   std::filesystem::is_directory(cfg.get_string("dataset_dir")),
+               "--dataset_dir '" + cfg.get_string("dataset_dir") + "' is not a folder");
+  for (const char* t : {"polarity", "noise", "gain", "filters", "delay", "pitch", "reverb"})
+    c.float_in(std::string("transforms_") + t, 0, 1);
+  c.done();
+}
+
 int main(int argc, char** argv) {
   try {
     auto args = app::parse_app_args(argc, argv, "config.yaml", "pretrain [--key value ...]");
@@ -43,6 +75,7 @@ int main(int argc, char** argv) {
     app::require_no_positional(args, "pretrain");
     Config& cfg = args.config;
     app::apply_clmr_infra_flags(cfg);
+    check_flags(cfg);  // before the dataset scan, which can take minutes
     std::shared_ptr<app::ClipSource> data = app::make_clip_source(cfg, std::cout);
     app::apply_max_epochs(cfg, data->size(), std::cout);  // CLMR's epochs win over max_steps
     app::ClmrTask task(cfg, data);

@@ -45,6 +45,7 @@ class ToyTask : public app::Task {
   double grad_clip() const override { return 0.5; }
   app::StepOutput training_step(int64_t step) override {
     lrs.push_back(optimizer_->lr());
+    if (options_.tensorboard) events_bytes.push_back(events_file_bytes());
     Rng rng(100 + (uint64_t)step);
     std::vector<float> x;
     std::vector<int64_t> y;
@@ -75,10 +76,18 @@ class ToyTask : public app::Task {
   }
 
   std::vector<double> lrs;
-  std::vector<int64_t> validated_at, artifacts_at;  // artifacts: -step for the final call
+  std::vector<int64_t> validated_at, artifacts_at;
+  std::vector<uintmax_t> events_bytes;  // size of the events file on disk when each step began  // artifacts: -step for the final call
   nn::Linear& model() { return *model_; }
 
  private:
+  uintmax_t events_file_bytes() const {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(options_.run_dir, ec))
+      if (e.path().filename().string().rfind("events.out.tfevents", 0) == 0)
+        return fs::file_size(e.path());
+    return 0;
+  }
   app::TrainerOptions options_;
   int64_t nan_at_;
   Config cfg_ = Config::parse("seed: 1 # the toy's config, saved in the run dir");
@@ -106,6 +115,27 @@ fs::path fresh_dir(const std::string& name) {
 }
 
 }  // namespace
+
+TEST_CASE("TensorBoard events reach the disk at every progress line, not only at the end") {
+  // A killed run keeps what it logged: with a progress line every step and no checkpoint before
+  // the end, the events file on disk must grow while training runs (it stayed at its 40-byte
+  // header until the final flush before).
+  fs::path dir = fresh_dir("events");
+  app::TrainerOptions o = toy_options(dir);
+  o.tensorboard = true;
+  o.checkpoint_every = 0;
+  o.progress.every_steps = 1;
+  ToyTask task(o);
+  app::Trainer trainer(task);
+  std::ostringstream log;
+  CHECK(trainer.fit(log));
+  REQUIRE(task.events_bytes.size() == 6);
+  for (size_t k = 1; k < task.events_bytes.size(); ++k) {
+    CAPTURE(k);
+    CHECK(task.events_bytes[k] > task.events_bytes[k - 1]);
+  }
+  fs::remove_all(dir);
+}
 
 TEST_CASE("fit: steps, schedule, hooks, checkpoints and the lines it prints") {
   fs::path dir = fresh_dir("fit");

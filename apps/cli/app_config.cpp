@@ -2,6 +2,7 @@
 #include "apps/cli/app_config.h"
 
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 #include <cstring>
 #include <filesystem>
@@ -39,6 +40,10 @@ AppArgs parse_app_args(int argc, char** argv, const std::string& default_config,
     }
   }
   SYN_CHECK(std::filesystem::exists(path), "config file '", path, "' does not exist");
+  // A FIFO, a device (/dev/zero) or a huge file is refused before it is read.
+  io::check_input_file(path, "--config");
+  SYN_CHECK(std::filesystem::file_size(path) <= io::kSmallFileLimit, "--config '", path,
+            "' is over ", io::kSmallFileLimit, " bytes: not a config file");
   AppArgs args;
   args.config = Config::load(path);
   args.positional = args.config.apply_overrides((int)rest.size(), rest.data());
@@ -46,6 +51,11 @@ AppArgs parse_app_args(int argc, char** argv, const std::string& default_config,
     args.config.print_help(std::cout, usage + "\n  --config FILE  YAML defaults (default: " +
                                           path + ")");
     args.help = true;
+  }
+  if (args.config.has("workers")) {
+    const int64_t workers = args.config.get_int("workers");
+    SYN_CHECK(workers >= 0 && workers <= 4096, "--workers must be 0 (all cores) or a thread count"
+              " up to 4096, got ", workers);
   }
   if (args.config.has("workers") && args.config.get_int("workers") > 0) {
 #ifdef _OPENMP

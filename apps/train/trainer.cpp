@@ -75,6 +75,9 @@ bool Trainer::fit(std::ostream& log, const std::atomic<bool>* stop, int64_t unti
   std::string last_good;
   auto checkpoint = [&] {
     const std::string path = checkpoint_file(o.run_dir, task_.step());
+    // What was logged up to this checkpoint is on disk with it: a run killed later and resumed
+    // from here loses no TensorBoard value before the checkpoint.
+    if (tb) tb->flush();
     save_checkpoint(path);
     last_good = path;
     kept_checkpoints_.push_back(path);
@@ -119,6 +122,7 @@ bool Trainer::fit(std::ostream& log, const std::atomic<bool>* stop, int64_t unti
     if (progress.update(step, r.units, metrics)) {
       window = 0;
       window_n = 0;
+      if (tb) tb->flush();  // a killed run keeps every value up to its last progress line
     }
     if (tb && !o.rate_scalar.empty() && progress.rate() > 0)
       tb->add_scalar(o.rate_scalar, progress.rate(), step);
