@@ -130,6 +130,12 @@ void add_conv2d(std::vector<OpCase>& out) {
       return conv2d_fn(meta_int(fx, "sh"), meta_int(fx, "sw"), pad);
     };
   }
+  // The U-Net's downsampling: stride 2, padding 1, 9x8 -> 5x4 (gen_diffusion_ops.py; 1e-5).
+  OpCase& down = add_case(out, "fixture diff_conv_down", kConv2dSlots, nullptr,
+                          conv2d_fn(2, 2, Padding2d::symmetric(1, 1)), {true, true, true}, 0);
+  down.fixture = FixtureSpec{"diff_conv_down", {"x", "weight", "bias"}, {"y"}, "dy",
+                             {"dx", "dweight", "dbias"}};
+  down.fixture->out = down.fixture->grad = Tol{1e-5f, 1e-5f};
   // CUDA vs CPU (test_cuda_ops2d's shapes): tiny, musicnn's, strides, padding > kernel.
   const Conv2dCfg gpu[] = {
       {1, 1, 1, 1, 1, 1, 1, 1, 1, {0, 0, 0, 0}, true},                // tiny
