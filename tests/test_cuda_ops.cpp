@@ -215,7 +215,7 @@ TEST_CASE("cuda: nt_xent version 1 (separate kernels) equals version 2 (fused)")
       cuda_kernels::nt_xent_backward_v(v + 1, u[v].data(), norm[v].data(), prob[v].data(),
                                        dloss.data(), dz[v].data(), m, d, 2.0f, kNtXentEps);
     }
-    const std::string tag = " " + std::to_string(m) + "x" + std::to_string(d);
+    const std::string tag = str_cat(" ", m, "x", d);
     test::check_tol(u[0], u[1], "nt_xent u v1 vs v2" + tag, kSum);
     test::check_tol(norm[0], norm[1], "nt_xent norm v1 vs v2" + tag, kSum);
     test::check_tol(prob[0], prob[1], "nt_xent prob v1 vs v2" + tag, kSum);
