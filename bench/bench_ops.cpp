@@ -92,21 +92,6 @@ void sync(Device d) {
 #endif
 }
 
-// Fresh leaves of the inputs on `d`, requiring a gradient where the case says so.
-Tensors leaves(const OpCase& c, const Tensors& in, Device d) {
-  Tensors out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (!in[i].defined()) {
-      out.emplace_back();
-      continue;
-    }
-    Tensor t = d == Device::CPU ? in[i].clone() : in[i].to(d).detach();
-    if (c.grad[i]) t.set_requires_grad();
-    out.push_back(t);
-  }
-  return out;
-}
-
 // Median milliseconds of `fn` (one warm-up call first).
 template <class F>
 double time_ms(Device d, double seconds, F fn) {
@@ -146,7 +131,7 @@ int main(int argc, char** argv) {
     bool any_grad = false;
     for (size_t i = 0; i < raw.size(); ++i) any_grad = any_grad || (c.grad[i] && raw[i].defined());
     for (Device d : args.devices) {
-      Tensors in = leaves(c, raw, d);
+      Tensors in = test::case_leaves(c, raw, d);
       double fwd = 0, both = 0;
       try {
         fwd = time_ms(d, args.seconds, [&] {

@@ -112,6 +112,10 @@ void add_diffusion_cases(std::vector<OpCase>& out);
 void add_optim_cases(std::vector<OpCase>& out);
 void add_audio_cases(std::vector<OpCase>& out);
 
+// Fresh leaves of `inputs` on `device` (copies; undefined stay undefined), requiring a gradient
+// where the case says so: what every mode runs a case on.
+Tensors case_leaves(const OpCase& c, const Tensors& inputs, Device device);
+
 // Helpers for declarations.
 OpCase& add_case(std::vector<OpCase>& out, std::string name, std::vector<std::string> slots,
                  OpInputs inputs, OpForward forward, std::vector<bool> grad, unsigned modes);

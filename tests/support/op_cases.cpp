@@ -44,6 +44,22 @@ OpCase& add_case(std::vector<OpCase>& out, std::string name, std::vector<std::st
   return out.back();
 }
 
+Tensors case_leaves(const OpCase& c, const Tensors& inputs, Device device) {
+  SYN_CHECK(c.grad.size() == inputs.size(), "op case '", c.name, "': ", inputs.size(),
+            " inputs but ", c.grad.size(), " gradient flags");
+  Tensors out;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined()) {
+      out.emplace_back();
+      continue;
+    }
+    Tensor t = device == Device::CPU ? inputs[i].clone() : inputs[i].to(device).detach();
+    if (c.grad[i]) t.set_requires_grad();
+    out.push_back(t);
+  }
+  return out;
+}
+
 OpInputs randn_inputs(uint64_t seed, std::vector<Shape> shapes, float stddev) {
   return [seed, shapes, stddev] {
     Rng rng(seed);

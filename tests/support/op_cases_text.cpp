@@ -263,7 +263,7 @@ void add_attention(std::vector<OpCase>& out) {
   uint64_t seed = 54;
   for (const Case& c : cases) {
     const bool perf = c.B == 16;
-    OpCase& k = add_case(
+    OpCase& oc = add_case(
         out,
         str_cat("attention B=", c.B, " H=", c.H, " Tq=", c.Tq, " Tk=", c.Tk, " D=", c.D,
                 c.causal ? " causal" : "", c.pad ? " padded" : ""),
@@ -276,8 +276,8 @@ void add_attention(std::vector<OpCase>& out) {
           return Tensors{q, k, v, c.pad ? random_padding(r, c.B, c.Tk, c.empty_rows) : Tensor()};
         },
         attention_fn(c.causal), {true, true, true, false}, perf ? kModeCuda | kModePerf : kModeCuda);
-    k.cuda_out = kAttn;
-    k.work.flops = 4.0 * (double)(c.B * c.H * c.Tq * c.Tk * c.D) / (c.causal ? 2.0 : 1.0);
+    oc.cuda_out = kAttn;
+    oc.work.flops = 4.0 * (double)(c.B * c.H * c.Tq * c.Tk * c.D) / (c.causal ? 2.0 : 1.0);
   }
 }
 

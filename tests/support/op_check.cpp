@@ -27,23 +27,6 @@ Tensor like_shape(const Tensor& expected, const Tensor& actual) {
   return expected;
 }
 
-// Copies of `inputs` on `device`, fresh leaves, requiring a gradient where the case says so.
-Tensors leaves(const OpCase& c, const Tensors& inputs, Device device) {
-  REQUIRE_MESSAGE(c.grad.size() == inputs.size(), c.name, ": ", inputs.size(), " inputs but ",
-                  c.grad.size(), " gradient flags");
-  Tensors out;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].defined()) {
-      out.emplace_back();
-      continue;
-    }
-    Tensor t = device == Device::CPU ? inputs[i].clone() : inputs[i].to(device).detach();
-    if (c.grad[i]) t.set_requires_grad();
-    out.push_back(t);
-  }
-  return out;
-}
-
 bool any_grad(const OpCase& c, const Tensors& inputs) {
   for (size_t i = 0; i < inputs.size(); ++i)
     if (c.grad[i] && inputs[i].defined()) return true;
@@ -88,7 +71,7 @@ void check_fixture(const OpCase& c) {
   Checkpoint fx = load_fixture(f.file);
   Tensors raw;
   for (const std::string& key : f.inputs) raw.push_back(fixture_key(fx, key));
-  Tensors in = leaves(c, raw, Device::CPU);
+  Tensors in = case_leaves(c, raw, Device::CPU);
   Tensors out = f.configure ? f.configure(fx)(in) : c.forward(in);
   REQUIRE_MESSAGE(out.size() >= f.outputs.size(), c.name, ": ", out.size(), " outputs but ",
                   f.outputs.size(), " fixture keys");
@@ -117,7 +100,7 @@ void check_fixture(const OpCase& c) {
 
 void check_backward(const OpCase& c) {
   INFO("op case ", c.name);
-  Tensors in = leaves(c, case_inputs(c), Device::CPU);
+  Tensors in = case_leaves(c, case_inputs(c), Device::CPU);
   REQUIRE_MESSAGE(any_grad(c, in), c.name, ": backward mode without an input needing a gradient");
   const OpForward& f = c.forward;
   check_gradients([&f](const Tensors& v) { return f(v).at(0); }, in, c.fd);
@@ -126,7 +109,7 @@ void check_backward(const OpCase& c) {
 void check_cuda(const OpCase& c) {
   INFO("op case ", c.name);
   Tensors raw = case_inputs(c);
-  Tensors cpu = leaves(c, raw, Device::CPU), gpu = leaves(c, raw, Device::CUDA);
+  Tensors cpu = case_leaves(c, raw, Device::CPU), gpu = case_leaves(c, raw, Device::CUDA);
   Tensors yc = c.forward(cpu), yg = c.forward(gpu);
   REQUIRE(yc.size() == yg.size());
   for (size_t k = 0; k < yc.size(); ++k) {
