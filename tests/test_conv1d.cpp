@@ -26,13 +26,11 @@ struct Cfg {
 Tensor param(const Shape& s, Rng& rng) { return Tensor::randn(s, rng).set_requires_grad(); }
 
 // y, dx, dw, db of the convolution with upstream gradient gy, by the definition, in double.
-struct Naive {
-  std::vector<double> y, dx, dw, db;
-};
-Naive naive_conv(const Cfg& c, const std::vector<float>& x, const std::vector<float>& w,
-                 const std::vector<float>& b, const std::vector<float>& gy) {
+test::ConvReference naive_conv(const Cfg& c, const std::vector<float>& x,
+                               const std::vector<float>& w, const std::vector<float>& b,
+                               const std::vector<float>& gy) {
   const int64_t Lout = (c.L + 2 * c.pad - c.K) / c.stride + 1;
-  Naive n;
+  test::ConvReference n;
   n.y.assign((size_t)(c.B * c.Cout * Lout), 0.0);
   n.dx.assign(x.size(), 0.0);
   n.dw.assign(w.size(), 0.0);
@@ -62,18 +60,14 @@ Naive naive_conv(const Cfg& c, const std::vector<float>& x, const std::vector<fl
 void compare_with_naive(const Cfg& c, uint64_t seed) {
   INFO("B ", c.B, " Cin ", c.Cin, " Cout ", c.Cout, " L ", c.L, " K ", c.K, " stride ", c.stride,
        " padding ", c.pad, " bias ", c.bias);
-  Rng rng(seed);
-  Tensor x = param({c.B, c.Cin, c.L}, rng), w = param({c.Cout, c.Cin, c.K}, rng);
-  Tensor b = c.bias ? param({c.Cout}, rng) : Tensor();
-  Tensor y = ops::conv1d(x, w, b, c.stride, c.pad);
-  Tensor gy = Tensor::randn(y.shape(), rng);
-  y.backward(gy);
-  Naive n = naive_conv(c, x.to_vector(), w.to_vector(),
-                       c.bias ? b.to_vector() : std::vector<float>{}, gy.to_vector());
-  test::check_vs_reference(y, n.y, "y");
-  test::check_vs_reference(x.grad(), n.dx, "dx");
-  test::check_vs_reference(w.grad(), n.dw, "dw");
-  if (c.bias) test::check_vs_reference(b.grad(), n.db, "db");
+  auto conv = [&c](const Tensor& x, const Tensor& w, const Tensor& b) {
+    return ops::conv1d(x, w, b, c.stride, c.pad);
+  };
+  auto naive = [&c](const std::vector<float>& x, const std::vector<float>& w,
+                    const std::vector<float>& b, const std::vector<float>& gy) {
+    return naive_conv(c, x, w, b, gy);
+  };
+  test::check_conv_vs_reference(conv, {c.B, c.Cin, c.L}, {c.Cout, c.Cin, c.K}, c.bias, seed, naive);
 }
 
 }  // namespace

@@ -33,16 +33,13 @@ struct Cfg {
   bool bias;
 };
 
-struct Naive {
-  std::vector<double> y, dx, dw, db;
-};
-
 // y, dx, dw, db by the definition, in double.
-Naive naive_conv2d(const Cfg& c, const std::vector<float>& x, const std::vector<float>& w,
-                   const std::vector<float>& b, const std::vector<float>& gy) {
+test::ConvReference naive_conv2d(const Cfg& c, const std::vector<float>& x,
+                                 const std::vector<float>& w, const std::vector<float>& b,
+                                 const std::vector<float>& gy) {
   const int64_t Ho = (c.H + c.pad.top + c.pad.bottom - c.kh) / c.sh + 1;
   const int64_t Wo = (c.W + c.pad.left + c.pad.right - c.kw) / c.sw + 1;
-  Naive n;
+  test::ConvReference n;
   n.y.assign((size_t)(c.B * c.Cout * Ho * Wo), 0.0);
   n.dx.assign(x.size(), 0.0);
   n.dw.assign(w.size(), 0.0);
@@ -78,18 +75,15 @@ void compare_with_naive(const Cfg& c, uint64_t seed) {
   INFO("B ", c.B, " Cin ", c.Cin, " Cout ", c.Cout, " H ", c.H, " W ", c.W, " k ", c.kh, "x", c.kw,
        " s ", c.sh, "x", c.sw, " pad ", c.pad.top, ",", c.pad.bottom, ",", c.pad.left, ",",
        c.pad.right, " bias ", c.bias);
-  Rng rng(seed);
-  Tensor x = param({c.B, c.Cin, c.H, c.W}, rng), w = param({c.Cout, c.Cin, c.kh, c.kw}, rng);
-  Tensor b = c.bias ? param({c.Cout}, rng) : Tensor();
-  Tensor y = ops::conv2d(x, w, b, c.sh, c.sw, c.pad);
-  Tensor gy = Tensor::randn(y.shape(), rng);
-  y.backward(gy);
-  Naive n = naive_conv2d(c, x.to_vector(), w.to_vector(),
-                         c.bias ? b.to_vector() : std::vector<float>{}, gy.to_vector());
-  test::check_vs_reference(y, n.y, "y");
-  test::check_vs_reference(x.grad(), n.dx, "dx");
-  test::check_vs_reference(w.grad(), n.dw, "dw");
-  if (c.bias) test::check_vs_reference(b.grad(), n.db, "db");
+  auto conv = [&c](const Tensor& x, const Tensor& w, const Tensor& b) {
+    return ops::conv2d(x, w, b, c.sh, c.sw, c.pad);
+  };
+  auto naive = [&c](const std::vector<float>& x, const std::vector<float>& w,
+                    const std::vector<float>& b, const std::vector<float>& gy) {
+    return naive_conv2d(c, x, w, b, gy);
+  };
+  test::check_conv_vs_reference(conv, {c.B, c.Cin, c.H, c.W}, {c.Cout, c.Cin, c.kh, c.kw},
+                                c.bias, seed, naive);
 }
 
 }  // namespace

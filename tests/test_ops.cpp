@@ -12,7 +12,8 @@
 
 using namespace syn;
 
-TEST_CASE("every registered kernel slot is exercised by an op case, and every declared slot exists") {
+TEST_CASE(
+    "every registered kernel slot is exercised by an op case, and every declared slot exists") {
   const std::set<std::string> declared = test::declared_slots();
   std::set<std::string> registered;
   for (const KernelInfo& k : kernel_registry_view()) registered.insert(k.name);

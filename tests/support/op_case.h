@@ -85,14 +85,14 @@ struct OpCase {
   std::vector<std::string> slots;  // kernel slots (engine/dispatch.h) the case runs
   OpInputs inputs;                 // seeded inputs on the CPU (null: the fixture's inputs)
   OpForward forward;
-  std::vector<bool> grad;          // per input: does it get a gradient
+  std::vector<bool> grad;  // per input: does it get a gradient
   std::optional<FixtureSpec> fixture;
   unsigned modes = 0;
-  GradcheckOptions fd;                    // kModeBackward
-  Tol cuda_out{1e-5f, 0.0f, 1e-5f};       // kModeCuda, every output
-  std::vector<Tol> cuda_grad;             // per input; empty: cuda_out for every gradient
-  uint64_t upstream_seed = 7;             // the random dL/dy of the CUDA mode
-  Work work;                              // kModePerf
+  GradcheckOptions fd;               // kModeBackward
+  Tol cuda_out{1e-5f, 0.0f, 1e-5f};  // kModeCuda, every output
+  std::vector<Tol> cuda_grad;        // per input; empty: cuda_out for every gradient
+  uint64_t upstream_seed = 7;        // the random dL/dy of the CUDA mode
+  Work work;                         // kModePerf
 };
 
 // Every declared case (built once).

@@ -4,10 +4,9 @@
 #include <numeric>
 #include <utility>
 
-#include "tests/support/op_case.h"
-
 #include "engine/check.h"
 #include "engine/rng.h"
+#include "tests/support/op_case.h"
 
 namespace syn::test {
 

@@ -46,12 +46,13 @@ OpForward conv2d_fn(int64_t sh, int64_t sw, Padding2d pad) {
 }
 
 OpCase& conv1d_case(std::vector<OpCase>& out, const Conv1dCfg& c, uint64_t seed, unsigned modes) {
-  const std::string name = str_cat("conv1d B", c.B, " Cin", c.Cin, " Cout", c.Cout, " L", c.L,
-                                   " k", c.K, " s", c.stride, " p", c.pad, c.bias ? "" : " no bias");
-  OpCase& k = add_case(out, name, kConv1dSlots,
-                       randn_inputs(seed, {{c.B, c.Cin, c.L}, {c.Cout, c.Cin, c.K},
-                                           c.bias ? Shape{c.Cout} : Shape{}}),
-                       conv1d_fn(c.stride, c.pad), {true, true, c.bias}, modes);
+  const std::string name = str_cat("conv1d B", c.B, " Cin", c.Cin, " Cout", c.Cout, " L", c.L, " k",
+                                   c.K, " s", c.stride, " p", c.pad, c.bias ? "" : " no bias");
+  OpCase& k = add_case(
+      out, name, kConv1dSlots,
+      randn_inputs(seed,
+                   {{c.B, c.Cin, c.L}, {c.Cout, c.Cin, c.K}, c.bias ? Shape{c.Cout} : Shape{}}),
+      conv1d_fn(c.stride, c.pad), {true, true, c.bias}, modes);
   k.cuda_out = kConv;
   k.cuda_grad = {kConv, kConvWeight, kConvWeight};
   const int64_t Lout = (c.L + 2 * c.pad - c.K) / c.stride + 1;
@@ -65,7 +66,8 @@ OpCase& conv2d_case(std::vector<OpCase>& out, const Conv2dCfg& c, uint64_t seed,
               ", ", c.kh, ", ", c.kw, "] s ", c.sh, "x", c.sw, " pad ", c.pad.top, ",",
               c.pad.bottom, ",", c.pad.left, ",", c.pad.right, c.bias ? "" : " no bias");
   OpCase& k = add_case(out, name, kConv2dSlots,
-                       randn_inputs(seed, {{c.B, c.Cin, c.H, c.W}, {c.Cout, c.Cin, c.kh, c.kw},
+                       randn_inputs(seed, {{c.B, c.Cin, c.H, c.W},
+                                           {c.Cout, c.Cin, c.kh, c.kw},
                                            c.bias ? Shape{c.Cout} : Shape{}}),
                        conv2d_fn(c.sh, c.sw, c.pad), {true, true, c.bias}, modes);
   k.cuda_out = kConv;
@@ -117,10 +119,10 @@ void add_conv2d(std::vector<OpCase>& out) {
   };
   uint64_t seed = 40;
   for (const Conv2dCfg& c : fd) conv2d_case(out, c, seed++, kModeBackward);
-  for (const char* name : {"conv2d_k3x2_p1x0", "conv2d_asym_stride", "conv2d_timbral",
-                           "conv2d_midend", "conv2d_same_k8x1", "conv2d_same_k4x6",
-                           "conv2d_same_k5x3", "conv2d_tiny", "conv2d_whole",
-                           "conv2d_pad_gt_kernel"}) {
+  for (const char* name :
+       {"conv2d_k3x2_p1x0", "conv2d_asym_stride", "conv2d_timbral", "conv2d_midend",
+        "conv2d_same_k8x1", "conv2d_same_k4x6", "conv2d_same_k5x3", "conv2d_tiny", "conv2d_whole",
+        "conv2d_pad_gt_kernel"}) {
     OpCase& k = add_case(out, std::string("fixture ") + name, kConv2dSlots, nullptr,
                          conv2d_fn(1, 1, {}), {true, true, true}, 0);
     k.fixture = conv_fixture(name, "dy");
@@ -133,8 +135,8 @@ void add_conv2d(std::vector<OpCase>& out) {
   // The U-Net's downsampling: stride 2, padding 1, 9x8 -> 5x4 (gen_diffusion_ops.py; 1e-5).
   OpCase& down = add_case(out, "fixture diff_conv_down", kConv2dSlots, nullptr,
                           conv2d_fn(2, 2, Padding2d::symmetric(1, 1)), {true, true, true}, 0);
-  down.fixture = FixtureSpec{"diff_conv_down", {"x", "weight", "bias"}, {"y"}, "dy",
-                             {"dx", "dweight", "dbias"}};
+  down.fixture = FixtureSpec{
+      "diff_conv_down", {"x", "weight", "bias"}, {"y"}, "dy", {"dx", "dweight", "dbias"}};
   down.fixture->out = down.fixture->grad = Tol{1e-5f, 1e-5f};
   // CUDA vs CPU (test_cuda_ops2d's shapes): tiny, musicnn's, strides, padding > kernel.
   const Conv2dCfg gpu[] = {

@@ -45,26 +45,27 @@ void add_group_norm(std::vector<OpCase>& out) {
   for (Fd c : {Fd{{2, 6, 3, 2}, 3, true, true}, Fd{{2, 4, 5}, 1, true, true},
                Fd{{1, 3, 2, 3}, 3, true, false}, Fd{{3, 4}, 2, false, true},
                Fd{{2, 2, 1, 1}, 1, false, false}}) {
-    add_case(out,
-             str_cat("group_norm ", shape_str(c.s), " groups ", c.g, c.weight ? " w" : "",
-                     c.bias ? " b" : ""),
-             kGnSlots,
-             [c, sd = seed++] {
-               Rng rng(sd);
-               const int64_t C = c.s[1];
-               Tensor x = Tensor::randn(c.s, rng);
-               Tensor w = c.weight ? Tensor::uniform({C}, rng, 0.5f, 1.5f) : Tensor();
-               Tensor b = c.bias ? Tensor::randn({C}, rng, 0.5f) : Tensor();
-               return Tensors{x, w, b};
-             },
-             group_norm_fn(c.g, 1e-3f), {true, c.weight, c.bias}, kModeBackward);
+    add_case(
+        out,
+        str_cat("group_norm ", shape_str(c.s), " groups ", c.g, c.weight ? " w" : "",
+                c.bias ? " b" : ""),
+        kGnSlots,
+        [c, sd = seed++] {
+          Rng rng(sd);
+          const int64_t C = c.s[1];
+          Tensor x = Tensor::randn(c.s, rng);
+          Tensor w = c.weight ? Tensor::uniform({C}, rng, 0.5f, 1.5f) : Tensor();
+          Tensor b = c.bias ? Tensor::randn({C}, rng, 0.5f) : Tensor();
+          return Tensors{x, w, b};
+        },
+        group_norm_fn(c.g, 1e-3f), {true, c.weight, c.bias}, kModeBackward);
   }
   for (const char* name :
        {"diff_gn_g3", "diff_gn_g1_1d", "diff_gn_gC", "diff_gn_noaffine_offset"}) {
     OpCase& k = add_case(out, std::string("fixture ") + name, kGnSlots, nullptr,
                          group_norm_fn(1, 1e-5f), {true, true, true}, 0);
-    k.fixture = FixtureSpec{name, {"x", "?weight", "?bias"}, {"y"}, "dy",
-                            {"dx", "?dweight", "?dbias"}};
+    k.fixture =
+        FixtureSpec{name, {"x", "?weight", "?bias"}, {"y"}, "dy", {"dx", "?dweight", "?dbias"}};
     k.fixture->out = k.fixture->grad = Tol{1e-5f, 1e-5f};
     k.fixture->configure = [](const Checkpoint& fx) {
       return group_norm_fn(meta_int(fx, "groups"), (float)meta_float(fx, "eps"));
@@ -103,9 +104,12 @@ void add_group_norm(std::vector<OpCase>& out) {
     }
     add_case(out, "group_norm " + s, kGnSlots, inputs, group_norm_fn(c.g, 1e-5f),
              {true, true, true}, kModeCuda);
-    add_case(out, "group_norm no affine " + s, kGnSlots,
-             [inputs] { return Tensors{inputs()[0], Tensor(), Tensor()}; },
-             group_norm_fn(c.g, 1e-5f), {true, false, false}, kModeCuda);
+    add_case(
+        out, "group_norm no affine " + s, kGnSlots,
+        [inputs] {
+          return Tensors{inputs()[0], Tensor(), Tensor()};
+        },
+        group_norm_fn(c.g, 1e-5f), {true, false, false}, kModeCuda);
     add_case(out, "group_norm dx only " + s, kGnSlots, inputs, group_norm_fn(c.g, 1e-5f),
              {true, false, false}, kModeCuda);
     add_case(out, "group_norm params only " + s, kGnSlots, inputs, group_norm_fn(c.g, 1e-5f),
@@ -114,8 +118,8 @@ void add_group_norm(std::vector<OpCase>& out) {
 }
 
 void add_silu(std::vector<OpCase>& out) {
-  add_case(out, "silu [3, 4, 5]", kSiluSlots, randn_inputs(83, {{3, 4, 5}}, 2.0f), silu_fn,
-           {true}, kModeBackward);
+  add_case(out, "silu [3, 4, 5]", kSiluSlots, randn_inputs(83, {{3, 4, 5}}, 2.0f), silu_fn, {true},
+           kModeBackward);
   OpCase& k = add_case(out, "fixture silu", kSiluSlots, nullptr, silu_fn, {true}, 0);
   k.fixture = FixtureSpec{"diff_silu", {"x"}, {"y"}, "dy", {"dx"}};
   k.fixture->out = Tol{1e-6f, 1e-7f};
@@ -127,20 +131,20 @@ void add_silu(std::vector<OpCase>& out) {
     c.cuda_out = Tol{1e-5f, 0.0f, 1e-5f};
     c.work.bytes = 8.0 * (double)n;
   }
-  add_case(out, "silu extremes", kSiluSlots,
-           [] {
-             return Tensors{
-                 Tensor::from_vector({-1000.0f, -100.0f, -20.0f, 0.0f, 20.0f, 100.0f}, {6})};
-           },
-           silu_fn, {true}, kModeCuda);
+  add_case(
+      out, "silu extremes", kSiluSlots,
+      [] {
+        return Tensors{Tensor::from_vector({-1000.0f, -100.0f, -20.0f, 0.0f, 20.0f, 100.0f}, {6})};
+      },
+      silu_fn, {true}, kModeCuda);
 }
 
 void add_upsample(std::vector<OpCase>& out) {
   add_case(out, "upsample_nearest2d [2, 2, 3, 2] x2", kUpSlots, randn_inputs(84, {{2, 2, 3, 2}}),
            upsample_fn(2), {true}, kModeBackward);
   for (const char* name : {"diff_up2", "diff_up3"}) {
-    OpCase& k = add_case(out, std::string("fixture ") + name, kUpSlots, nullptr, upsample_fn(2),
-                         {true}, 0);
+    OpCase& k =
+        add_case(out, std::string("fixture ") + name, kUpSlots, nullptr, upsample_fn(2), {true}, 0);
     k.fixture = FixtureSpec{name, {"x"}, {"y"}, "dy", {"dx"}};
     k.fixture->out = Tol{};
     k.fixture->grad = Tol{1e-6f, 1e-6f};
@@ -172,8 +176,8 @@ void add_upsample(std::vector<OpCase>& out) {
 void add_timestep_embedding(std::vector<OpCase>& out) {
   const std::vector<std::string> slots = {"timestep_embedding"};
   for (const char* name : {"diff_temb_default", "diff_temb_sd_odd", "diff_temb_scaled"}) {
-    OpCase& k = add_case(out, std::string("fixture ") + name, slots, nullptr,
-                         temb_fn(1, {}), {false}, 0);
+    OpCase& k =
+        add_case(out, std::string("fixture ") + name, slots, nullptr, temb_fn(1, {}), {false}, 0);
     k.fixture = FixtureSpec{name, {"t"}, {"emb"}, "", {}};
     k.fixture->out = Tol{0.0f, 2e-7f};
     k.fixture->configure = [](const Checkpoint& fx) {
@@ -195,17 +199,19 @@ void add_timestep_embedding(std::vector<OpCase>& out) {
   for (int64_t dim : {1, 3, 4, 33, 128, 320})
     for (const TimestepEmbeddingOptions* o : {&sd, &scaled}) {
       if (dim / 2 == (int64_t)o->downscale_freq_shift && dim >= 2) continue;
-      OpCase& k = add_case(out, str_cat("timestep_embedding dim ", dim, o == &sd ? " sd" : " scaled"),
-                           slots, steps, temb_fn(dim, *o), {false}, kModeCuda);
+      OpCase& k =
+          add_case(out, str_cat("timestep_embedding dim ", dim, o == &sd ? " sd" : " scaled"),
+                   slots, steps, temb_fn(dim, *o), {false}, kModeCuda);
       k.cuda_out = Tol{0.0f, 2e-7f};
     }
-  OpCase& p = add_case(out, "timestep_embedding [4096] dim 320", slots,
-                       [] {
-                         std::vector<int64_t> t;
-                         for (int64_t i = 0; i < 4096; ++i) t.push_back(i % 1000);
-                         return Tensors{indices_tensor(t)};
-                       },
-                       temb_fn(320, sd), {false}, kModePerf);
+  OpCase& p = add_case(
+      out, "timestep_embedding [4096] dim 320", slots,
+      [] {
+        std::vector<int64_t> t;
+        for (int64_t i = 0; i < 4096; ++i) t.push_back(i % 1000);
+        return Tensors{indices_tensor(t)};
+      },
+      temb_fn(320, sd), {false}, kModePerf);
   p.work.bytes = 4.0 * 4096 * 320;
 }
 

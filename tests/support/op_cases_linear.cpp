@@ -28,20 +28,20 @@ void add_linear_cases(std::vector<OpCase>& out) {
                      linear3, {true, true, false}, fd);
   b.fixture = FixtureSpec{"linear_nobias", {"x", "w", ""}, {"y"}, "gy", {"dx", "dw"}};
   b.cuda_out = kGemmCuda;
-  auto& c = add_case(out, "linear rank 3", kLinearSlots,
-                     randn_inputs(7, {{2, 3, 6}, {3, 6}, {3}}), linear3, {true, true, true}, fd);
+  auto& c = add_case(out, "linear rank 3", kLinearSlots, randn_inputs(7, {{2, 3, 6}, {3, 6}, {3}}),
+                     linear3, {true, true, true}, fd);
   c.fixture = FixtureSpec{"linear_rank3", {"x", "w", "b"}, {"y"}, "gy", {"dx", "dw", "db"}};
   c.cuda_out = kGemmCuda;
   for (const char* name : {"matmul_small", "matmul_odd"}) {
-    auto& m = add_case(out, name, {"gemm"}, randn_inputs(8, {{5, 7}, {7, 4}}), matmul2,
-                       {true, true}, fd);
+    auto& m =
+        add_case(out, name, {"gemm"}, randn_inputs(8, {{5, 7}, {7, 4}}), matmul2, {true, true}, fd);
     m.fixture = FixtureSpec{name, {"a", "b"}, {"c"}, "gc", {"da", "db"}};
     m.cuda_out = kGemmCuda;
   }
   // test_cuda_layers.cpp's sizes on the GPU; a SampleCNN-sized layer for timing.
   auto& r = add_case(out, "linear [3, 5, 37] -> 19", kLinearSlots,
-                     randn_inputs(500, {{3, 5, 37}, {19, 37}, {19}}), linear3,
-                     {true, true, true}, kModeCuda);
+                     randn_inputs(500, {{3, 5, 37}, {19, 37}, {19}}), linear3, {true, true, true},
+                     kModeCuda);
   r.cuda_out = kGemmCuda;
   auto& p = add_case(out, "linear [256, 512] -> 512", kLinearSlots,
                      randn_inputs(501, {{256, 512}, {512, 512}, {512}}, 0.05f), linear3,
@@ -49,8 +49,8 @@ void add_linear_cases(std::vector<OpCase>& out) {
   p.cuda_out = kGemmCuda;
   p.work.flops = 2.0 * 256 * 512 * 512;
   auto& q = add_case(out, "matmul [1024, 1024] x [1024, 1024]", {"gemm"},
-                     randn_inputs(502, {{1024, 1024}, {1024, 1024}}, 0.05f), matmul2,
-                     {true, true}, kModePerf);
+                     randn_inputs(502, {{1024, 1024}, {1024, 1024}}, 0.05f), matmul2, {true, true},
+                     kModePerf);
   q.work.flops = 2.0 * 1024 * 1024 * 1024;
 }
 

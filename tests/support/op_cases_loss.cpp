@@ -28,7 +28,8 @@ Tensors log_softmax_fn(const Tensors& in) { return {ops::log_softmax(in[0])}; }
 OpForward ce_fn(int64_t ignore) {
   return [ignore](const Tensors& in) {
     std::vector<int64_t> t = as_indices(in[1]);
-    return Tensors{ignore < 0 ? ops::cross_entropy(in[0], t) : ops::cross_entropy(in[0], t, ignore)};
+    return Tensors{ignore < 0 ? ops::cross_entropy(in[0], t)
+                              : ops::cross_entropy(in[0], t, ignore)};
   };
 }
 Tensors bce_fn(const Tensors& in) { return {ops::bce_with_logits(in[0], in[1])}; }
@@ -73,11 +74,11 @@ void add_l2_and_log_softmax(std::vector<OpCase>& out) {
   OpCase& a = add_case(out, "fixture l2_normalize", kL2, nullptr, l2_fn(1e-12f), {true}, 0);
   a.fixture = FixtureSpec{"loss_l2_normalize", {"x"}, {"y"}, "dy", {"dx"}};
   OpCase& b = add_case(out, "fixture l2_normalize eps 0.2", kL2, nullptr, l2_fn(0.2f), {true}, 0);
-  b.fixture = FixtureSpec{"loss_l2_normalize", {"x_big_eps"}, {"y_big_eps"}, "dy_big_eps",
-                          {"dx_big_eps"}};
+  b.fixture =
+      FixtureSpec{"loss_l2_normalize", {"x_big_eps"}, {"y_big_eps"}, "dy_big_eps", {"dx_big_eps"}};
   for (std::string c : {"normal", "extreme", "rank3"}) {
-    OpCase& k = add_case(out, "fixture log_softmax " + c, kLogSoftmax, nullptr, log_softmax_fn,
-                         {true}, 0);
+    OpCase& k =
+        add_case(out, "fixture log_softmax " + c, kLogSoftmax, nullptr, log_softmax_fn, {true}, 0);
     k.fixture = loss_fixture("loss_log_softmax", c + ".", {"x"}, "y", "dy", "dx");
   }
   // CUDA vs CPU (test_cuda_ops's shapes), a zero row (clamped branch), large logits.
@@ -86,17 +87,18 @@ void add_l2_and_log_softmax(std::vector<OpCase>& out) {
   for (int k = 0; k < 3; ++k) shapes.push_back({1 + rng.randint(40), 1 + rng.randint(40)});
   uint64_t seed = 21;
   for (const Shape& s : shapes) {
-    add_case(out, "l2_normalize " + shape_str(s), kL2, randn_inputs(seed, {s}, 2.0f),
-             l2_fn(1e-12f), {true}, kModeCuda);
+    add_case(out, "l2_normalize " + shape_str(s), kL2, randn_inputs(seed, {s}, 2.0f), l2_fn(1e-12f),
+             {true}, kModeCuda);
     add_case(out, "log_softmax " + shape_str(s), kLogSoftmax, randn_inputs(seed++, {s}, 2.0f),
              log_softmax_fn, {true}, kModeCuda);
   }
-  add_case(out, "l2_normalize zero row", kL2,
-           [] {
-             Rng r(22);
-             return Tensors{ops::concat({Tensor::randn({3, 9}, r), Tensor::zeros({1, 9})}, 0)};
-           },
-           l2_fn(1e-3f), {true}, kModeCuda);
+  add_case(
+      out, "l2_normalize zero row", kL2,
+      [] {
+        Rng r(22);
+        return Tensors{ops::concat({Tensor::randn({3, 9}, r), Tensor::zeros({1, 9})}, 0)};
+      },
+      l2_fn(1e-3f), {true}, kModeCuda);
   add_case(out, "log_softmax large logits", kLogSoftmax, randn_inputs(23, {{5, 40}}, 200.0f),
            log_softmax_fn, {true}, kModeCuda);
   // Timing: a batch of 256 rows of 512 (CLMR's projection) / 50 tags.
@@ -109,15 +111,16 @@ void add_l2_and_log_softmax(std::vector<OpCase>& out) {
 }
 
 void add_cross_entropy(std::vector<OpCase>& out) {
-  add_case(out, "cross_entropy [5, 6]", kCe,
-           [] {
-             Rng rng(116);
-             return Tensors{Tensor::randn({5, 6}, rng, 2.0f), indices_tensor({3, 0, 4, 4, 1})};
-           },
-           ce_fn(-1), {true, false}, kModeBackward);
+  add_case(
+      out, "cross_entropy [5, 6]", kCe,
+      [] {
+        Rng rng(116);
+        return Tensors{Tensor::randn({5, 6}, rng, 2.0f), indices_tensor({3, 0, 4, 4, 1})};
+      },
+      ce_fn(-1), {true, false}, kModeBackward);
   for (std::string c : {"normal", "extreme", "one_class"}) {
-    OpCase& k = add_case(out, "fixture cross_entropy " + c, kCe, nullptr, ce_fn(-1),
-                         {true, false}, 0);
+    OpCase& k =
+        add_case(out, "fixture cross_entropy " + c, kCe, nullptr, ce_fn(-1), {true, false}, 0);
     k.fixture = loss_fixture("loss_cross_entropy", c + ".", {"logits", "targets"}, "loss", "",
                              "grad", Tol{1e-4f, 1e-6f});
   }
@@ -129,12 +132,13 @@ void add_cross_entropy(std::vector<OpCase>& out) {
   for (auto [n, c] : sizes)
     add_case(out, str_cat("cross_entropy ", n, "x", c), kCe, ce_inputs(n, c, 3.0f, seed++),
              ce_fn(-1), {true, false}, kModeCuda);
-  add_case(out, "cross_entropy large logits", kCe,
-           [] {
-             Rng r(23);
-             return Tensors{Tensor::randn({3, 4}, r, 500.0f), indices_tensor({0, 3, 2})};
-           },
-           ce_fn(-1), {true, false}, kModeCuda);
+  add_case(
+      out, "cross_entropy large logits", kCe,
+      [] {
+        Rng r(23);
+        return Tensors{Tensor::randn({3, 4}, r, 500.0f), indices_tensor({0, 3, 2})};
+      },
+      ce_fn(-1), {true, false}, kModeCuda);
   // ignore_index 0 (the caption decoder's padding): about 30% of the rows ignored.
   for (auto [n, c] : std::vector<std::pair<int64_t, int64_t>>{{7, 9}, {300, 50}, {33, 2000}})
     add_case(out, str_cat("cross_entropy ignore_index ", n, "x", c), kCe,
@@ -155,8 +159,8 @@ void add_bce(std::vector<OpCase>& out) {
   add_case(out, "bce_with_logits [3, 4]", kBce, bce_inputs({3, 4}, 2.0f, 117), bce_fn,
            {true, false}, kModeBackward);
   for (std::string c : {"normal", "extreme", "vector"}) {
-    OpCase& k = add_case(out, "fixture bce_with_logits " + c, kBce, nullptr, bce_fn,
-                         {true, false}, 0);
+    OpCase& k =
+        add_case(out, "fixture bce_with_logits " + c, kBce, nullptr, bce_fn, {true, false}, 0);
     k.fixture = loss_fixture("loss_bce", c + ".", {"logits", "targets"}, "loss", "", "grad",
                              Tol{1e-4f, 1e-6f});
   }
@@ -180,8 +184,8 @@ void add_nt_xent(std::vector<OpCase>& out) {
   add_case(out, "nt_xent [2, 3] t 0.5", kNtXent, randn_inputs(120, {{2, 3}}), nt_xent_fn(0.5f),
            {true}, kModeBackward);
   for (std::string c : {"n4_d8_t0.5", "n4_d8_t0.1", "n6_d16_t0.5", "n6_d16_t0.1", "n12_d64_t0.5"}) {
-    OpCase& k = add_case(out, "fixture nt_xent " + c, kNtXent, nullptr, nt_xent_fn(0.5f), {true},
-                         0);
+    OpCase& k =
+        add_case(out, "fixture nt_xent " + c, kNtXent, nullptr, nt_xent_fn(0.5f), {true}, 0);
     k.fixture = loss_fixture("loss_nt_xent", c + ".", {"z"}, "loss", "", "grad", Tol{1e-4f, 1e-6f});
     k.fixture->configure = [c](const Checkpoint& fx) {
       return nt_xent_fn((float)meta_float(fx, c + ".temperature"));
@@ -201,12 +205,13 @@ void add_nt_xent(std::vector<OpCase>& out) {
                            m == 96 && t == 0.5f ? kModeCuda | kModePerf : kModeCuda);
       k.work.flops = 2.0 * (double)(m * m * d);
     }
-  add_case(out, "nt_xent zero row", kNtXent,
-           [] {
-             Rng r(25);
-             return Tensors{ops::concat({Tensor::randn({5, 8}, r), Tensor::zeros({1, 8})}, 0)};
-           },
-           nt_xent_fn(0.5f), {true}, kModeCuda);
+  add_case(
+      out, "nt_xent zero row", kNtXent,
+      [] {
+        Rng r(25);
+        return Tensors{ops::concat({Tensor::randn({5, 8}, r), Tensor::zeros({1, 8})}, 0)};
+      },
+      nt_xent_fn(0.5f), {true}, kModeCuda);
 }
 
 }  // namespace

@@ -57,13 +57,14 @@ void add_batchnorm1d(std::vector<OpCase>& out) {
   uint64_t seed = 11;
   for (Shape s : {Shape{3, 4, 5}, Shape{6, 4}}) {
     for (bool affine : {true, false})
-      add_case(out, str_cat("batchnorm1d train ", shape_str(s), affine ? "" : " no affine"),
-               kBnSlots, [s, sd = seed++, affine] { return bn_inputs(s, sd, affine, false); },
-               bn_fn(bn1d, true, 0.1f, 1e-5f), {true, affine, affine, false, false},
-               kModeBackward);
-    add_case(out, str_cat("batchnorm1d eval ", shape_str(s)), kBnSlots,
-             [s, sd = seed++] { return bn_inputs(s, sd, true, true); },
-             bn_fn(bn1d, false, 0.1f, 1e-5f), {true, true, true, false, false}, kModeBackward);
+      add_case(
+          out, str_cat("batchnorm1d train ", shape_str(s), affine ? "" : " no affine"), kBnSlots,
+          [s, sd = seed++, affine] { return bn_inputs(s, sd, affine, false); },
+          bn_fn(bn1d, true, 0.1f, 1e-5f), {true, affine, affine, false, false}, kModeBackward);
+    add_case(
+        out, str_cat("batchnorm1d eval ", shape_str(s)), kBnSlots,
+        [s, sd = seed++] { return bn_inputs(s, sd, true, true); }, bn_fn(bn1d, false, 0.1f, 1e-5f),
+        {true, true, true, false, false}, kModeBackward);
   }
   for (const char* name : {"batchnorm_train_3d", "batchnorm_train_2d", "batchnorm_train_noaffine",
                            "batchnorm_eval_3d"}) {
@@ -80,17 +81,22 @@ void add_batchnorm1d(std::vector<OpCase>& out) {
     k.fixture = f;
   }
   // SampleCNN block 2 at batch 16 (timing).
-  OpCase& p = add_case(out, "batchnorm1d train [16, 128, 2187]", kBnSlots,
-                       [] { return bn_inputs({16, 128, 2187}, 5, true, false); },
-                       bn_fn(bn1d, true, 0.1f, 1e-5f), {true, true, true, false, false},
-                       kModePerf);
+  OpCase& p = add_case(
+      out, "batchnorm1d train [16, 128, 2187]", kBnSlots,
+      [] {
+        return bn_inputs({16, 128, 2187}, 5, true, false);
+      },
+      bn_fn(bn1d, true, 0.1f, 1e-5f), {true, true, true, false, false}, kModePerf);
   p.work.bytes = 4.0 * 16 * 128 * 2187 * 3;
 }
 
 void add_batchnorm2d(std::vector<OpCase>& out) {
-  add_case(out, "batchnorm2d train [2, 3, 2, 3]", kBnSlots,
-           [] { return bn_inputs({2, 3, 2, 3}, 12, true, false); },
-           bn_fn(bn2d, true, 0.1f, 1e-3f), {true, true, true, false, false}, kModeBackward);
+  add_case(
+      out, "batchnorm2d train [2, 3, 2, 3]", kBnSlots,
+      [] {
+        return bn_inputs({2, 3, 2, 3}, 12, true, false);
+      },
+      bn_fn(bn2d, true, 0.1f, 1e-3f), {true, true, true, false, false}, kModeBackward);
   for (const char* name : {"bn2d_train_tf", "bn2d_eval_tf", "bn2d_train_default"}) {
     OpCase& k = add_case(out, std::string("fixture ") + name, kBnSlots, nullptr,
                          bn_fn(bn2d, true, 0.1f, 1e-5f), {true, true, true, false, false}, 0);

@@ -80,8 +80,9 @@ OpForward optim_perf_fn(MakeOptimizer make) {
 
 void add_optimizer(std::vector<OpCase>& out, const std::string& name,
                    std::vector<std::string> slots, MakeOptimizer make) {
-  OpCase& c = add_case(out, name, slots, [] { return optim_params(1); }, optim_fn(make),
-                       std::vector<bool>(kNames.size(), false), kModeCuda);
+  OpCase& c = add_case(
+      out, name, slots, [] { return optim_params(1); }, optim_fn(make),
+      std::vector<bool>(kNames.size(), false), kModeCuda);
   c.cuda_out = Tol{1e-5f, 0.0f, 1e-6f};
   OpCase& p = add_case(
       out, name + " (1M parameters, 5 steps)", std::move(slots),
@@ -99,7 +100,7 @@ void add_optimizer(std::vector<OpCase>& out, const std::string& name,
 
 void add_optim_cases(std::vector<OpCase>& out) {
   const std::vector<std::string> adam = {"adam_update"}, sgd = {"sgd_update"},
-                                  lars = {"lars_norms", "lars_update"};
+                                 lars = {"lars_norms", "lars_update"};
   add_optimizer(out, "adam", adam, [](NamedTensors p) {
     return std::make_unique<Adam>(p, AdamOptions{.lr = 0.05, .weight_decay = 0.01});
   });

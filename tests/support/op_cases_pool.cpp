@@ -61,10 +61,10 @@ void add_pool1d(std::vector<OpCase>& out) {
   // CUDA: test_cuda_layers.cpp's shapes; SampleCNN block 1 at batch 4 is also timed.
   for (C1 c : {C1{{2, 3, 10}, 3, 3, 0}, C1{{2, 4, 17}, 3, 2, 1}, C1{{3, 5, 33}, 4, 1, 2},
                C1{{4, 128, 19683}, 3, 3, 0}}) {
-    OpCase& k = add_case(out, str_cat("maxpool1d ties ", shape_str(c.s), " k", c.k, " s", c.st,
-                                      " p", c.p),
-                         kPool1dSlots, pool_input(c.s, seed++, true), pool1d_fn(c.k, c.st, c.p),
-                         {true}, c.s[2] > 10000 ? kModeCuda | kModePerf : kModeCuda);
+    OpCase& k =
+        add_case(out, str_cat("maxpool1d ties ", shape_str(c.s), " k", c.k, " s", c.st, " p", c.p),
+                 kPool1dSlots, pool_input(c.s, seed++, true), pool1d_fn(c.k, c.st, c.p), {true},
+                 c.s[2] > 10000 ? kModeCuda | kModePerf : kModeCuda);
     k.cuda_out = Tol{};
     k.work.bytes = 4.0 * (double)shape_numel(c.s) * (1.0 + 2.0 / (double)c.k);
   }

@@ -50,8 +50,7 @@ void add_sum_mean(std::vector<OpCase>& out) {
     for (int64_t d : {0, 1, 2, -1})
       for (bool keep : {false, true})
         add_case(out, str_cat(op, " [3, 4, 5] dim ", d, keep ? " keepdim" : ""), kSumSlots,
-                 randn_inputs(51, {{3, 4, 5}}), reduce_fn(is_mean, d, keep), {true},
-                 kModeBackward);
+                 randn_inputs(51, {{3, 4, 5}}), reduce_fn(is_mean, d, keep), {true}, kModeBackward);
   }
   // Fixtures (gen_norm_pool_shape.py, gen_ops2d.py).
   struct Fx {
@@ -95,8 +94,8 @@ void add_sum_mean(std::vector<OpCase>& out) {
                                 {{600, 40, 33}, 0}, {{9, 2000, 1}, 1}};
   Rng rng(25);
   for (int k = 0; k < 3; ++k)
-    cases.push_back({{1 + rng.randint(30), 1 + rng.randint(30), 1 + rng.randint(30)},
-                     rng.randint(3)});
+    cases.push_back(
+        {{1 + rng.randint(30), 1 + rng.randint(30), 1 + rng.randint(30)}, rng.randint(3)});
   for (const DimCase& c : cases)
     for (bool keep : {false, true})
       for (bool is_mean : {false, true})
@@ -117,20 +116,22 @@ void add_max_min(std::vector<OpCase>& out) {
   for (bool is_min : {false, true}) {
     const Shape s = is_min ? Shape{2, 3, 4, 9} : Shape{2, 3, 4, 5};
     const uint64_t seed = is_min ? 62 : 61;
-    for (int64_t d : is_min ? std::vector<int64_t>{0, 1, 2, 3} : std::vector<int64_t>{0, 1, 2, 3, -1})
+    for (int64_t d :
+         is_min ? std::vector<int64_t>{0, 1, 2, 3} : std::vector<int64_t>{0, 1, 2, 3, -1})
       for (bool keep : {false, true})
-        add_case(out, str_cat(is_min ? "min " : "max ", shape_str(s), " dim ", d,
-                              keep ? " keepdim" : ""),
-                 kMaxSlots,
-                 [s, seed] {
-                   Rng rng(seed);
-                   return Tensors{separated_values(s, rng)};
-                 },
-                 max_fn(is_min, d, keep), {true}, kModeBackward);
+        add_case(
+            out,
+            str_cat(is_min ? "min " : "max ", shape_str(s), " dim ", d, keep ? " keepdim" : ""),
+            kMaxSlots,
+            [s, seed] {
+              Rng rng(seed);
+              return Tensors{separated_values(s, rng)};
+            },
+            max_fn(is_min, d, keep), {true}, kModeBackward);
   }
-  for (const char* name : {"rmax_r3_dim1", "rmax_r4_dim2_keep", "rmax_r4_last", "rmax_r4_dim0",
-                           "rmax_ties", "rmin_r3_dim1", "rmin_r4_last_long", "rmin_r4_dim2_keep",
-                           "rmin_ties_last"}) {
+  for (const char* name :
+       {"rmax_r3_dim1", "rmax_r4_dim2_keep", "rmax_r4_last", "rmax_r4_dim0", "rmax_ties",
+        "rmin_r3_dim1", "rmin_r4_last_long", "rmin_r4_dim2_keep", "rmin_ties_last"}) {
     const bool is_min = std::string(name).rfind("rmin", 0) == 0;
     OpCase& k = add_case(out, std::string("fixture ") + name, kMaxSlots, nullptr,
                          max_fn(is_min, 0, false), {true}, 0);
@@ -141,8 +142,8 @@ void add_max_min(std::vector<OpCase>& out) {
     };
   }
   // CUDA (test_cuda_ops2d): every dim of each shape, rounded values (ties), bit-exact.
-  std::vector<Shape> shapes = {{1}, {2, 187, 51}, {2, 51, 187}, {3, 4, 5, 6}, {1, 1, 1, 1},
-                               {2, 3, 300, 1}};
+  std::vector<Shape> shapes = {{1},          {2, 187, 51}, {2, 51, 187},
+                               {3, 4, 5, 6}, {1, 1, 1, 1}, {2, 3, 300, 1}};
   Rng rng(71);
   for (int k = 0; k < 4; ++k)
     shapes.push_back({1 + rng.randint(4), 1 + rng.randint(9), 1 + rng.randint(9)});
@@ -152,21 +153,22 @@ void add_max_min(std::vector<OpCase>& out) {
       for (bool keep : {false, true}) {
         const uint64_t sd = seed++;
         for (bool is_min : {false, true})
-          add_case(out,
-                   str_cat(is_min ? "min " : "max ", "ties ", shape_str(s), " dim ", d,
-                           keep ? " keepdim" : ""),
-                   kMaxSlots,
-                   [s, sd] {
-                     Rng r(sd);
-                     return Tensors{rounded_values(s, r)};
-                   },
-                   max_fn(is_min, d, keep), {true}, kModeCuda)
+          add_case(
+              out,
+              str_cat(is_min ? "min " : "max ", "ties ", shape_str(s), " dim ", d,
+                      keep ? " keepdim" : ""),
+              kMaxSlots,
+              [s, sd] {
+                Rng r(sd);
+                return Tensors{rounded_values(s, r)};
+              },
+              max_fn(is_min, d, keep), {true}, kModeCuda)
               .cuda_out = Tol{};
       }
   // musicnn's temporal max over a [B, C, T] map (timing).
-  OpCase& p = add_case(out, "max [16, 512, 187] dim 2", kMaxSlots,
-                       randn_inputs(7, {{16, 512, 187}}), max_fn(false, 2, false), {true},
-                       kModePerf);
+  OpCase& p =
+      add_case(out, "max [16, 512, 187] dim 2", kMaxSlots, randn_inputs(7, {{16, 512, 187}}),
+               max_fn(false, 2, false), {true}, kModePerf);
   p.work.bytes = 4.0 * 16 * 512 * 187;
 }
 

@@ -60,8 +60,8 @@ void add_transpose(std::vector<OpCase>& out) {
   exact_case(out, "transpose [2, 3, 2, 4, 2] 3,1", slots, randn_inputs(45, {{2, 3, 2, 4, 2}}),
              transpose_fn(3, 1), {true}, kModeBackward);
   for (const char* name : {"shape_transpose_4d", "shape_transpose_3d"}) {
-    OpCase& k = exact_case(out, std::string("fixture ") + name, slots, nullptr,
-                           transpose_fn(0, 1), {true}, 0);
+    OpCase& k = exact_case(out, std::string("fixture ") + name, slots, nullptr, transpose_fn(0, 1),
+                           {true}, 0);
     k.fixture = exact_fixture(name, {"x"}, {"dx"});
     k.fixture->configure = [](const Checkpoint& fx) {
       return transpose_fn(meta_int(fx, "dim0"), meta_int(fx, "dim1"));
@@ -90,21 +90,22 @@ void add_transpose(std::vector<OpCase>& out) {
 void add_concat_stack_slice(std::vector<OpCase>& out) {
   const std::vector<std::string> slots = {"copy2d"};
   // Finite differences (test_shape.cpp).
-  exact_case(out, "concat [2, 3] + [2, 1] + [2, 4] dim -1", slots, randn_inputs(44, {{2, 3}, {2, 1}, {2, 4}}),
-             concat_fn(-1), {true, true, true}, kModeBackward);
-  exact_case(out, "concat [1, 3] + [2, 3] dim 0", slots, randn_inputs(45, {{1, 3}, {2, 3}}), concat_fn(0),
-             {true, true}, kModeBackward);
+  exact_case(out, "concat [2, 3] + [2, 1] + [2, 4] dim -1", slots,
+             randn_inputs(44, {{2, 3}, {2, 1}, {2, 4}}), concat_fn(-1), {true, true, true},
+             kModeBackward);
+  exact_case(out, "concat [1, 3] + [2, 3] dim 0", slots, randn_inputs(45, {{1, 3}, {2, 3}}),
+             concat_fn(0), {true, true}, kModeBackward);
   exact_case(out, "stack dim 1", slots, randn_inputs(46, {{2, 3}, {2, 3}, {2, 3}}), stack_fn(1),
              {true, true, true}, kModeBackward | kModeCuda);
-  exact_case(out, "slice [4, 3] dim 0 (view)", slots, randn_inputs(46, {{4, 3}}),
-             slice_fn(0, 1, 3), {true}, kModeBackward);
+  exact_case(out, "slice [4, 3] dim 0 (view)", slots, randn_inputs(46, {{4, 3}}), slice_fn(0, 1, 3),
+             {true}, kModeBackward);
   exact_case(out, "slice [2, 5, 2] dim 1 (copy)", slots, randn_inputs(47, {{2, 5, 2}}),
              slice_fn(1, 1, 4), {true}, kModeBackward);
   exact_case(out, "slice [3, 2, 3] dim -1 (copy)", slots, randn_inputs(48, {{3, 2, 3}}),
              slice_fn(-1, 0, 2), {true}, kModeBackward);
   // Fixtures: shape_concat (3 inputs), concat4d (2 or 3), slices.
-  for (const char* name : {"shape_concat", "concat4d_dim0", "concat4d_dim1", "concat4d_dim2",
-                           "concat4d_dim3"}) {
+  for (const char* name :
+       {"shape_concat", "concat4d_dim0", "concat4d_dim1", "concat4d_dim2", "concat4d_dim3"}) {
     OpCase& k = exact_case(out, std::string("fixture ") + name, slots, nullptr, concat_fn(0),
                            {true, true, true}, 0);
     k.fixture = exact_fixture(name, {"x0", "x1", "?x2"}, {"dx0", "dx1", "?dx2"});
@@ -165,9 +166,10 @@ void add_pad(std::vector<OpCase>& out) {
              pad_fn({{1, 0}, {0, 2}, {2, 1}}, 0.7f), {true}, kModeBackward);
   exact_case(out, "pad [2, 3, 4] crops", slots, randn_inputs(51, {{2, 3, 4}}),
              pad_fn({{0, 0}, {-1, 1}, {1, -2}}, 0.0f), {true}, kModeBackward);
-  exact_case(out, "pad_dim [1, 1, 3, 2]", slots, randn_inputs(52, {{1, 1, 3, 2}}),
-             [](const Tensors& in) { return Tensors{ops::pad_dim(in[0], 2, 3, 3)}; }, {true},
-             kModeBackward);
+  exact_case(
+      out, "pad_dim [1, 1, 3, 2]", slots, randn_inputs(52, {{1, 1, 3, 2}}),
+      [](const Tensors& in) { return Tensors{ops::pad_dim(in[0], 2, 3, 3)}; }, {true},
+      kModeBackward);
   for (const char* name : {"pad_time3", "pad_mixed_crop", "pad_rank3"}) {
     OpCase& k = exact_case(out, std::string("fixture ") + name, slots, nullptr, pad_fn({}, 0.0f),
                            {true}, 0);

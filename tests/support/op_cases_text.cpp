@@ -59,18 +59,19 @@ OpForward attention_fn(bool causal, float scale = 0.0f) {
 
 void add_embedding(std::vector<OpCase>& out) {
   // padding_idx 3 is not among the ids: its row's finite differences are zero too.
-  add_case(out, "embedding [5, 3] ids [2, 3]", kEmbSlots,
-           [] {
-             Rng rng(31);
-             Tensor ids = indices_tensor({2, 0, 2, 4, 1, 2});
-             return Tensors{Tensor::randn({5, 3}, rng), view_as_shape(ids, {2, 3})};
-           },
-           embedding_fn(3), {true, false}, kModeBackward);
+  add_case(
+      out, "embedding [5, 3] ids [2, 3]", kEmbSlots,
+      [] {
+        Rng rng(31);
+        Tensor ids = indices_tensor({2, 0, 2, 4, 1, 2});
+        return Tensors{Tensor::randn({5, 3}, rng), view_as_shape(ids, {2, 3})};
+      },
+      embedding_fn(3), {true, false}, kModeBackward);
   for (std::string c : {"pad0", "nopad", "padneg"}) {
     OpCase& k = add_case(out, "fixture embedding " + c, kEmbSlots, nullptr, embedding_fn({}),
                          {true, false}, 0);
-    FixtureSpec f{"text_embedding", {c + ".weight", c + ".ids"}, {c + ".y"}, c + ".dy",
-                  {c + ".dweight"}};
+    FixtureSpec f{
+        "text_embedding", {c + ".weight", c + ".ids"}, {c + ".y"}, c + ".dy", {c + ".dweight"}};
     f.out = Tol{};
     f.grad = Tol{1e-6f, 1e-6f};
     f.configure = [c](const Checkpoint& fx) {
@@ -94,14 +95,15 @@ void add_embedding(std::vector<OpCase>& out) {
     std::optional<int64_t> pad;
     if (c.pad >= 0) pad = c.pad;
     const bool perf = c.V == 32000;
-    OpCase& k = add_case(out, str_cat("embedding V=", c.V, " D=", c.D, " n=", c.n), kEmbSlots,
-                         [c, sd = seed++] {
-                           Rng r(sd);
-                           std::vector<int64_t> ids;
-                           for (int64_t p = 0; p < c.n; ++p) ids.push_back(r.randint(c.V));
-                           return Tensors{Tensor::randn({c.V, c.D}, r), indices_tensor(ids)};
-                         },
-                         embedding_fn(pad), {true, false}, perf ? kModePerf : kModeCuda);
+    OpCase& k = add_case(
+        out, str_cat("embedding V=", c.V, " D=", c.D, " n=", c.n), kEmbSlots,
+        [c, sd = seed++] {
+          Rng r(sd);
+          std::vector<int64_t> ids;
+          for (int64_t p = 0; p < c.n; ++p) ids.push_back(r.randint(c.V));
+          return Tensors{Tensor::randn({c.V, c.D}, r), indices_tensor(ids)};
+        },
+        embedding_fn(pad), {true, false}, perf ? kModePerf : kModeCuda);
     k.cuda_out = Tol{};  // the forward copies
     k.cuda_grad = {kD5, Tol{}};
     k.work.bytes = 8.0 * (double)(c.n * c.D);
@@ -109,14 +111,15 @@ void add_embedding(std::vector<OpCase>& out) {
 }
 
 void add_layer_norm(std::vector<OpCase>& out) {
-  add_case(out, "layer_norm affine [2, 3, 6]", kLnSlots,
-           [] {
-             Rng rng(33);
-             Tensor w = Tensor::uniform({6}, rng, 0.5f, 1.5f);
-             Tensor x = Tensor::randn({2, 3, 6}, rng);
-             return Tensors{x, w, Tensor::randn({6}, rng)};
-           },
-           layer_norm_fn(1e-5f), {true, true, true}, kModeBackward);
+  add_case(
+      out, "layer_norm affine [2, 3, 6]", kLnSlots,
+      [] {
+        Rng rng(33);
+        Tensor w = Tensor::uniform({6}, rng, 0.5f, 1.5f);
+        Tensor x = Tensor::randn({2, 3, 6}, rng);
+        return Tensors{x, w, Tensor::randn({6}, rng)};
+      },
+      layer_norm_fn(1e-5f), {true, true, true}, kModeBackward);
   add_case(out, "layer_norm no affine [4, 7]", kLnSlots, randn_inputs(34, {{4, 7}, {}, {}}),
            layer_norm_fn(1e-5f), {true, false, false}, kModeBackward);
   for (std::string c : {"affine", "noaffine", "weight_only", "offset"}) {
@@ -152,20 +155,24 @@ void add_layer_norm(std::vector<OpCase>& out) {
     add_case(out, "layer_norm affine " + shape_str(s), kLnSlots, inputs, layer_norm_fn(1e-5f),
              {true, true, true}, kModeCuda)
         .cuda_out = kD5;
-    add_case(out, "layer_norm plain " + shape_str(s), kLnSlots,
-             [inputs] { return Tensors{inputs()[0], Tensor(), Tensor()}; }, layer_norm_fn(1e-5f),
-             {true, false, false}, kModeCuda)
+    add_case(
+        out, "layer_norm plain " + shape_str(s), kLnSlots,
+        [inputs] {
+          return Tensors{inputs()[0], Tensor(), Tensor()};
+        },
+        layer_norm_fn(1e-5f), {true, false, false}, kModeCuda)
         .cuda_out = kD5;
   }
-  add_case(out, "layer_norm weight only, offset 1000", kLnSlots,
-           [] {
-             Rng r(53);
-             std::vector<float> v = Tensor::randn({6, 40}, r).to_vector();
-             for (float& e : v) e += 1000.0f;
-             return Tensors{Tensor::from_vector(v, {6, 40}), Tensor::uniform({40}, r, 0.5f, 1.5f),
-                            Tensor()};
-           },
-           layer_norm_fn(1e-3f), {true, true, false}, kModeCuda)
+  add_case(
+      out, "layer_norm weight only, offset 1000", kLnSlots,
+      [] {
+        Rng r(53);
+        std::vector<float> v = Tensor::randn({6, 40}, r).to_vector();
+        for (float& e : v) e += 1000.0f;
+        return Tensors{Tensor::from_vector(v, {6, 40}), Tensor::uniform({40}, r, 0.5f, 1.5f),
+                       Tensor()};
+      },
+      layer_norm_fn(1e-3f), {true, true, false}, kModeCuda)
       .cuda_out = kD5;
   OpCase& p = add_case(out, "layer_norm [4096, 512]", kLnSlots,
                        randn_inputs(54, {{4096, 512}, {512}, {512}}), layer_norm_fn(1e-5f),
@@ -205,20 +212,22 @@ Tensor random_padding(Rng& rng, int64_t B, int64_t Tk, bool allow_empty) {
 void add_attention(std::vector<OpCase>& out) {
   // Finite differences: causal self-attention with key padding; cross-attention with Tq != Tk,
   // a fully padded item and a custom scale; causal with Tq < Tk (bottom-right aligned).
-  add_case(out, "attention causal padded [2, 2, 4, 3]", kAttnSlots,
-           [] {
-             Tensors in = randn_inputs(35, {{2, 2, 4, 3}, {2, 2, 4, 3}, {2, 2, 4, 3}})();
-             in.push_back(ops::key_padding_from_lengths({4, 2}, 4));
-             return in;
-           },
-           attention_fn(true), {true, true, true, false}, kModeBackward);
-  add_case(out, "attention cross Tq 5 Tk 3, an empty item, scale 0.7", kAttnSlots,
-           [] {
-             Tensors in = randn_inputs(36, {{2, 1, 5, 4}, {2, 1, 3, 4}, {2, 1, 3, 4}})();
-             in.push_back(ops::key_padding_from_lengths({3, 0}, 3));
-             return in;
-           },
-           attention_fn(false, 0.7f), {true, true, true, false}, kModeBackward);
+  add_case(
+      out, "attention causal padded [2, 2, 4, 3]", kAttnSlots,
+      [] {
+        Tensors in = randn_inputs(35, {{2, 2, 4, 3}, {2, 2, 4, 3}, {2, 2, 4, 3}})();
+        in.push_back(ops::key_padding_from_lengths({4, 2}, 4));
+        return in;
+      },
+      attention_fn(true), {true, true, true, false}, kModeBackward);
+  add_case(
+      out, "attention cross Tq 5 Tk 3, an empty item, scale 0.7", kAttnSlots,
+      [] {
+        Tensors in = randn_inputs(36, {{2, 1, 5, 4}, {2, 1, 3, 4}, {2, 1, 3, 4}})();
+        in.push_back(ops::key_padding_from_lengths({3, 0}, 3));
+        return in;
+      },
+      attention_fn(false, 0.7f), {true, true, true, false}, kModeBackward);
   add_case(out, "attention causal Tq 2 < Tk 4", kAttnSlots,
            randn_inputs(37, {{1, 2, 2, 5}, {1, 2, 4, 5}, {1, 2, 4, 5}}), attention_fn(true),
            {true, true, true}, kModeBackward);
@@ -232,8 +241,7 @@ void add_attention(std::vector<OpCase>& out) {
                             c + ".dout",
                             {c + ".dq", c + ".dk", c + ".dv"}};
     k.fixture->configure = [c](const Checkpoint& fx) {
-      return attention_fn(meta_str(fx, c + ".causal") == "1",
-                          (float)meta_float(fx, c + ".scale"));
+      return attention_fn(meta_str(fx, c + ".causal") == "1", (float)meta_float(fx, c + ".scale"));
     };
   }
   struct Case {
@@ -275,7 +283,8 @@ void add_attention(std::vector<OpCase>& out) {
           Tensor v = Tensor::randn({c.B, c.H, c.Tk, c.D}, r);
           return Tensors{q, k, v, c.pad ? random_padding(r, c.B, c.Tk, c.empty_rows) : Tensor()};
         },
-        attention_fn(c.causal), {true, true, true, false}, perf ? kModeCuda | kModePerf : kModeCuda);
+        attention_fn(c.causal), {true, true, true, false},
+        perf ? kModeCuda | kModePerf : kModeCuda);
     oc.cuda_out = kAttn;
     oc.work.flops = 4.0 * (double)(c.B * c.H * c.Tq * c.Tk * c.D) / (c.causal ? 2.0 : 1.0);
   }
@@ -290,18 +299,19 @@ void add_ignore_index(std::vector<OpCase>& out) {
                                 : ops::cross_entropy(in[0], as_indices(in[1]), ignore)};
     };
   };
-  add_case(out, "cross_entropy ignore_index 0 [5, 4]", slots,
-           [] {
-             Rng rng(38);
-             return Tensors{Tensor::randn({5, 4}, rng), indices_tensor({2, 0, 1, 0, 3})};
-           },
-           ce(0), {true, false}, kModeBackward);
+  add_case(
+      out, "cross_entropy ignore_index 0 [5, 4]", slots,
+      [] {
+        Rng rng(38);
+        return Tensors{Tensor::randn({5, 4}, rng), indices_tensor({2, 0, 1, 0, 3})};
+      },
+      ce(0), {true, false}, kModeBackward);
   // ("all_ignored", a NaN loss, stays a behavioural test in tests/test_text_ops.cpp.)
   for (std::string c : {"pad0", "default"}) {
     OpCase& k = add_case(out, "fixture cross_entropy ignore_index " + c, slots, nullptr, ce(-1),
                          {true, false}, 0);
-    k.fixture = FixtureSpec{"text_cross_entropy", {c + ".logits", c + ".targets"}, {c + ".loss"},
-                            "", {c + ".grad"}};
+    k.fixture = FixtureSpec{
+        "text_cross_entropy", {c + ".logits", c + ".targets"}, {c + ".loss"}, "", {c + ".grad"}};
     k.fixture->out = Tol{1e-6f, 1e-6f};
     k.fixture->grad = Tol{1e-5f, 1e-7f};
     k.fixture->configure = [c, ce](const Checkpoint& fx) {

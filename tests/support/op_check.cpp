@@ -150,6 +150,23 @@ void check_vs_reference(const Tensor& ours, const std::vector<double>& ref,
                 ": ", o.empty() ? 0.0f : o[worst], " vs ", ref.empty() ? 0.0 : ref[worst]);
 }
 
+void check_conv_vs_reference(const ConvFn& conv, const Shape& x_shape, const Shape& w_shape,
+                             bool bias, uint64_t seed, const ConvReferenceFn& reference) {
+  Rng rng(seed);
+  Tensor x = Tensor::randn(x_shape, rng).set_requires_grad();
+  Tensor w = Tensor::randn(w_shape, rng).set_requires_grad();
+  Tensor b = bias ? Tensor::randn({w_shape.at(0)}, rng).set_requires_grad() : Tensor();
+  Tensor y = conv(x, w, b);
+  Tensor gy = Tensor::randn(y.shape(), rng);
+  y.backward(gy);
+  ConvReference r = reference(x.to_vector(), w.to_vector(),
+                              bias ? b.to_vector() : std::vector<float>{}, gy.to_vector());
+  check_vs_reference(y, r.y, "y");
+  check_vs_reference(x.grad(), r.dx, "dx");
+  check_vs_reference(w.grad(), r.dw, "dw");
+  if (bias) check_vs_reference(b.grad(), r.db, "db");
+}
+
 std::set<std::string> declared_slots(unsigned mode) {
   std::set<std::string> out;
   for (const OpCase& c : op_cases())

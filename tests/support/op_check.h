@@ -2,6 +2,7 @@
 // each runs one case and reports failures naming the case, the output or input and the worst
 // element. The perf mode is bench/bench_ops.cpp (timings are never unit tests).
 #pragma once
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,5 +36,20 @@ void check_tol(const Tensor& actual, const Tensor& expected, const std::string& 
 // unit-scale products carrying relative errors ~1e-6 of the largest magnitudes involved.
 void check_vs_reference(const Tensor& ours, const std::vector<double>& ref,
                         const std::string& what);
+
+// A convolution's output and gradients by the definition, in double (the conv tests' naive
+// loops), for inputs x, w, b (empty: no bias) and upstream gradient gy.
+struct ConvReference {
+  std::vector<double> y, dx, dw, db;
+};
+using ConvReferenceFn =
+    std::function<ConvReference(const std::vector<float>& x, const std::vector<float>& w,
+                                const std::vector<float>& b, const std::vector<float>& gy)>;
+using ConvFn = std::function<Tensor(const Tensor& x, const Tensor& w, const Tensor& b)>;
+
+// Seeded N(0, 1) x [x_shape], w [w_shape] and, with `bias`, b [w_shape[0]]; runs `conv`,
+// backpropagates a random gy and checks y, dx, dw (and db) with check_vs_reference.
+void check_conv_vs_reference(const ConvFn& conv, const Shape& x_shape, const Shape& w_shape,
+                             bool bias, uint64_t seed, const ConvReferenceFn& reference);
 
 }  // namespace syn::test
