@@ -28,8 +28,16 @@ TEST_CASE(
 
 TEST_CASE("op case names are unique") {
   std::set<std::string> seen;
-  for (const test::OpCase& c : test::op_cases())
+  int fixture = 0, backward = 0, cuda = 0, perf = 0;
+  for (const test::OpCase& c : test::op_cases()) {
     CHECK_MESSAGE(seen.insert(c.name).second, "two op cases are named '", c.name, "'");
+    fixture += c.fixture.has_value();
+    backward += (c.modes & test::kModeBackward) != 0;
+    cuda += (c.modes & test::kModeCuda) != 0;
+    perf += (c.modes & test::kModePerf) != 0;
+  }
+  MESSAGE(seen.size(), " op cases: ", fixture, " with a PyTorch fixture, ", backward,
+          " checked by finite differences, ", cuda, " compared on CUDA, ", perf, " timed");
 }
 
 TEST_CASE("op cases match their PyTorch fixtures (forward and every gradient)") {
