@@ -3,12 +3,15 @@
 // the forward and forward+backward times and the forward's GFLOP/s or GB/s; then, per kernel
 // slot, which timed cases ran it, so a slot nothing times stands out. The cases are the ones the
 // op checks use (tests/test_ops.cpp, tests/test_cuda_ops.cpp): production and benchmark share
-// the declarations. Timings are never unit tests: nothing here is registered with CTest.
+// the declarations. On CUDA it also times every kernel version behind the slots
+// (bench/bench_op_versions.h). Timings are never unit tests: nothing here is registered with
+// CTest.
 //
 //   ./build/bench/bench_ops [--device cpu|cuda|all] [--filter TEXT] [--all] [--seconds 0.3]
 //
 // Each measurement is the median of repeats after one warm-up call, repeating until --seconds
 // of wall time have passed (at least 3 repeats). CUDA is synchronised before every clock read.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +30,8 @@
 
 #ifdef SYN_WITH_CUDA
 #include <cuda_runtime.h>
+
+#include "bench/bench_op_versions.h"
 #endif
 
 using namespace syn;
@@ -166,6 +171,18 @@ int main(int argc, char** argv) {
       for (const std::string& s : c.slots) timed_by[s].insert(device_name(d));
     }
   }
+#ifdef SYN_WITH_CUDA
+  if (std::find(args.devices.begin(), args.devices.end(), Device::CUDA) != args.devices.end()) {
+    std::printf("\nCUDA kernel versions (bench/bench_op_versions.h):\n");
+    std::printf("%-18s %3s %-32s %10s %12s\n", "slot", "v", "size", "ms", "rate");
+    for (const bench::OpVersion& v : bench::cuda_op_versions()) {
+      if (!args.filter.empty() && v.slot.find(args.filter) == std::string::npos) continue;
+      const double ms = time_ms(Device::CUDA, args.seconds, v.run);
+      std::printf("%-18s %3d %-32s %10.3f %9.1f GB/s\n", v.slot.c_str(), v.version, v.size.c_str(),
+                  ms, v.bytes / (ms * 1e6));
+    }
+  }
+#endif
   std::printf("\nslot coverage (devices the slot was timed on):\n");
   int missing = 0;
   for (const KernelInfo& k : kernel_registry_view()) {

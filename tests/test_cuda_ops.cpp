@@ -57,15 +57,15 @@ float max_abs(const Tensor& t) {
 
 // ---------------------------------------------------------------------------- the op cases
 
-TEST_CASE("cuda: every slot the op cases run on the GPU has a CUDA kernel") {
-  const std::set<std::string> names = test::declared_slots(test::kModeCuda);
-  CHECK(names.size() >= 55);
-  auto& view = kernel_registry_view();
-  for (const std::string& n : names) {
-    auto it =
-        std::find_if(view.begin(), view.end(), [&](const KernelInfo& k) { return n == k.name; });
-    REQUIRE_MESSAGE(it != view.end(), "slot ", n, " is not registered");
-    CHECK_MESSAGE(it->has_cuda, "slot ", n, " has no CUDA kernel");
+TEST_CASE("cuda: every slot has a CUDA kernel that an op case compares with the CPU") {
+  const std::set<std::string> compared = test::declared_slots(test::kModeCuda);
+  // Compared elsewhere: the log-mel needs an ulp-based check (tests/test_cuda_spectrogram.cpp).
+  const std::set<std::string> elsewhere = {"musicnn_log_mel"};
+  for (const KernelInfo& k : kernel_registry_view()) {
+    CHECK_MESSAGE(k.has_cuda, "slot ", k.name, " has no CUDA kernel");
+    if (elsewhere.count(k.name)) continue;
+    CHECK_MESSAGE(compared.count(k.name), "slot ", k.name,
+                  " is compared on CUDA by no op case (tests/support/op_cases_*.cpp)");
   }
 }
 
