@@ -45,13 +45,20 @@ OpForward conv2d_fn(int64_t sh, int64_t sw, Padding2d pad) {
   };
 }
 
-OpCase& conv1d_case(std::vector<OpCase>& out, const Conv1dCfg& c, uint64_t seed, unsigned modes) {
-  const std::string name = str_cat("conv1d B", c.B, " Cin", c.Cin, " Cout", c.Cout, " L", c.L, " k",
-                                   c.K, " s", c.stride, " p", c.pad, c.bias ? "" : " no bias");
+// x and b are N(0, 1); w has standard deviation `w_std`.
+OpCase& conv1d_case(std::vector<OpCase>& out, const Conv1dCfg& c, uint64_t seed, unsigned modes,
+                    float w_std = 1.0f) {
+  const std::string name =
+      str_cat("conv1d B", c.B, " Cin", c.Cin, " Cout", c.Cout, " L", c.L, " k", c.K, " s", c.stride,
+              " p", c.pad, c.bias ? "" : " no bias", w_std != 1.0f ? " w 0.3" : "");
   OpCase& k = add_case(
       out, name, kConv1dSlots,
-      randn_inputs(seed,
-                   {{c.B, c.Cin, c.L}, {c.Cout, c.Cin, c.K}, c.bias ? Shape{c.Cout} : Shape{}}),
+      [c, seed, w_std] {
+        Rng rng(seed);
+        Tensor x = Tensor::randn({c.B, c.Cin, c.L}, rng);
+        Tensor w = Tensor::randn({c.Cout, c.Cin, c.K}, rng, w_std);
+        return Tensors{x, w, c.bias ? Tensor::randn({c.Cout}, rng) : Tensor()};
+      },
       conv1d_fn(c.stride, c.pad), {true, true, c.bias}, modes);
   k.cuda_out = kConv;
   k.cuda_grad = {kConv, kConvWeight, kConvWeight};
@@ -104,6 +111,12 @@ void add_conv1d(std::vector<OpCase>& out) {
       return conv1d_fn(meta_int(fx, "stride"), meta_int(fx, "padding"));
     };
   }
+  // CUDA (tests/test_cuda_layers.cpp's op-level shapes; its kernel versions stay there).
+  uint64_t seed = 70;
+  for (const Conv1dCfg& c :
+       {Conv1dCfg{3, 5, 7, 29, 3, 1, 1, true}, Conv1dCfg{2, 1, 16, 99, 3, 3, 0, true},
+        Conv1dCfg{2, 70, 40, 45, 5, 2, 2, false}})
+    conv1d_case(out, c, seed++, kModeCuda, 0.3f);
   // SampleCNN's block 2 at batch 16 (timing).
   conv1d_case(out, {16, 128, 128, 2187, 3, 1, 1, true}, 3, kModeCuda | kModePerf);
 }

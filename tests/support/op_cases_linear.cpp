@@ -39,17 +39,28 @@ void add_linear_cases(std::vector<OpCase>& out) {
     m.cuda_out = kGemmCuda;
   }
   // test_cuda_layers.cpp's sizes on the GPU; a SampleCNN-sized layer for timing.
-  auto& r = add_case(out, "linear [3, 5, 37] -> 19", kLinearSlots,
-                     randn_inputs(500, {{3, 5, 37}, {19, 37}, {19}}), linear3, {true, true, true},
-                     kModeCuda);
-  r.cuda_out = kGemmCuda;
+  for (bool bias : {true, false}) {
+    auto& r = add_case(
+        out, std::string("linear [3, 5, 37] -> 19") + (bias ? "" : " no bias"),
+        bias ? kLinearSlots : std::vector<std::string>{"gemm"},
+        [bias] {
+          Rng rng(bias ? 500 : 501);
+          Tensor x = Tensor::randn({3, 5, 37}, rng), w = Tensor::randn({19, 37}, rng, 0.2f);
+          return Tensors{x, w, bias ? Tensor::randn({19}, rng) : Tensor()};
+        },
+        linear3, {true, true, bias}, kModeCuda);
+    r.cuda_out = kGemmCuda;
+  }
+  add_case(out, "matmul [17, 33] x [33, 9]", {"gemm"}, randn_inputs(502, {{17, 33}, {33, 9}}),
+           matmul2, {true, true}, kModeCuda)
+      .cuda_out = kGemmCuda;
   auto& p = add_case(out, "linear [256, 512] -> 512", kLinearSlots,
-                     randn_inputs(501, {{256, 512}, {512, 512}, {512}}, 0.05f), linear3,
+                     randn_inputs(503, {{256, 512}, {512, 512}, {512}}, 0.05f), linear3,
                      {true, true, true}, kModeCuda | kModePerf);
   p.cuda_out = kGemmCuda;
   p.work.flops = 2.0 * 256 * 512 * 512;
   auto& q = add_case(out, "matmul [1024, 1024] x [1024, 1024]", {"gemm"},
-                     randn_inputs(502, {{1024, 1024}, {1024, 1024}}, 0.05f), matmul2, {true, true},
+                     randn_inputs(504, {{1024, 1024}, {1024, 1024}}, 0.05f), matmul2, {true, true},
                      kModePerf);
   q.work.flops = 2.0 * 1024 * 1024 * 1024;
 }

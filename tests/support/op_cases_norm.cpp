@@ -6,6 +6,7 @@
 // sides: rtol 1e-5 with a floor of 1e-5 max|cpu|.
 #include "engine/ops/batchnorm.h"
 #include "engine/ops/batchnorm2d.h"
+#include "engine/ops/elementwise.h"
 #include "engine/rng.h"
 #include "tests/support/op_case.h"
 
@@ -20,9 +21,13 @@ const Tol kDouble{1e-5f, 0.0f, 1e-5f};
 using BnFn = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
                         bool, float, float);
 
+// Outputs: y, then the running statistics that are defined (training may go without them).
 OpForward bn_fn(BnFn fn, bool training, float momentum, float eps) {
   return [=](const Tensors& in) {
-    return Tensors{fn(in[0], in[1], in[2], in[3], in[4], training, momentum, eps), in[3], in[4]};
+    Tensors out{fn(in[0], in[1], in[2], in[3], in[4], training, momentum, eps)};
+    for (size_t i : {size_t{3}, size_t{4}})
+      if (in[i].defined()) out.push_back(in[i]);
+    return out;
   };
 }
 
@@ -80,6 +85,68 @@ void add_batchnorm1d(std::vector<OpCase>& out) {
     f.configure = bn_from_fixture(bn1d);
     k.fixture = f;
   }
+  // CUDA vs CPU (tests/test_cuda_layers.cpp's shapes): x with mean 3 and std 0.5 exercises the
+  // shifted sums (|mean| >> std); with or without affine parameters and running statistics.
+  // y and the running statistics: rtol 1e-4, floor 1e-5 max; the gradients (differences of O(1)
+  // terms in training) a little looser, floor 2e-5 max.
+  struct Layer {
+    Shape shape;
+    bool affine, running;
+  };
+  const Layer layers[] = {
+      {{1, 1, 3}, true, true},       // three values per channel (with two, the training dx
+      {{3, 3, 1}, true, false},      // is exactly 0 and both sides return rounding noise); L = 1
+      {{16, 9}, true, true},         // [B, C]
+      {{3, 5, 17}, false, true},     // no affine
+      {{4, 33, 129}, true, true},    // rows longer than 128: the 2-D element-wise grid
+      {{2, 7, 1000}, false, false},  // no affine, no running stats
+      {{4, 128, 2187}, true, true},  // SampleCNN block 2 at batch 4: channel slices
+      {{48, 512, 1}, true, true},    // SampleCNN's last BN at batch 48
+      {{64, 3, 3000}, true, true},   // few channels, many values: many slices per channel
+  };
+  const Tol layer_out{1e-4f, 0.0f, 1e-5f}, layer_grad{1e-4f, 0.0f, 2e-5f};
+  uint64_t lseed = 200;
+  for (const Layer& l : layers)
+    for (bool training : {true, false}) {
+      const bool running = l.running || !training;
+      OpCase& k = add_case(
+          out,
+          str_cat("batchnorm1d ", shape_str(l.shape), training ? " train" : " eval",
+                  l.affine ? "" : " no affine", running ? "" : " no running stats"),
+          kBnSlots,
+          [l, running, sd = lseed++] {
+            Rng rng(sd);
+            const int64_t C = l.shape[1];
+            Tensor x = ops::add_scalar(Tensor::randn(l.shape, rng, 0.5f), 3.0f);
+            Tensor w = l.affine ? Tensor::uniform({C}, rng, 0.5f, 1.5f) : Tensor();
+            Tensor b = l.affine ? Tensor::randn({C}, rng) : Tensor();
+            Tensor rm = running ? Tensor::randn({C}, rng, 0.2f) : Tensor();
+            Tensor rv = running ? Tensor::uniform({C}, rng, 0.5f, 2.0f) : Tensor();
+            return Tensors{x, w, b, rm, rv};
+          },
+          bn_fn(bn1d, training, 0.1f, 1e-5f), {true, l.affine, l.affine, false, false}, kModeCuda);
+      k.cuda_out = layer_out;
+      k.cuda_grad = {layer_grad, layer_grad, layer_grad, Tol{}, Tol{}};
+    }
+  // Only some gradients asked for: x alone, the affine parameters alone.
+  for (bool training : {true, false})
+    for (bool x_only : {true, false}) {
+      OpCase& k = add_case(
+          out,
+          str_cat("batchnorm1d [3, 4, 50] ", training ? "train" : "eval",
+                  x_only ? " dx alone" : " dweight, dbias alone"),
+          kBnSlots,
+          [] {
+            Rng rng(31);
+            Tensor x = Tensor::randn({3, 4, 50}, rng);
+            Tensor w = Tensor::uniform({4}, rng, 0.5f, 1.5f);
+            return Tensors{x, w, Tensor::randn({4}, rng), Tensor::zeros({4}),
+                           Tensor::full({4}, 1.0f)};
+          },
+          bn_fn(bn1d, training, 0.1f, 1e-5f), {x_only, !x_only, !x_only, false, false}, kModeCuda);
+      k.cuda_out = layer_out;
+      k.cuda_grad = {layer_grad, layer_grad, layer_grad, Tol{}, Tol{}};
+    }
   // SampleCNN block 2 at batch 16 (timing).
   OpCase& p = add_case(
       out, "batchnorm1d train [16, 128, 2187]", kBnSlots,
