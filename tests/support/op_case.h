@@ -27,6 +27,11 @@ namespace syn::test {
 
 using Tensors = std::vector<Tensor>;
 
+// The forward returns output 0 (the differentiable result; backward seeds it) and optionally
+// more tensors that are only compared, e.g. running statistics or optimizer state.
+using OpForward = std::function<Tensors(const Tensors&)>;
+using OpInputs = std::function<Tensors()>;
+
 // |actual - expected| <= atol + atol_scale * max|expected| + rtol * |expected|, element-wise.
 // All zero: bit-exact. (atol_scale: sums carry errors in proportion to their largest terms.)
 struct Tol {
@@ -59,7 +64,7 @@ struct FixtureSpec {
   Tol grad{1e-4f, 1e-5f};
   std::vector<Tol> out_each, grad_each;  // per output / per input; empty: `out` / `grad`
   // The forward set up from the fixture's metadata (stride, eps, ...); null: the case's own.
-  std::function<std::function<Tensors(const Tensors&)>(const Checkpoint&)> configure;
+  std::function<OpForward(const Checkpoint&)> configure;
 };
 
 // Work of one forward call, for the perf mode's rates (0: not reported).
@@ -74,11 +79,6 @@ enum OpMode : unsigned {
   kModeCuda = 2u,      // CUDA vs CPU, forward and every gradient
   kModePerf = 4u,      // timed by bench/bench_ops
 };
-
-// The forward returns output 0 (the differentiable result; backward seeds it) and optionally
-// more tensors that are only compared, e.g. running statistics or optimizer state.
-using OpForward = std::function<Tensors(const Tensors&)>;
-using OpInputs = std::function<Tensors()>;
 
 struct OpCase {
   std::string name;
@@ -124,7 +124,7 @@ OpInputs randn_inputs(uint64_t seed, std::vector<Shape> shapes, float stddev = 1
 // Distinct values 0.1 apart in a seeded random order: finite differences (eps 1e-3) of a max
 // never cross a kink.
 Tensor separated_values(const Shape& s, Rng& rng);
-// N(0, 1) values rounded to multiples of 1/`per_unit`: many ties (max/min tie rules).
+// N(0, 1) values times `per_unit`, rounded to integers: many ties (max/min tie rules).
 Tensor rounded_values(const Shape& s, Rng& rng, float per_unit = 2.0f);
 // A fixture's metadata (engine/checkpoint.h meta); a missing key is an error naming it.
 int64_t meta_int(const Checkpoint& fx, const std::string& key);
