@@ -1,6 +1,7 @@
-// test_batchnorm.cpp — batchnorm1d: finite differences (training and evaluation, with and without
-// affine), PyTorch fixtures (outputs, gradients, running-statistics update), a float64 reference on
-// longer rows (the blocked accumulation path), accuracy under a large mean, and the errors.
+// test_batchnorm.cpp — batchnorm1d: a float64 reference on longer rows (the blocked accumulation
+// path), the running statistics' unbiased variance, accuracy under a large mean, and the errors.
+// (Finite differences and the PyTorch fixtures are op cases: tests/support/op_cases_norm.cpp,
+// run by tests/test_ops.cpp.)
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,7 +10,6 @@
 #include "engine/ops/batchnorm.h"
 #include "engine/rng.h"
 #include "tests/support/fixtures.h"
-#include "tests/support/gradcheck.h"
 
 using namespace syn;
 
@@ -66,77 +66,6 @@ Tensor from_double(const std::vector<double>& v, const Shape& s) {
 }
 
 }  // namespace
-
-TEST_CASE("batchnorm1d training matches finite differences") {
-  Rng rng(11);
-  for (Shape s : {Shape{3, 4, 5}, Shape{6, 4}}) {
-    CAPTURE(shape_str(s));
-    const int64_t C = s[1];
-    Tensor x = param(s, rng), w = param({C}, rng, 0.5f, 1.0f), b = param({C}, rng);
-    Tensor rm = Tensor::zeros({C}), rv = Tensor::full({C}, 1.0f);
-    test::check_gradients(
-        [&](auto& in) { return ops::batchnorm1d(in[0], in[1], in[2], rm, rv, true); }, {x, w, b});
-    // affine=False: only x
-    test::check_gradients(
-        [&](auto& in) { return ops::batchnorm1d(in[0], Tensor(), Tensor(), rm, rv, true); }, {x});
-  }
-}
-
-TEST_CASE("batchnorm1d evaluation matches finite differences") {
-  Rng rng(12);
-  for (Shape s : {Shape{3, 4, 5}, Shape{6, 4}}) {
-    CAPTURE(shape_str(s));
-    const int64_t C = s[1];
-    Tensor x = param(s, rng), w = param({C}, rng, 0.5f, 1.0f), b = param({C}, rng);
-    Tensor rm = Tensor::randn({C}, rng, 0.3f), rv = Tensor::uniform({C}, rng, 0.5f, 1.5f);
-    test::check_gradients(
-        [&](auto& in) { return ops::batchnorm1d(in[0], in[1], in[2], rm, rv, false); },
-        {x, w, b});
-  }
-}
-
-// Fixture tolerances: fp32 vs a float64 PyTorch reference on O(1) values; the backward's
-// (dy - mean(dy) - xhat·mean(dy·xhat)) cancels, hence atol 2e-5 on the gradients.
-static void check_fixture(const std::string& name) {
-  CAPTURE(name);
-  auto fx = test::load_fixture(name);
-  const bool training = test::fixture_int(fx, "training") != 0;
-  const bool affine = test::fixture_int(fx, "affine") != 0;
-  const float momentum = (float)test::fixture_float(fx, "momentum");
-  const float eps = (float)test::fixture_float(fx, "eps");
-  Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-  Tensor w, b;
-  if (affine) {
-    w = test::fixture_tensor(fx, "weight").clone().set_requires_grad();
-    b = test::fixture_tensor(fx, "bias").clone().set_requires_grad();
-  }
-  Tensor rm = test::fixture_tensor(fx, "running_mean").clone();
-  Tensor rv = test::fixture_tensor(fx, "running_var").clone();
-  Tensor y = ops::batchnorm1d(x, w, b, rm, rv, training, momentum, eps);
-  test::check_close(y, test::fixture_tensor(fx, "y"), name + " y");
-  test::check_close(rm, test::fixture_tensor(fx, "running_mean_after"), name + " running_mean",
-                    1e-5f, 1e-6f);
-  test::check_close(rv, test::fixture_tensor(fx, "running_var_after"), name + " running_var",
-                    1e-5f, 1e-6f);
-  y.backward(test::fixture_tensor(fx, "dy"));
-  test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), name + " dx", 1e-4f, 2e-5f);
-  if (affine) {
-    test::check_close(w.grad(), test::fixture_tensor(fx, "dweight"), name + " dweight", 1e-4f,
-                      2e-5f);
-    test::check_close(b.grad(), test::fixture_tensor(fx, "dbias"), name + " dbias", 1e-4f, 2e-5f);
-  }
-}
-
-TEST_CASE("batchnorm1d matches PyTorch (training, with running-statistics update)") {
-  check_fixture("batchnorm_train_3d");
-  check_fixture("batchnorm_train_2d");
-  check_fixture("batchnorm_train_noaffine");
-}
-
-TEST_CASE("batchnorm1d matches PyTorch (evaluation)") {
-  check_fixture("batchnorm_eval_3d");
-  // evaluation leaves the running statistics alone (checked against the fixture's copies above)
-}
 
 TEST_CASE("batchnorm1d running statistics use the unbiased batch variance") {
   Tensor x = Tensor::from_vector({1, 2, 3, 4}, {2, 1, 2});  // mean 2.5, var 1.25 biased, 5/3 unbiased

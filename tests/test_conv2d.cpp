@@ -1,13 +1,11 @@
 // test_conv2d.cpp — conv2d and batchnorm2d, and the Conv2d / BatchNorm2d modules:
-//   * TF 'SAME' padding amounts (known answers from TF's documented formula);
-//   * finite differences on small shapes (non-square kernels, strides, asymmetric padding);
-//   * PyTorch fixtures (tests/reference/gen_ops2d.py): odd and tiny shapes, musicnn-like
-//     timbral and mid-end kernels, TF-'SAME' with even kernels checked against PyTorch's own
-//     padding='same', padding larger than the kernel;
+//   * TF 'SAME' padding amounts (known answers from TF's documented formula, and equal to
+//     PyTorch's padding='same' on the conv2d_same fixtures);
 //   * a float64 naive reference on shapes that cross the GEMM's blocking and the backward's image
 //     chunks, on all threads and on one;
-//   * batchnorm2d against PyTorch BatchNorm2d (train / eval, TF's eps 1e-3, running statistics);
-//   * module parameter names (PyTorch state-dict keys) and the error messages.
+//   * batchnorm2d's eps, module parameter names (PyTorch state-dict keys) and the error messages.
+// Finite differences and the PyTorch fixtures of conv2d and batchnorm2d (tests/reference/
+// gen_ops2d.py) are op cases: tests/support/op_cases_{conv,norm}.cpp, run by tests/test_ops.cpp.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -18,10 +16,10 @@
 #include "engine/nn/layers2d.h"
 #include "engine/ops/batchnorm2d.h"
 #include "engine/ops/conv2d.h"
-#include "engine/parallel.h"
 #include "engine/rng.h"
 #include "tests/support/fixtures.h"
-#include "tests/support/gradcheck.h"
+#include "tests/support/op_check.h"
+#include "tests/support/thread_count.h"
 
 using namespace syn;
 
@@ -35,16 +33,13 @@ struct Cfg {
   bool bias;
 };
 
-struct Naive {
-  std::vector<double> y, dx, dw, db;
-};
-
 // y, dx, dw, db by the definition, in double.
-Naive naive_conv2d(const Cfg& c, const std::vector<float>& x, const std::vector<float>& w,
-                   const std::vector<float>& b, const std::vector<float>& gy) {
+test::ConvReference naive_conv2d(const Cfg& c, const std::vector<float>& x,
+                                 const std::vector<float>& w, const std::vector<float>& b,
+                                 const std::vector<float>& gy) {
   const int64_t Ho = (c.H + c.pad.top + c.pad.bottom - c.kh) / c.sh + 1;
   const int64_t Wo = (c.W + c.pad.left + c.pad.right - c.kw) / c.sw + 1;
-  Naive n;
+  test::ConvReference n;
   n.y.assign((size_t)(c.B * c.Cout * Ho * Wo), 0.0);
   n.dx.assign(x.size(), 0.0);
   n.dw.assign(w.size(), 0.0);
@@ -76,55 +71,20 @@ Naive naive_conv2d(const Cfg& c, const std::vector<float>& x, const std::vector<
   return n;
 }
 
-// |ours - ref| <= 1e-4 |ref| + 1e-5 max|ref|: fp32 sums of up to ~10^5 unit-scale products.
-void check_vs(const Tensor& ours, const std::vector<double>& ref, const char* what) {
-  std::vector<float> o = ours.to_vector();
-  REQUIRE(o.size() == ref.size());
-  double scale = 0;
-  for (double r : ref) scale = std::max(scale, std::fabs(r));
-  size_t bad = 0, worst = 0;
-  double worst_ratio = 0;
-  for (size_t i = 0; i < o.size(); ++i) {
-    double tol = 1e-4 * std::fabs(ref[i]) + 1e-5 * std::max(1.0, scale);
-    double ratio = std::fabs(o[i] - ref[i]) / tol;
-    if (!(ratio <= 1)) ++bad;
-    if (!(ratio <= worst_ratio)) worst_ratio = ratio, worst = i;
-  }
-  CHECK_MESSAGE(bad == 0, what, ": ", bad, " of ", o.size(), " elements off; worst at ", worst,
-                ": ", o[worst], " vs ", ref[worst]);
-}
-
 void compare_with_naive(const Cfg& c, uint64_t seed) {
   INFO("B ", c.B, " Cin ", c.Cin, " Cout ", c.Cout, " H ", c.H, " W ", c.W, " k ", c.kh, "x", c.kw,
        " s ", c.sh, "x", c.sw, " pad ", c.pad.top, ",", c.pad.bottom, ",", c.pad.left, ",",
        c.pad.right, " bias ", c.bias);
-  Rng rng(seed);
-  Tensor x = param({c.B, c.Cin, c.H, c.W}, rng), w = param({c.Cout, c.Cin, c.kh, c.kw}, rng);
-  Tensor b = c.bias ? param({c.Cout}, rng) : Tensor();
-  Tensor y = ops::conv2d(x, w, b, c.sh, c.sw, c.pad);
-  Tensor gy = Tensor::randn(y.shape(), rng);
-  y.backward(gy);
-  Naive n = naive_conv2d(c, x.to_vector(), w.to_vector(),
-                         c.bias ? b.to_vector() : std::vector<float>{}, gy.to_vector());
-  check_vs(y, n.y, "y");
-  check_vs(x.grad(), n.dx, "dx");
-  check_vs(w.grad(), n.dw, "dw");
-  if (c.bias) check_vs(b.grad(), n.db, "db");
+  auto conv = [&c](const Tensor& x, const Tensor& w, const Tensor& b) {
+    return ops::conv2d(x, w, b, c.sh, c.sw, c.pad);
+  };
+  auto naive = [&c](const std::vector<float>& x, const std::vector<float>& w,
+                    const std::vector<float>& b, const std::vector<float>& gy) {
+    return naive_conv2d(c, x, w, b, gy);
+  };
+  test::check_conv_vs_reference(conv, {c.B, c.Cin, c.H, c.W}, {c.Cout, c.Cin, c.kh, c.kw},
+                                c.bias, seed, naive);
 }
-
-struct Threads {
-  int before = num_threads();
-  explicit Threads(int n) {
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#endif
-  }
-  ~Threads() {
-#ifdef _OPENMP
-    omp_set_num_threads(before);
-#endif
-  }
-};
 
 }  // namespace
 
@@ -169,63 +129,18 @@ TEST_CASE("TF 'SAME' padding puts the extra element at the end") {
             .shape() == Shape{1, 1, 5, 4});  // ceil(10/2), ceil(11/3)
 }
 
-TEST_CASE("conv2d backward matches finite differences") {
-  const Cfg cfgs[] = {
-      {2, 2, 3, 5, 4, 3, 2, 1, 1, {1, 0, 0, 1}, true},   // non-square, asymmetric padding
-      {1, 2, 2, 7, 8, 3, 4, 2, 3, {2, 1, 1, 0}, true},   // strides (2, 3)
-      {2, 3, 2, 4, 3, 1, 1, 1, 1, {0, 0, 0, 0}, false},  // 1x1
-      {1, 1, 3, 6, 5, 4, 1, 1, 1, {1, 2, 0, 0}, true},   // TF-same-like even kernel
-      {2, 1, 2, 3, 6, 3, 6, 1, 1, {1, 1, 0, 0}, true},   // kernel as wide as the input
-      {1, 2, 2, 3, 3, 2, 2, 1, 2, {3, 1, 0, 2}, false},  // padding wider than the kernel
-  };
-  uint64_t seed = 40;
-  for (const Cfg& c : cfgs) {
-    INFO("k ", c.kh, "x", c.kw, " s ", c.sh, "x", c.sw, " H ", c.H, " W ", c.W);
-    Rng rng(seed++);
-    std::vector<Tensor> in = {param({c.B, c.Cin, c.H, c.W}, rng),
-                              param({c.Cout, c.Cin, c.kh, c.kw}, rng)};
-    if (c.bias) in.push_back(param({c.Cout}, rng));
-    const Cfg cc = c;
-    test::check_gradients(
-        [cc](const std::vector<Tensor>& v) {
-          return ops::conv2d(v[0], v[1], v.size() > 2 ? v[2] : Tensor(), cc.sh, cc.sw, cc.pad);
-        },
-        in);
-  }
-}
-
-TEST_CASE("conv2d matches PyTorch fixtures (forward and all gradients)") {
-  // fp32 vs float64 PyTorch on float32 inputs: sums of <= 150 unit-scale products.
-  const char* names[] = {"conv2d_k3x2_p1x0",    "conv2d_asym_stride", "conv2d_timbral",
-                         "conv2d_midend",       "conv2d_same_k8x1",   "conv2d_same_k4x6",
-                         "conv2d_same_k5x3",    "conv2d_tiny",        "conv2d_whole",
-                         "conv2d_pad_gt_kernel"};
-  for (const char* name : names) {
+TEST_CASE("TF 'SAME' amounts equal PyTorch's padding='same' on the conv2d_same fixtures") {
+  // The fixtures' forward and gradients are op cases (tests/support/op_cases_conv.cpp); here:
+  // the reference used PyTorch's padding='same', and our TF helper must give the same amounts.
+  for (const char* name : {"conv2d_same_k8x1", "conv2d_same_k4x6", "conv2d_same_k5x3"}) {
     CAPTURE(name);
-    const std::string n = name;
     Checkpoint fx = test::load_fixture(name);
-    const bool has_bias = test::fixture_int(fx, "has_bias") != 0;
-    Padding2d pad{test::fixture_int(fx, "top"), test::fixture_int(fx, "bottom"),
-                  test::fixture_int(fx, "left"), test::fixture_int(fx, "right")};
-    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-    Tensor w = test::fixture_tensor(fx, "w").clone().set_requires_grad();
-    Tensor b = has_bias ? test::fixture_tensor(fx, "b").clone().set_requires_grad() : Tensor();
-    if (n.rfind("conv2d_same", 0) == 0) {
-      // the reference used PyTorch's padding='same'; our TF helper must give the same amounts
-      const Padding2d s = same_padding2d(w.size(2), w.size(3));
-      CHECK(s.top == pad.top);
-      CHECK(s.bottom == pad.bottom);
-      CHECK(s.left == pad.left);
-      CHECK(s.right == pad.right);
-      pad = s;
-    }
-    Tensor y = ops::conv2d(x, w, b, test::fixture_int(fx, "sh"), test::fixture_int(fx, "sw"), pad);
-    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 1e-4f, 1e-4f);
-    y.backward(test::fixture_tensor(fx, "dy"));
-    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 1e-4f, 1e-4f);
-    test::check_close(w.grad(), test::fixture_tensor(fx, "dw"), n + " dw", 1e-4f, 1e-4f);
-    if (has_bias)
-      test::check_close(b.grad(), test::fixture_tensor(fx, "db"), n + " db", 1e-4f, 1e-4f);
+    const Tensor w = test::fixture_tensor(fx, "w");
+    const Padding2d s = same_padding2d(w.size(2), w.size(3));
+    CHECK(s.top == test::fixture_int(fx, "top"));
+    CHECK(s.bottom == test::fixture_int(fx, "bottom"));
+    CHECK(s.left == test::fixture_int(fx, "left"));
+    CHECK(s.right == test::fixture_int(fx, "right"));
   }
 }
 
@@ -243,7 +158,7 @@ TEST_CASE("conv2d matches a naive reference on shapes that cross the GEMM blocki
 }
 
 TEST_CASE("conv2d gives the same answers on one thread") {
-  Threads one(1);
+  test::ScopedThreads one(1);
   compare_with_naive({2, 3, 10, 12, 11, 3, 4, 1, 1, {1, 1, 2, 1}, true}, 7);
   compare_with_naive({2, 1, 6, 20, 30, 7, 26, 1, 1, {3, 3, 0, 0}, true}, 8);
 }
@@ -286,32 +201,6 @@ TEST_CASE("conv2d rejects bad shapes with messages naming them") {
 
 // ------------------------------------------------------------------------------ batchnorm2d
 
-TEST_CASE("batchnorm2d matches PyTorch BatchNorm2d (train and eval, TF's eps)") {
-  for (const char* name : {"bn2d_train_tf", "bn2d_eval_tf", "bn2d_train_default"}) {
-    CAPTURE(name);
-    const std::string n = name;
-    Checkpoint fx = test::load_fixture(name);
-    const bool training = test::fixture_int(fx, "training") != 0;
-    const float momentum = (float)test::fixture_float(fx, "momentum");
-    const float eps = (float)test::fixture_float(fx, "eps");
-    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-    Tensor w = test::fixture_tensor(fx, "weight").clone().set_requires_grad();
-    Tensor b = test::fixture_tensor(fx, "bias").clone().set_requires_grad();
-    Tensor rm = test::fixture_tensor(fx, "running_mean").clone();
-    Tensor rv = test::fixture_tensor(fx, "running_var").clone();
-    Tensor y = ops::batchnorm2d(x, w, b, rm, rv, training, momentum, eps);
-    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 1e-5f, 1e-5f);
-    y.backward(test::fixture_tensor(fx, "dy"));
-    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 1e-4f, 1e-5f);
-    test::check_close(w.grad(), test::fixture_tensor(fx, "dweight"), n + " dweight", 1e-4f, 1e-5f);
-    test::check_close(b.grad(), test::fixture_tensor(fx, "dbias"), n + " dbias", 1e-5f, 1e-5f);
-    test::check_close(rm, test::fixture_tensor(fx, "running_mean_after"), n + " running_mean",
-                      1e-5f, 1e-6f);
-    test::check_close(rv, test::fixture_tensor(fx, "running_var_after"), n + " running_var", 1e-5f,
-                      1e-6f);
-  }
-}
-
 TEST_CASE("batchnorm2d honours eps") {
   // eval: y = (x - mean) / sqrt(var + eps); with var = 1e-3 the two eps values differ by sqrt(2)
   Tensor x = Tensor::full({1, 1, 1, 1}, 1.0f);
@@ -320,15 +209,6 @@ TEST_CASE("batchnorm2d honours eps") {
   const float y5 = ops::batchnorm2d(x, Tensor(), Tensor(), rm, rv, false, 0.1f, 1e-5f).item();
   CHECK(y3 == doctest::Approx(1.0 / std::sqrt(2e-3)).epsilon(1e-5));
   CHECK(y5 == doctest::Approx(1.0 / std::sqrt(1.01e-3)).epsilon(1e-5));
-}
-
-TEST_CASE("batchnorm2d training matches finite differences") {
-  Rng rng(12);
-  Tensor x = param({2, 3, 2, 3}, rng), w = param({3}, rng), b = param({3}, rng);
-  Tensor rm = Tensor::zeros({3}), rv = Tensor::full({3}, 1.0f);
-  test::check_gradients(
-      [&](auto& in) { return ops::batchnorm2d(in[0], in[1], in[2], rm, rv, true, 0.1f, 1e-3f); },
-      {x, w, b});
 }
 
 TEST_CASE("batchnorm2d errors name the op and the 4-D shape") {

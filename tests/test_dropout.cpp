@@ -1,6 +1,7 @@
 // test_dropout.cpp — dropout: identity in evaluation / p = 0, zeros at p = 1, the zeroed fraction
 // and the mean on 100k elements, determinism given the Rng, and a backward that applies exactly
-// the forward's mask (plus finite differences with a fixed mask).
+// the forward's mask. (Finite differences with a fixed mask are an op case:
+// tests/support/op_cases_shape.cpp, run by tests/test_ops.cpp.)
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -8,7 +9,6 @@
 #include "engine/autograd.h"
 #include "engine/ops/dropout.h"
 #include "engine/rng.h"
-#include "tests/support/gradcheck.h"
 
 using namespace syn;
 
@@ -92,17 +92,6 @@ TEST_CASE("dropout's backward applies the forward's mask exactly") {
     bad2 += g2[i] != dyv[i] * mask;
   }
   CHECK(bad2 == 0);
-}
-
-TEST_CASE("dropout matches finite differences with a fixed mask") {
-  Rng rng(37);
-  Tensor x = Tensor::randn({4, 6}, rng).set_requires_grad();
-  test::check_gradients(
-      [](auto& in) {
-        Rng fixed(99);  // the same mask on every evaluation
-        return ops::dropout(in[0], 0.4f, true, fixed);
-      },
-      {x});
 }
 
 TEST_CASE("dropout's mask generator is uniform in [0, 1) and counter-based") {

@@ -1,6 +1,7 @@
 // test_linear.cpp — the GEMM kernel against a naive triple loop (odd sizes, transposes,
-// alpha/beta, padded leading dimensions), and linear / matmul against finite differences and
-// PyTorch fixtures (tests/reference/gen_conv_linear.py).
+// alpha/beta, padded leading dimensions), linear's rank-3 shapes and the errors. (linear /
+// matmul against finite differences and PyTorch fixtures are op cases:
+// tests/support/op_cases_linear.cpp, run by tests/test_ops.cpp.)
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,14 +10,10 @@
 #include "engine/cpu/gemm.h"
 #include "engine/ops/linear.h"
 #include "engine/rng.h"
-#include "tests/support/fixtures.h"
-#include "tests/support/gradcheck.h"
 
 using namespace syn;
 
 namespace {
-
-Tensor param(const Shape& s, Rng& rng) { return Tensor::randn(s, rng).set_requires_grad(); }
 
 // One GEMM through the kernel slot vs cpu::gemm_naive. Leading dimensions are padded by 3 and
 // the padding is filled with a sentinel that must survive (nothing written outside C).
@@ -82,50 +79,6 @@ TEST_CASE("cpu::transpose moves every element and nothing else") {
         }
       CHECK(bad == 0);
     }
-}
-
-TEST_CASE("linear and matmul backward match finite differences") {
-  Rng rng(5);
-  Tensor x = param({4, 6}, rng), w = param({3, 6}, rng), b = param({3}, rng);
-  test::check_gradients([](auto& in) { return ops::linear(in[0], in[1], in[2]); }, {x, w, b});
-  test::check_gradients([](auto& in) { return ops::linear(in[0], in[1], Tensor()); }, {x, w});
-  Tensor x3 = param({2, 3, 6}, rng);
-  test::check_gradients([](auto& in) { return ops::linear(in[0], in[1], in[2]); }, {x3, w, b});
-  Tensor a = param({5, 7}, rng), m = param({7, 4}, rng);
-  test::check_gradients([](auto& in) { return ops::matmul(in[0], in[1]); }, {a, m});
-}
-
-TEST_CASE("linear and matmul match PyTorch fixtures (forward and all gradients)") {
-  // fp32 vs float64 PyTorch on float32 inputs: sums of <= 33 unit-scale products.
-  const float rtol = 1e-4f, atol = 1e-5f;
-  for (const char* name : {"linear_bias", "linear_nobias", "linear_rank3"}) {
-    CAPTURE(name);
-    Checkpoint fx = test::load_fixture(name);
-    const bool has_bias = test::fixture_int(fx, "has_bias") != 0;
-    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-    Tensor w = test::fixture_tensor(fx, "w").clone().set_requires_grad();
-    Tensor b = has_bias ? test::fixture_tensor(fx, "b").clone().set_requires_grad() : Tensor();
-    Tensor y = ops::linear(x, w, b);
-    const std::string n = name;
-    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", rtol, atol);
-    y.backward(test::fixture_tensor(fx, "gy"));
-    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", rtol, atol);
-    test::check_close(w.grad(), test::fixture_tensor(fx, "dw"), n + " dw", rtol, atol);
-    if (has_bias)
-      test::check_close(b.grad(), test::fixture_tensor(fx, "db"), n + " db", rtol, atol);
-  }
-  for (const char* name : {"matmul_small", "matmul_odd"}) {
-    CAPTURE(name);
-    Checkpoint fx = test::load_fixture(name);
-    Tensor a = test::fixture_tensor(fx, "a").clone().set_requires_grad();
-    Tensor b = test::fixture_tensor(fx, "b").clone().set_requires_grad();
-    Tensor c = ops::matmul(a, b);
-    const std::string n = name;
-    test::check_close(c, test::fixture_tensor(fx, "c"), n + " c", rtol, atol);
-    c.backward(test::fixture_tensor(fx, "gc"));
-    test::check_close(a.grad(), test::fixture_tensor(fx, "da"), n + " da", rtol, atol);
-    test::check_close(b.grad(), test::fixture_tensor(fx, "db"), n + " db", rtol, atol);
-  }
 }
 
 TEST_CASE("linear keeps the leading dims of a rank-3 input") {

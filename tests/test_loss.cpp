@@ -1,6 +1,7 @@
-// test_loss.cpp — l2_normalize, log_softmax, cross_entropy, bce_with_logits, nt_xent: gradients
-// vs finite differences, values and gradients vs PyTorch (tests/reference/gen_loss.py), numerical
-// stability on extreme logits, and the errors.
+// test_loss.cpp — l2_normalize, log_softmax, cross_entropy, bce_with_logits, nt_xent: numerical
+// stability on extreme logits, nt_xent's invariances and known values, and the errors.
+// (Gradients vs finite differences and values and gradients vs PyTorch, tests/reference/
+// gen_loss.py, are op cases: tests/support/op_cases_loss.cpp, run by tests/test_ops.cpp.)
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -10,29 +11,10 @@
 #include "engine/ops/loss.h"
 #include "engine/rng.h"
 #include "tests/support/fixtures.h"
-#include "tests/support/gradcheck.h"
 
 using namespace syn;
 
 namespace {
-
-Tensor param(const Shape& s, Rng& rng, float stddev = 1.0f) {
-  return Tensor::randn(s, rng, stddev).set_requires_grad();
-}
-
-std::vector<int64_t> as_indices(const Tensor& t) {
-  std::vector<int64_t> out;
-  for (float v : t.to_vector()) out.push_back((int64_t)v);
-  return out;
-}
-
-// A fixture's scalar: synt.py stores 0-d arrays as [1] (np.ascontiguousarray promotes them),
-// our losses are shape [].
-Tensor fixture_scalar(const Checkpoint& fx, const std::string& key) {
-  Tensor t = test::fixture_tensor(fx, key);
-  REQUIRE(t.numel() == 1);
-  return view_as_shape(t, {});
-}
 
 bool all_finite(const Tensor& t) {
   for (float v : t.to_vector())
@@ -40,130 +22,7 @@ bool all_finite(const Tensor& t) {
   return true;
 }
 
-// Runs `f` on a fresh leaf copy of `x`, backpropagates `dy` (or 1 for a scalar), returns
-// {output, dL/dx}.
-template <class F>
-std::pair<Tensor, Tensor> run(const Tensor& x, const Tensor& dy, F f) {
-  Tensor leaf = x.clone().set_requires_grad();
-  Tensor y = f(leaf);
-  y.backward(dy);
-  return {y, leaf.grad()};
-}
-
 }  // namespace
-
-// ------------------------------------------------------------------- finite differences
-
-TEST_CASE("loss ops match finite differences") {
-  Rng rng(11);
-  SUBCASE("l2_normalize") {
-    test::check_gradients([](auto& in) { return ops::l2_normalize(in[0]); }, {param({3, 5}, rng)});
-    test::check_gradients([](auto& in) { return ops::l2_normalize(in[0]); },
-                          {param({2, 2, 4}, rng)});
-    // rows of norm ~0.05 under eps = 0.2: the clamped branch (a plain scaling by 1/eps)
-    test::check_gradients([](auto& in) { return ops::l2_normalize(in[0], 0.2f); },
-                          {param({2, 4}, rng, 0.025f)});
-  }
-  SUBCASE("log_softmax") {
-    test::check_gradients([](auto& in) { return ops::log_softmax(in[0]); },
-                          {param({4, 6}, rng, 2.0f)});
-    test::check_gradients([](auto& in) { return ops::log_softmax(in[0]); },
-                          {param({2, 3, 5}, rng)});
-  }
-  SUBCASE("cross_entropy") {
-    std::vector<int64_t> t{3, 0, 4, 4, 1};
-    test::check_gradients([&](auto& in) { return ops::cross_entropy(in[0], t); },
-                          {param({5, 6}, rng, 2.0f)});
-  }
-  SUBCASE("bce_with_logits") {
-    Tensor t = Tensor::uniform({3, 4}, rng, 0.0f, 1.0f);
-    test::check_gradients([&](auto& in) { return ops::bce_with_logits(in[0], t); },
-                          {param({3, 4}, rng, 2.0f)});
-  }
-  SUBCASE("nt_xent") {
-    test::check_gradients([](auto& in) { return ops::nt_xent(in[0], 0.5f); }, {param({6, 5}, rng)});
-    test::check_gradients([](auto& in) { return ops::nt_xent(in[0], 0.2f); }, {param({4, 7}, rng)});
-    // one example per view: the positive is the only candidate, the loss is 0 and so is dL/dz
-    test::check_gradients([](auto& in) { return ops::nt_xent(in[0], 0.5f); }, {param({2, 3}, rng)});
-  }
-}
-
-// ------------------------------------------------------------------------ PyTorch fixtures
-// Tolerances: fp32 kernels (double accumulation) vs a float64 reference rounded to fp32, so
-// forward and gradients agree to a few ulps; rtol 1e-4 with an atol under the smallest
-// meaningful magnitude (1e-5 for O(1) values, 1e-6 for the 1/N-scaled loss gradients).
-
-TEST_CASE("l2_normalize matches PyTorch (including the eps clamp)") {
-  auto fx = test::load_fixture("loss_l2_normalize");
-  float eps = (float)test::fixture_float(fx, "eps");
-  auto [y, dx] = run(test::fixture_tensor(fx, "x"), test::fixture_tensor(fx, "dy"),
-                     [&](const Tensor& x) { return ops::l2_normalize(x, eps); });
-  test::check_close(y, test::fixture_tensor(fx, "y"), "l2_normalize y");
-  // the zero row's gradient is dy / 1e-12 (~1e12): compared relatively
-  test::check_close(dx, test::fixture_tensor(fx, "dx"), "l2_normalize dx");
-
-  float big = (float)test::fixture_float(fx, "big_eps");
-  auto [y2, dx2] =
-      run(test::fixture_tensor(fx, "x_big_eps"), test::fixture_tensor(fx, "dy_big_eps"),
-          [&](const Tensor& x) { return ops::l2_normalize(x, big); });
-  test::check_close(y2, test::fixture_tensor(fx, "y_big_eps"), "l2_normalize y (eps 0.2)");
-  test::check_close(dx2, test::fixture_tensor(fx, "dx_big_eps"), "l2_normalize dx (eps 0.2)");
-}
-
-TEST_CASE("log_softmax matches PyTorch (including +-50 logits)") {
-  auto fx = test::load_fixture("loss_log_softmax");
-  for (std::string c : {"normal", "extreme", "rank3"}) {
-    CAPTURE(c);
-    auto [y, dx] = run(test::fixture_tensor(fx, c + ".x"), test::fixture_tensor(fx, c + ".dy"),
-                       [](const Tensor& x) { return ops::log_softmax(x); });
-    CHECK(all_finite(y));
-    CHECK(all_finite(dx));
-    test::check_close(y, test::fixture_tensor(fx, c + ".y"), c + " log_softmax y");
-    test::check_close(dx, test::fixture_tensor(fx, c + ".dx"), c + " log_softmax dx");
-  }
-}
-
-TEST_CASE("cross_entropy matches PyTorch (including +-50 logits)") {
-  auto fx = test::load_fixture("loss_cross_entropy");
-  for (std::string c : {"normal", "extreme", "one_class"}) {
-    CAPTURE(c);
-    std::vector<int64_t> t = as_indices(test::fixture_tensor(fx, c + ".targets"));
-    auto [loss, dx] = run(test::fixture_tensor(fx, c + ".logits"), Tensor(),
-                          [&](const Tensor& x) { return ops::cross_entropy(x, t); });
-    CHECK(loss.shape().empty());
-    CHECK(all_finite(loss));
-    CHECK(all_finite(dx));
-    test::check_close(loss, fixture_scalar(fx, c + ".loss"), c + " cross_entropy loss");
-    test::check_close(dx, test::fixture_tensor(fx, c + ".grad"), c + " cross_entropy grad", 1e-4f,
-                      1e-6f);
-  }
-}
-
-TEST_CASE("bce_with_logits matches PyTorch (including +-50 logits)") {
-  auto fx = test::load_fixture("loss_bce");
-  for (std::string c : {"normal", "extreme", "vector"}) {
-    CAPTURE(c);
-    Tensor t = test::fixture_tensor(fx, c + ".targets");
-    auto [loss, dx] = run(test::fixture_tensor(fx, c + ".logits"), Tensor(),
-                          [&](const Tensor& x) { return ops::bce_with_logits(x, t); });
-    CHECK(all_finite(loss));
-    CHECK(all_finite(dx));
-    test::check_close(loss, fixture_scalar(fx, c + ".loss"), c + " bce loss");
-    test::check_close(dx, test::fixture_tensor(fx, c + ".grad"), c + " bce grad", 1e-4f, 1e-6f);
-  }
-}
-
-TEST_CASE("nt_xent equals CLMR's NT_Xent, value and gradient") {
-  auto fx = test::load_fixture("loss_nt_xent");
-  for (std::string c : {"n4_d8_t0.5", "n4_d8_t0.1", "n6_d16_t0.5", "n6_d16_t0.1", "n12_d64_t0.5"}) {
-    CAPTURE(c);
-    float t = (float)test::fixture_float(fx, c + ".temperature");
-    auto [loss, dz] = run(test::fixture_tensor(fx, c + ".z"), Tensor(),
-                          [&](const Tensor& z) { return ops::nt_xent(z, t); });
-    test::check_close(loss, fixture_scalar(fx, c + ".loss"), c + " nt_xent loss");
-    test::check_close(dz, test::fixture_tensor(fx, c + ".grad"), c + " nt_xent grad", 1e-4f, 1e-6f);
-  }
-}
 
 // -------------------------------------------------------------------------- properties
 

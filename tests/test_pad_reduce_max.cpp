@@ -1,31 +1,25 @@
-// test_pad_reduce_max.cpp — constant padding, max / min along a dim, and the existing mean / concat
-// on the rank-3/4 tensors musicnn uses:
-//   * pad: finite differences, PyTorch F.pad fixtures (musicnn's time pad, several dims at once
-//     with a fill value and negative amounts that crop, rank 3), known answers, errors;
-//   * max: finite differences, PyTorch torch.max(dim) fixtures on every kind of dim (first,
-//     middle, last, keepdim) including ties (gradient to the first maximum, the index PyTorch
-//     reports), NaN, the index buffer's absence without autograd, errors;
-//   * min: finite differences, PyTorch torch.min(dim) fixtures (ties, rows long enough for the
-//     vectorised no-gradient path), and that path bit for bit against the in-order scan on rows
-//     holding +-0, infinities and NaNs;
-//   * mean along every dim of a rank-4 tensor and two dims of a rank-3 one, and concatenation of
-//     rank-4 tensors along every dim, forward and gradients, against PyTorch.
+// test_pad_reduce_max.cpp — constant padding and max / min along a dim, the ops musicnn adds:
+//   * pad: known answers (a pad / slice round trip) and errors;
+//   * max: ties' gradient to the first maximum, NaN, the strided and contiguous paths on a long
+//     time axis against a scan, the index buffer's absence without autograd, errors;
+//   * min: known answers (first minimum's gradient, NaN wins), and the vectorised no-gradient
+//     path bit for bit against the in-order scan on rows holding +-0, infinities and NaNs.
+// (pad, max, min, and mean / concat on rank-3/4 tensors against finite differences and the
+// PyTorch fixtures of tests/reference/gen_ops2d.py are op cases: tests/support/
+// op_cases_{shape,reduce}.cpp, run by tests/test_ops.cpp.)
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <numeric>
 #include <string>
 
 #include "engine/autograd.h"
 #include "engine/ops/pad.h"
-#include "engine/ops/reduce.h"
 #include "engine/ops/reduce_max.h"
 #include "engine/ops/shape.h"
 #include "engine/rng.h"
 #include "tests/support/fixtures.h"
-#include "tests/support/gradcheck.h"
 
 using namespace syn;
 
@@ -33,49 +27,9 @@ namespace {
 
 Tensor param(const Shape& s, Rng& rng) { return Tensor::randn(s, rng).set_requires_grad(); }
 
-// Distinct values 0.1 apart in random order: finite differences never cross a kink of max.
-Tensor separated(const Shape& s, Rng& rng) {
-  std::vector<float> v((size_t)shape_numel(s));
-  std::iota(v.begin(), v.end(), 0.0f);
-  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[(size_t)rng.randint((int64_t)i)]);
-  for (float& x : v) x = 0.1f * x - 1.0f;
-  return Tensor::from_vector(v, s).set_requires_grad();
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------- pad
-
-TEST_CASE("pad matches finite differences") {
-  Rng rng(51);
-  Tensor x = param({2, 3, 4}, rng);
-  test::check_gradients(
-      [](auto& in) {
-        return ops::pad(in[0], {{1, 0}, {0, 2}, {2, 1}}, 0.7f);
-      },
-      {x});
-  test::check_gradients([](auto& in) { return ops::pad(in[0], {{0, 0}, {-1, 1}, {1, -2}}); }, {x});
-  Tensor y = param({1, 1, 3, 2}, rng);
-  test::check_gradients([](auto& in) { return ops::pad_dim(in[0], 2, 3, 3); }, {y});
-}
-
-TEST_CASE("pad matches PyTorch F.pad") {
-  for (const char* name : {"pad_time3", "pad_mixed_crop", "pad_rank3"}) {
-    CAPTURE(name);
-    const std::string n = name;
-    auto fx = test::load_fixture(name);
-    const int64_t rank = test::fixture_int(fx, "rank");
-    std::vector<std::pair<int64_t, int64_t>> pads;
-    for (int64_t d = 0; d < rank; ++d)
-      pads.push_back({test::fixture_int(fx, str_cat("before", d)),
-                      test::fixture_int(fx, str_cat("after", d))});
-    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-    Tensor y = ops::pad(x, pads, (float)test::fixture_float(fx, "value"));
-    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 0.0f, 0.0f);  // copies: exact
-    y.backward(test::fixture_tensor(fx, "dy"));
-    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 0.0f, 0.0f);
-  }
-}
 
 TEST_CASE("pad known answers") {
   Tensor x = Tensor::from_vector({1, 2, 3, 4}, {1, 1, 2, 2});
@@ -105,31 +59,6 @@ TEST_CASE("pad errors") {
 }
 
 // ---------------------------------------------------------------------------------------- max
-
-TEST_CASE("max along a dim matches finite differences") {
-  Rng rng(61);
-  Tensor x = separated({2, 3, 4, 5}, rng);
-  for (int64_t d : {0, 1, 2, 3, -1}) {
-    CAPTURE(d);
-    test::check_gradients([d](auto& in) { return ops::max(in[0], d); }, {x});
-    test::check_gradients([d](auto& in) { return ops::max(in[0], d, true); }, {x});
-  }
-}
-
-TEST_CASE("max along a dim matches torch.max(x, dim)") {
-  for (const char* name :
-       {"rmax_r3_dim1", "rmax_r4_dim2_keep", "rmax_r4_last", "rmax_r4_dim0", "rmax_ties"}) {
-    CAPTURE(name);
-    const std::string n = name;
-    auto fx = test::load_fixture(name);
-    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-    Tensor y = ops::max(x, test::fixture_int(fx, "dim"), test::fixture_int(fx, "keepdim") != 0);
-    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 0.0f, 0.0f);
-    y.backward(test::fixture_tensor(fx, "dy"));
-    // the gradient lands exactly where PyTorch's index points (ties included)
-    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 0.0f, 0.0f);
-  }
-}
 
 TEST_CASE("max gives ties' gradient to the first maximum and propagates NaN") {
   Tensor x = Tensor::from_vector({3, 1, 3, 2, 5, 5}, {2, 3}).set_requires_grad();
@@ -182,35 +111,6 @@ TEST_CASE("max records a gradient only when asked, and errors") {
 }
 
 // ---------------------------------------------------------------------------------------- min
-
-TEST_CASE("min along a dim matches finite differences") {
-  Rng rng(62);
-  Tensor x = separated({2, 3, 4, 9}, rng);
-  for (int64_t d : {0, 1, 2, 3}) {
-    CAPTURE(d);
-    test::check_gradients([d](auto& in) { return ops::min(in[0], d); }, {x});
-    test::check_gradients([d](auto& in) { return ops::min(in[0], d, true); }, {x});
-  }
-}
-
-TEST_CASE("min along a dim matches torch.min(x, dim), with and without autograd") {
-  for (const char* name :
-       {"rmin_r3_dim1", "rmin_r4_last_long", "rmin_r4_dim2_keep", "rmin_ties_last"}) {
-    CAPTURE(name);
-    const std::string n = name;
-    auto fx = test::load_fixture(name);
-    const int64_t dim = test::fixture_int(fx, "dim");
-    const bool keep = test::fixture_int(fx, "keepdim") != 0;
-    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-    Tensor y = ops::min(x, dim, keep);
-    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 0.0f, 0.0f);
-    y.backward(test::fixture_tensor(fx, "dy"));
-    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 0.0f, 0.0f);
-    NoGradGuard no_grad;  // the value-only kernel path
-    test::check_close(ops::min(x, dim, keep), test::fixture_tensor(fx, "y"), n + " y (no grad)",
-                      0.0f, 0.0f);
-  }
-}
 
 TEST_CASE("min known answers: first minimum's gradient, NaN wins") {
   Tensor x = Tensor::from_vector({3, 1, 1, 2, 5, -5}, {2, 3}).set_requires_grad();
@@ -267,38 +167,4 @@ TEST_CASE("max / min without autograd equal the in-order scan bit for bit (+-0, 
       }
     }
   CHECK(rows_checked == 80 * 4 * 2 * 6);
-}
-
-// ------------------------------------------------------------------------ mean and concat
-
-TEST_CASE("mean along any dim of rank-3/4 tensors matches PyTorch") {
-  for (const char* name : {"mean_r4_dim0", "mean_r4_dim1", "mean_r4_dim2", "mean_r4_dim3",
-                           "mean_r3_dim1", "mean_r3_last_keep"}) {
-    CAPTURE(name);
-    const std::string n = name;
-    auto fx = test::load_fixture(name);
-    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-    Tensor y = ops::mean(x, test::fixture_int(fx, "dim"), test::fixture_int(fx, "keepdim") != 0);
-    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 1e-6f, 1e-6f);
-    y.backward(test::fixture_tensor(fx, "dy"));
-    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 1e-6f, 1e-7f);
-  }
-}
-
-TEST_CASE("concat of rank-4 tensors along every dim matches PyTorch") {
-  for (const char* name : {"concat4d_dim0", "concat4d_dim1", "concat4d_dim2", "concat4d_dim3"}) {
-    CAPTURE(name);
-    const std::string n = name;
-    auto fx = test::load_fixture(name);
-    const int64_t count = test::fixture_int(fx, "count");
-    std::vector<Tensor> xs;
-    for (int64_t i = 0; i < count; ++i)
-      xs.push_back(test::fixture_tensor(fx, str_cat("x", i)).clone().set_requires_grad());
-    Tensor y = ops::concat(xs, test::fixture_int(fx, "dim"));
-    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 0.0f, 0.0f);
-    y.backward(test::fixture_tensor(fx, "dy"));
-    for (int64_t i = 0; i < count; ++i)
-      test::check_close(xs[(size_t)i].grad(), test::fixture_tensor(fx, str_cat("dx", i)),
-                        n + str_cat(" dx", i), 0.0f, 0.0f);
-  }
 }

@@ -1,64 +1,19 @@
-// test_pool2d.cpp — maxpool2d: finite differences on well-separated values, PyTorch fixtures
-// (non-square kernel and stride with floor-mode drops, musicnn's whole-width [1, W] window,
-// overlapping padded windows), tie-breaking in window order, NaN, the index buffer's absence
-// without autograd, the MaxPool2d module and the errors.
+// test_pool2d.cpp — maxpool2d: output size, tie-breaking in window order, NaN, the index
+// buffer's absence without autograd, the MaxPool2d module and the errors. (Finite differences
+// and the PyTorch fixtures are op cases: tests/support/op_cases_pool.cpp, run by
+// tests/test_ops.cpp.)
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "engine/autograd.h"
 #include "engine/nn/layers2d.h"
 #include "engine/ops/pool2d.h"
 #include "engine/rng.h"
 #include "tests/support/fixtures.h"
-#include "tests/support/gradcheck.h"
 
 using namespace syn;
-
-// Distinct values 0.1 apart in random order: finite differences (eps 1e-3) never cross a kink.
-static Tensor separated(const Shape& s, Rng& rng) {
-  std::vector<float> v((size_t)shape_numel(s));
-  std::iota(v.begin(), v.end(), 0.0f);
-  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[(size_t)rng.randint((int64_t)i)]);
-  for (float& x : v) x = 0.1f * x - 1.0f;
-  return Tensor::from_vector(v, s).set_requires_grad();
-}
-
-TEST_CASE("maxpool2d matches finite differences") {
-  Rng rng(31);
-  struct Case {
-    Shape s;
-    int64_t kh, kw, sh, sw, ph, pw;
-  };
-  for (Case c : {Case{{2, 2, 6, 9}, 2, 3, 0, 0, 0, 0}, Case{{1, 2, 5, 7}, 3, 2, 1, 2, 1, 1},
-                 Case{{2, 1, 4, 6}, 1, 6, 0, 0, 0, 0}, Case{{1, 3, 7, 5}, 3, 3, 2, 1, 1, 0},
-                 Case{{1, 1, 3, 8}, 2, 4, 1, 3, 1, 2}}) {
-    INFO(shape_str(c.s), " k ", c.kh, "x", c.kw, " s ", c.sh, "x", c.sw, " p ", c.ph, "x", c.pw);
-    Tensor x = separated(c.s, rng);
-    test::check_gradients(
-        [&](auto& in) { return ops::maxpool2d(in[0], c.kh, c.kw, c.sh, c.sw, c.ph, c.pw); }, {x});
-  }
-}
-
-TEST_CASE("maxpool2d matches PyTorch") {
-  for (const char* name : {"maxpool2d_k2x3", "maxpool2d_full_width", "maxpool2d_overlap_pad",
-                           "maxpool2d_k3s2x1_p1x0"}) {
-    CAPTURE(name);
-    const std::string n = name;
-    auto fx = test::load_fixture(name);
-    Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-    Tensor y = ops::maxpool2d(x, test::fixture_int(fx, "kh"), test::fixture_int(fx, "kw"),
-                              test::fixture_int(fx, "sh"), test::fixture_int(fx, "sw"),
-                              test::fixture_int(fx, "ph"), test::fixture_int(fx, "pw"));
-    // The maximum is a copy of an input value: exact.
-    test::check_close(y, test::fixture_tensor(fx, "y"), n + " y", 0.0f, 0.0f);
-    y.backward(test::fixture_tensor(fx, "dy"));
-    // dx holds one dy, or the fp32 sum of a few where windows overlap (float64 in the reference).
-    test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), n + " dx", 1e-6f, 1e-6f);
-  }
-}
 
 TEST_CASE("maxpool2d output size is floor((n + 2p - k) / s) + 1 per axis") {
   Tensor x = Tensor::zeros({2, 3, 11, 96});

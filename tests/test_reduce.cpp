@@ -1,5 +1,6 @@
-// test_reduce.cpp — sum / mean over everything and along one dim: shapes, finite differences,
-// PyTorch fixtures, accuracy on long reductions, and the errors.
+// test_reduce.cpp — sum / mean over everything and along one dim: shapes, accuracy on long
+// reductions, and the errors. (Finite differences and the PyTorch fixtures are op cases:
+// tests/support/op_cases_reduce.cpp, run by tests/test_ops.cpp.)
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,12 +8,8 @@
 #include "engine/autograd.h"
 #include "engine/ops/reduce.h"
 #include "engine/rng.h"
-#include "tests/support/fixtures.h"
-#include "tests/support/gradcheck.h"
 
 using namespace syn;
-
-static Tensor param(const Shape& s, Rng& rng) { return Tensor::randn(s, rng).set_requires_grad(); }
 
 TEST_CASE("reduction shapes") {
   Tensor x = Tensor::zeros({2, 3, 4});
@@ -27,53 +24,6 @@ TEST_CASE("reduction shapes") {
   CHECK(ops::mean(v).item() == 3.5f);
   CHECK(ops::sum(v, 0).to_vector() == std::vector<float>{5, 7, 9});
   CHECK(ops::mean(v, 1).to_vector() == std::vector<float>{2, 5});
-}
-
-TEST_CASE("reductions match finite differences") {
-  Rng rng(51);
-  Tensor x = param({3, 4, 5}, rng);
-  test::check_gradients([](auto& in) { return ops::sum(in[0]); }, {x});
-  test::check_gradients([](auto& in) { return ops::mean(in[0]); }, {x});
-  for (int64_t d : {0, 1, 2, -1})
-    for (bool keep : {false, true}) {
-      INFO("dim ", d, " keepdim ", keep);
-      test::check_gradients([&](auto& in) { return ops::sum(in[0], d, keep); }, {x});
-      test::check_gradients([&](auto& in) { return ops::mean(in[0], d, keep); }, {x});
-    }
-}
-
-static void check_fixture(const std::string& name, bool is_mean, bool all_elements) {
-  CAPTURE(name);
-  auto fx = test::load_fixture(name);
-  Tensor x = test::fixture_tensor(fx, "x").clone().set_requires_grad();
-  Tensor y;
-  if (all_elements) {
-    y = is_mean ? ops::mean(x) : ops::sum(x);
-  } else {
-    int64_t d = test::fixture_int(fx, "dim");
-    bool keep = test::fixture_int(fx, "keepdim") != 0;
-    y = is_mean ? ops::mean(x, d, keep) : ops::sum(x, d, keep);
-  }
-  Tensor ey = test::fixture_tensor(fx, "y"), dy = test::fixture_tensor(fx, "dy");
-  if (all_elements) {
-    // synt.py stores a 0-d array as [1] (np.ascontiguousarray returns ndim >= 1)
-    REQUIRE(ey.numel() == 1);
-    ey = view_as_shape(ey, {}), dy = view_as_shape(dy, {});
-  }
-  // Double accumulation rounded once to fp32 vs a float64 reference: rtol 1e-6; atol for sums
-  // that nearly cancel.
-  test::check_close(y, ey, name + " y", 1e-6f, 1e-6f);
-  y.backward(dy);
-  test::check_close(x.grad(), test::fixture_tensor(fx, "dx"), name + " dx", 1e-6f, 1e-7f);
-}
-
-TEST_CASE("reductions match PyTorch") {
-  check_fixture("reduce_sum_all", false, true);
-  check_fixture("reduce_mean_all", true, true);
-  check_fixture("reduce_sum_dim1", false, false);
-  check_fixture("reduce_mean_dim2_keep", true, false);
-  check_fixture("reduce_sum_dim0_keep", false, false);
-  check_fixture("reduce_mean_dim0", true, false);
 }
 
 TEST_CASE("long reductions keep fp32 accuracy") {

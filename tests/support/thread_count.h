@@ -1,0 +1,24 @@
+// thread_count.h — sets the OpenMP thread count for a scope (tests that check a kernel gives
+// the same answers on one thread as on all of them).
+#pragma once
+#include "engine/parallel.h"
+
+namespace syn::test {
+
+struct ScopedThreads {
+  int before = num_threads();
+  explicit ScopedThreads(int n) {
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+  }
+  ~ScopedThreads() {
+#ifdef _OPENMP
+    omp_set_num_threads(before);
+#endif
+  }
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+};
+
+}  // namespace syn::test
