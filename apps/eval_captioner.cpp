@@ -24,6 +24,7 @@
 #include "apps/eval/caption_metrics.h"
 #include "data/datasets/musiccaps.h"
 #include "data/text/tag_fidelity.h"
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "engine/rng.h"
 
@@ -122,6 +123,7 @@ std::string unescape(const std::string& s, const std::string& where) {
 
 void read_pairs(const std::string& path, std::vector<std::string>& preds,
                 std::vector<std::string>& refs) {
+  io::check_input_file(path, "input file");  // a regular file: never a FIFO or device
   std::ifstream in(path, std::ios::binary);
   SYN_CHECK(in.good(), "cannot open pairs file '", path, "'");
   std::string line;

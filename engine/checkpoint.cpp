@@ -148,6 +148,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& ckpt, bool fp16)
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
+  io::check_input_file(path, "checkpoint");  // a regular file: never a FIFO or device
   std::ifstream in(path, std::ios::binary);
   SYN_CHECK(in.good(), "cannot open checkpoint '", path, "': ", std::strerror(errno));
   std::vector<uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -57,6 +57,11 @@ check "caption --from FIFO is refused, not waited on" \
 check "caption --from /dev/zero is refused" \
   fails_with "$WORK/11.log" "is a character device" "$APPS/caption" --from /dev/zero
 
+check "imagine --weights FIFO is refused, not waited on" \
+  fails_with "$WORK/15.log" "is a FIFO" "$APPS/imagine" "red heart" -o "$WORK/x.png" --weights "$WORK/fifo"
+check "imagine --weights /dev/zero is refused, not read" \
+  fails_with "$WORK/16.log" "is a character device" "$APPS/imagine" "red heart" -o "$WORK/x.png" --weights /dev/zero
+
 # Validation before the dataset scan: every bad pretraining flag at once, in well under 10 s.
 mkdir -p "$WORK/music"
 check "pretrain reports --max_steps -1 and --batch_size 1 together, before scanning" \

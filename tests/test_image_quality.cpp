@@ -107,7 +107,8 @@ TEST_CASE("load_prompts skips comments and blank lines and trims") {
   }
   CHECK_THROWS_WITH_AS(quality::load_prompts(p), doctest::Contains("holds no prompt"), Error);
   fs::remove(p);
-  CHECK_THROWS_WITH_AS(quality::load_prompts(p), doctest::Contains("cannot be opened"), Error);
+  CHECK_THROWS_WITH_AS(quality::load_prompts(p),
+                       doctest::Contains(("prompt list '" + p + "': cannot open").c_str()), Error);
 }
 
 // ---- classification scoring ----

@@ -188,7 +188,8 @@ TEST_CASE("malformed annotation files are rejected naming the file, line and col
   CHECK(err("").find("empty annotation file") != std::string::npos);
   CHECK(error_of([] {
           read_annotations("/no/such/annotations_final.csv");
-        }).find("cannot open '/no/such/annotations_final.csv'") != std::string::npos);
+        }).find("MagnaTagATune file '/no/such/annotations_final.csv': cannot open") !=
+        std::string::npos);
 }
 
 TEST_CASE("clip_info_final.csv: quoted titles with quotes and tabs; never-cut clips skipped") {

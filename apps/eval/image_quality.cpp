@@ -8,6 +8,7 @@
 
 #include "data/datasets/emoji_dataset.h"
 #include "data/text/porter_stemmer.h"
+#include "engine/io/safe_file.h"
 #include "engine/autograd.h"
 #include "engine/check.h"
 #include "engine/ops/shape.h"
@@ -100,6 +101,7 @@ void check_images(const Tensor& x, const char* what, bool allow_single) {
 // ---- text ----
 
 std::vector<std::string> load_prompts(const std::string& path) {
+  io::check_input_file(path, "prompt list");  // a regular file: never a FIFO or device
   std::ifstream in(path);
   SYN_CHECK(in.good(), "prompt file '", path, "' cannot be opened");
   std::vector<std::string> out;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "models/clmr_weights.h"
 
@@ -28,6 +29,7 @@ models::ClmrConfig clmr_config_from(const Config& cfg) {
 }
 
 bool is_syn_checkpoint(const std::string& path) {
+  io::check_input_file(path, "checkpoint");  // a regular file: never a FIFO or device
   std::ifstream f(path, std::ios::binary);
   SYN_CHECK(f.good(), "cannot open '", path, "'");
   char magic[8] = {};

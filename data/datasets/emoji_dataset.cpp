@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 
@@ -111,6 +112,7 @@ std::vector<EmojiTestEntry> parse_emoji_test(const std::string& text, const std:
 }
 
 std::vector<EmojiTestEntry> load_emoji_test(const std::string& path) {
+  io::check_input_file(path, "emoji dataset file");  // a regular file: never a FIFO or device
   std::ifstream in(path, std::ios::binary);
   SYN_CHECK(in.good(), "cannot open emoji test file '", path, "': ", std::strerror(errno));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

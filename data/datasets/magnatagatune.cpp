@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "data/datasets/audio_folder.h"
+#include "engine/io/safe_file.h"
 #include "engine/io/npy.h"
 #include "data/tags/refined_tags.h"
 #include "engine/check.h"
@@ -89,6 +90,7 @@ constexpr const char* kAnnotationsFile = "annotations_final.csv";
 constexpr const char* kClipInfoFile = "clip_info_final.csv";
 
 std::string read_text(const std::string& path, const std::string& what) {
+  io::check_input_file(path, "MagnaTagATune file");  // a regular file: never a FIFO or device
   std::ifstream in(path, std::ios::binary);
   SYN_CHECK(in.good(), what, ": cannot open '", path, "'");
   std::ostringstream ss;

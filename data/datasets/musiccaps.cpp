@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "engine/utf8.h"
 
@@ -264,6 +265,7 @@ std::vector<MusicCapsRow> parse_musiccaps(const std::string& text, const std::st
 }
 
 std::vector<MusicCapsRow> load_musiccaps(const std::string& csv_path) {
+  io::check_input_file(csv_path, "MusicCaps CSV");  // a regular file: never a FIFO or device
   std::ifstream in(csv_path, std::ios::binary);
   SYN_CHECK(in.good(), "cannot open MusicCaps CSV '", csv_path,
             "' (expected ../shared/data/musiccaps/musiccaps-public.csv)");

@@ -61,6 +61,7 @@ void write_png(const std::string& path, const Tensor& image) {
 }
 
 Tensor read_png(const std::string& path) {
+  io::check_input_file(path, "PNG file");  // a regular file: never a FIFO or device
   std::ifstream in(path, std::ios::binary);
   SYN_CHECK(in.good(), "read_png ", path, ": cannot open the file (", std::strerror(errno), ")");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 
 namespace syn {
@@ -111,6 +112,7 @@ std::map<uint16_t, uint32_t> read_coverage(const TableReader& r, uint64_t at,
 }  // namespace
 
 ColorBitmapFont ColorBitmapFont::load(const std::string& path) {
+  io::check_input_file(path, "font file");  // a regular file: never a FIFO or device
   std::ifstream in(path, std::ios::binary);
   SYN_CHECK(in.good(), "cannot open font '", path, "': ", std::strerror(errno));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),

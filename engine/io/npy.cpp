@@ -10,6 +10,7 @@
 #include <fstream>
 #include <limits>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "engine/utf8.h"
 
@@ -326,6 +327,7 @@ NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& name) {
 }
 
 NpyArray read_npy(const std::string& path) {
+  io::check_input_file(path, ".npy file");  // a regular file: never a FIFO or device
   std::ifstream in(path, std::ios::binary);
   SYN_CHECK(in.good(), "npy: cannot open '", path, "'");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),

@@ -11,6 +11,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"  // half_to_float
 #include "engine/io/pickle_reader.h"
@@ -261,6 +262,7 @@ void collect_storage_refs(const ValuePtr& root, const std::string& source,
 }
 
 std::vector<uint8_t> read_file(const std::string& path) {
+  io::check_input_file(path, "PyTorch file");  // a regular file: never a FIFO or device
   std::ifstream in(path, std::ios::binary);
   SYN_CHECK(in.good(), "cannot open '", path, "': ", std::strerror(errno));
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"  // crc32
 
@@ -67,6 +68,7 @@ ZipReader::ZipReader(std::shared_ptr<Source> src, std::string source)
 
 ZipReader ZipReader::open(const std::string& path) {
   auto src = std::make_shared<Source>();
+  io::check_input_file(path, "zip archive");  // a regular file: never a FIFO or device
   src->file = std::fopen(path.c_str(), "rb");
   SYN_CHECK(src->file != nullptr, "cannot open '", path, "': ", std::strerror(errno));
   SYN_CHECK(fseeko(src->file, 0, SEEK_END) == 0, "cannot seek in '", path, "'");
@@ -241,6 +243,7 @@ std::vector<uint8_t> ZipReader::read(const ZipEntry& e) const {
 }
 
 bool looks_like_zip(const std::string& path) {
+  io::check_input_file(path, "zip archive");  // a regular file: never a FIFO or device
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return false;
   uint8_t b[4] = {0, 0, 0, 0};
