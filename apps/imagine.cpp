@@ -7,6 +7,8 @@
 // The model works at its native 32×32; --size upscales by nearest neighbour (each pixel a
 // size/32 square: crisp pixel art, no invented detail), so --size must be a multiple of 32.
 // Same prompt, seed, steps and guidance → the same pictures.
+// Outputs: an existing regular file is replaced (and the line that reports it says so); a folder,
+// FIFO or device is refused before anything is drawn (engine/io/safe_file.h).
 #include <filesystem>
 #include <iostream>
 
@@ -71,16 +73,19 @@ int main(int argc, char** argv) {
     if (!parent.empty()) std::filesystem::create_directories(parent);
     if (cfg.get_bool("grid") && o.batch > 1) {
       const int64_t cols = std::min<int64_t>(o.batch, 4);
-      write_png(out, app::image_grid(images, cols, size / native, 2 * (size / native)));
-      std::cout << "wrote " << out << " (" << o.batch << " images in a grid)\n";
+      const bool replaced =
+          write_png(out, app::image_grid(images, cols, size / native, 2 * (size / native)));
+      std::cout << "wrote " << out << " (" << o.batch << " images in a grid)"
+                << (replaced ? ", replacing the existing file" : "") << "\n";
     } else {
       for (int64_t i = 0; i < o.batch; ++i) {
         std::vector<float> v = images.to_vector();
         const int64_t per = 3 * native * native;
         Tensor img = Tensor::from_vector(
             std::vector<float>(v.begin() + i * per, v.begin() + (i + 1) * per), {3, native, native});
-        write_png(numbered(out, i), app::upscale_nearest(img, size));
-        std::cout << "wrote " << numbered(out, i) << "\n";
+        const bool replaced = write_png(numbered(out, i), app::upscale_nearest(img, size));
+        std::cout << "wrote " << numbered(out, i)
+                  << (replaced ? " (replacing the existing file)" : "") << "\n";
       }
     }
     return 0;

@@ -30,7 +30,7 @@ namespace syn {
 
 namespace fs = std::filesystem;
 
-void write_png(const std::string& path, const Tensor& image) {
+bool write_png(const std::string& path, const Tensor& image) {
   SYN_CHECK(image.defined(), "write_png ", path, ": the image tensor is undefined");
   SYN_CHECK(image.dim() == 3 && (image.size(0) == 3 || image.size(0) == 1) && image.size(1) > 0 &&
                 image.size(2) > 0,
@@ -57,7 +57,7 @@ void write_png(const std::string& path, const Tensor& image) {
   std::vector<char> bytes((const char*)png, (const char*)png + len);
   STBIW_FREE(png);
 
-  io::write_file_atomic(path, std::string_view(bytes.data(), bytes.size()), "PNG output");
+  return io::write_file_atomic(path, std::string_view(bytes.data(), bytes.size()), "PNG output");
 }
 
 Tensor read_png(const std::string& path) {

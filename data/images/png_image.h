@@ -21,7 +21,8 @@ namespace syn {
 
 // image: CPU or CUDA tensor [3, H, W] or [1, H, W], H, W >= 1. Creates no directories: the
 // parent must exist (the error says so).
-void write_png(const std::string& path, const Tensor& image);
+// Returns true when it replaced an existing regular file (so apps can say so).
+bool write_png(const std::string& path, const Tensor& image);
 
 // Reads a PNG (grey, grey+alpha, RGB or RGBA; any alpha is dropped, not composited) as a CPU
 // tensor [3, H, W] of values k/255.
