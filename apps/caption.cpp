@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "apps/cli/app_config.h"
+#include "apps/cli/flag_checks.h"
 #include "apps/pipeline/caption_model.h"
 #include "apps/pipeline/tag_json.h"
 #include "data/text/tag_phrases.h"
@@ -39,6 +40,15 @@ int main(int argc, char** argv) {
     if (args.help) return 0;
     app::require_no_positional(args, "caption", "use --tags \"a, b\" or --from FILE");
     const Config& cfg = args.config;
+    // Every flag and file before the model loads; all problems at once.
+    app::FlagChecks checks(cfg, "caption");
+    checks.input_file("model", false, "train it with apps/train_captioner or pass --model FILE")
+        .input_file("from", /*optional=*/true)
+        .float_in("refined_threshold", 0, 1)
+        .float_in("tag_threshold", 0, 1)
+        .int_in("max_tags", 1, 1024)
+        .attempt([&] { app::decode_options_from(cfg); });
+    checks.done();
     const std::string& typed = cfg.get_string("tags");
     const std::string& from = cfg.get_string("from");
     SYN_CHECK(typed.empty() != from.empty(), "give exactly one of --tags \"a, b, c\" and --from tags.json");

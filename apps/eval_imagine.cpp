@@ -14,6 +14,7 @@
 #include <map>
 
 #include "apps/cli/app_config.h"
+#include "apps/cli/flag_checks.h"
 #include "apps/pipeline/image_grid.h"
 #include "apps/eval/image_quality.h"
 #include "data/datasets/emoji_dataset.h"
@@ -47,6 +48,17 @@ int main(int argc, char** argv) {
     if (args.help) return 0;
     app::require_no_positional(args, "eval_imagine");
     const Config& cfg = args.config;
+    // Every flag and file before the models load and sampling starts; all problems at once.
+    app::FlagChecks checks(cfg, "eval_imagine");
+    checks.input_file("image_model", false, "train it with apps/train_imagine")
+        .input_file("classifier", false, "train it with apps/train_emoji_classifier")
+        .input_file("dataset", false, "build it with apps/build_emoji_dataset")
+        .input_file("prompts")
+        .int_in("samples", 1, 4096)
+        .int_in("steps", 1, 1000)
+        .float_in("guidance_scale", 0, 100)
+        .output_file("grid", /*app_creates_folder=*/true);
+    checks.done();
     const std::string dataset_path = app::resolve_source_path(cfg.get_string("dataset"));
     SYN_CHECK(std::filesystem::exists(dataset_path), "dataset '", dataset_path,
               "' does not exist: build it with apps/build_emoji_dataset");

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "apps/cli/app_config.h"
+#include "apps/cli/flag_checks.h"
 #include "apps/train/caption_task.h"
 #include "apps/train/trainer.h"
 #include "engine/checkpoint.h"
@@ -22,6 +23,28 @@ int main(int argc, char** argv) {
     if (args.help) return 0;
     app::require_no_positional(args, "train_captioner");
     const Config& cfg = args.config;
+    // Every flag and path before MusicCaps loads; all problems at once.
+    app::FlagChecks checks(cfg, "train_captioner");
+    checks.one_of("device", {"cpu", "cuda"})
+        .input_file("checkpoint_path", /*optional=*/true)
+        .int_in("batch_size", 1, 1 << 16)
+        .int_in("max_steps", 1, int64_t(1) << 40)
+        .int_in("vocab_size", 260, 1 << 20)
+        .int_at_least("val_rows", 0)
+        .float_in("learning_rate", 0, 1e3)
+        .require(cfg.get_float("learning_rate") > 0, "--learning_rate must be positive")
+        .float_in("min_learning_rate", 0, 1e3)
+        .int_at_least("warmup_steps", 0)
+        .float_in("weight_decay", 0, 1e3)
+        .float_in("grad_clip", 0, 1e9)
+        .float_in("dropout", 0, 1)
+        .float_in("tag_drop_prob", 0, 1)
+        .int_at_least("checkpoint_every", 0)
+        .int_at_least("val_every", 0)
+        .output_folder("log_dir")
+        .not_blank("run_name", "the run's sub-folder of --log_dir")
+        .output_file("export_path", /*app_creates_folder=*/true);
+    checks.done();
     const std::string csv = cfg.get_string("musiccaps_csv");
     MusicCapsSplit split = split_musiccaps(load_musiccaps(csv));
     app::CaptionSplit data =

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "apps/cli/app_config.h"
+#include "apps/cli/flag_checks.h"
 #include "apps/train/emoji_classifier_task.h"
 #include "apps/eval/image_quality.h"
 #include "data/datasets/emoji_dataset.h"
@@ -52,6 +53,19 @@ int main(int argc, char** argv) {
     if (args.help) return 0;
     app::require_no_positional(args, "train_emoji_classifier");
     const Config& cfg = args.config;
+    // Every flag and path before the dataset loads; all problems at once.
+    app::FlagChecks checks(cfg, "train_emoji_classifier");
+    checks.input_file("dataset", false, "build it with apps/build_emoji_dataset")
+        .int_in("steps", 1, int64_t(1) << 40)
+        .int_in("batch_size", 1, 1 << 16)
+        .float_in("learning_rate", 0, 1e3)
+        .require(cfg.get_float("learning_rate") > 0, "--learning_rate must be positive")
+        .float_in("weight_decay", 0, 1e3)
+        .int_at_least("warmup_steps", 0)
+        .float_in("blur_probability", 0, 1)
+        .int_in("eval_views", 1, 1 << 16)
+        .output_file("output", /*app_creates_folder=*/true);
+    checks.done();
 
     // data: every image, one class per concept
     const std::string& data_path = cfg.get_string("dataset");

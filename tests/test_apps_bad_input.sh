@@ -79,5 +79,15 @@ check "pretrain --encoder_blocks 3 with the default --audio_length names both" \
   fails_with "$WORK/14.log" "--audio_length 59049 does not fit a SampleCNN with 3 blocks" \
   "$APPS/pretrain" --dataset synthetic --encoder_blocks 3
 
+# The trainers and evaluators check their flags before loading any data.
+check "train_captioner reports --max_steps -1 and --batch_size 0 together" \
+  fails_with "$WORK/17.log" "2 problems with the flags of train_captioner" \
+  "$APPS/train_captioner" --max_steps -1 --batch_size 0
+check "train_imagine names a missing dataset and how to build it" \
+  fails_with "$WORK/18.log" "build it with apps/build_emoji_dataset" \
+  "$APPS/train_imagine" --dataset "$WORK/none.ckpt"
+check "eval_imagine --samples 0 is refused" \
+  fails_with "$WORK/19.log" "--samples must be in 1..4096, got 0" "$APPS/eval_imagine" --samples 0
+
 echo "$((failures == 0 ? 1 : 0)) passed, $((failures == 0 ? 0 : 1)) failed"
 [ $failures -eq 0 ]

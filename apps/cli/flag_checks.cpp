@@ -103,13 +103,15 @@ FlagChecks& FlagChecks::one_of(const std::string& key, const std::vector<std::st
   return *this;
 }
 
-FlagChecks& FlagChecks::input_file(const std::string& key, bool optional) {
+FlagChecks& FlagChecks::input_file(const std::string& key, bool optional,
+                                   const std::string& hint) {
   std::string p = problem_of([&] {
     const std::string& v = cfg_.get_string(key);
     if (v.empty() && optional) return;
     SYN_CHECK(!v.empty(), "--", key, " is empty: a file is needed");
     io::check_input_file(resolve_source_path(v), "--" + key);
   });
+  if (!p.empty() && !hint.empty()) p += " (" + hint + ")";
   if (!p.empty()) problems_.push_back(p);
   return *this;
 }

@@ -31,8 +31,10 @@ class FlagChecks {
   // The value, when not empty, must be one of `choices`.
   FlagChecks& one_of(const std::string& key, const std::vector<std::string>& choices);
   // The value (a path) must name a readable regular file; an empty value is allowed when
-  // `optional`. Relative paths resolve like the apps' defaults (resolve_source_path).
-  FlagChecks& input_file(const std::string& key, bool optional = false);
+  // `optional`. Relative paths resolve like the apps' defaults (resolve_source_path). `hint`,
+  // when given, follows the problem (e.g. "build it with apps/build_emoji_dataset").
+  FlagChecks& input_file(const std::string& key, bool optional = false,
+                         const std::string& hint = "");
   // The value, when not empty, must be a path an output may be written to; with
   // `app_creates_folder` its folder may be missing if the app can create it.
   FlagChecks& output_file(const std::string& key, bool app_creates_folder = false);
