@@ -15,17 +15,13 @@
 
 #include "kernels/cuda_check.h"
 #include "kernels/dropout_cuda.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
 namespace {
 
 constexpr int kThreads = 256;
-constexpr unsigned kMaxGrid = 1u << 20;
-
-unsigned grid_for(long long n, int threads) {
-  return std::max(1u, std::min<unsigned>(kMaxGrid, blocks_for(n, threads)));
-}
 
 // Must stay identical to syn::dropout_uniform (engine/ops/dropout.cpp).
 __device__ __forceinline__ float uniform_at(uint64_t seed, int64_t i) {

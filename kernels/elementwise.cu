@@ -3,6 +3,7 @@
 // CPU reference: engine/ops/elementwise.cpp (same signatures).
 #include "kernels/cuda_check.h"
 #include "kernels/elementwise_cuda.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -17,9 +18,7 @@ template <class F>
 static void launch_map2(const char* name, const float* a, const float* b, float* out, int64_t n,
                         F f) {
   if (n == 0) return;
-  unsigned blocks = blocks_for(n, 256);
-  if (blocks > 65535u * 8) blocks = 65535u * 8;
-  map2_kernel<<<blocks, 256>>>(a, b, out, n, f);
+  map2_kernel<<<grid_for(n, 256, 65535 * 8), 256>>>(a, b, out, n, f);
   SYN_CUDA_LAUNCH_CHECK(name, " n=", n);
 }
 

@@ -19,6 +19,7 @@
 #include <cstdint>
 
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/shape_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -26,11 +27,6 @@ namespace syn::cuda_kernels {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr unsigned kMaxGrid = 1u << 20;
-
-unsigned grid_for(long long n, int threads) {
-  return std::max(1u, std::min<unsigned>(kMaxGrid, blocks_for(n, threads)));
-}
 
 // ----------------------------------------------------------------------------------- copy2d
 

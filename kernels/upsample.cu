@@ -8,7 +8,7 @@
 //             every dx element exactly once: no atomics, no memset, deterministic.
 // Version: v1 only (not yet timed; both kernels should run near memory bandwidth).
 #include "kernels/cuda_check.h"
-#include "kernels/text_common.cuh"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/upsample_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -47,7 +47,7 @@ void upsample_nearest_forward(const float* x, float* y, int64_t planes, int64_t 
                               int64_t factor) {
   const long long total = (long long)planes * H * factor * W * factor;
   if (total == 0) return;
-  upsample_nearest_forward_kernel<<<text::grid_1d(total, 256), 256>>>(x, y, planes, H, W, factor);
+  upsample_nearest_forward_kernel<<<grid_for(total, 256), 256>>>(x, y, planes, H, W, factor);
   SYN_CUDA_LAUNCH_CHECK("upsample_nearest2d forward planes=", planes, " H=", H, " W=", W,
                         " factor=", factor);
 }
@@ -56,8 +56,7 @@ void upsample_nearest_backward(const float* dy, float* dx, int64_t planes, int64
                                int64_t factor) {
   const long long total = (long long)planes * H * W;
   if (total == 0) return;
-  upsample_nearest_backward_kernel<<<text::grid_1d(total, 256), 256>>>(dy, dx, planes, H, W,
-                                                                       factor);
+  upsample_nearest_backward_kernel<<<grid_for(total, 256), 256>>>(dy, dx, planes, H, W, factor);
   SYN_CUDA_LAUNCH_CHECK("upsample_nearest2d backward planes=", planes, " H=", H, " W=", W,
                         " factor=", factor);
 }
