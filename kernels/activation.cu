@@ -98,4 +98,14 @@ void silu_backward(const float* x, const float* dy, float* dx, int64_t n) {
   SYN_CUDA_LAUNCH_CHECK("silu backward n=", n);
 }
 
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::gelu_forward_kernel, gelu_forward);
+  register_cuda_kernel(syn::gelu_backward_kernel, gelu_backward);
+  register_cuda_kernel(syn::silu_forward_kernel, silu_forward);
+  register_cuda_kernel(syn::silu_backward_kernel, silu_backward);
+});
+}  // namespace
+
 }  // namespace syn::cuda_kernels

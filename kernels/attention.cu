@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/ops/attention.h"
 #include "kernels/attention_cuda.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
@@ -486,5 +487,13 @@ void attention_backward(const float* q, const float* k, const float* v, const fl
       break;
   }
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::attention_forward_kernel, attention_forward);
+  register_cuda_kernel(syn::attention_backward_kernel, attention_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -26,6 +26,7 @@
 #include <algorithm>
 
 #include "engine/device.h"
+#include "engine/ops/batchnorm.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 
@@ -294,5 +295,14 @@ void batchnorm_backward(const float* x, const float* dy, const float* weight,
   SYN_CUDA_LAUNCH_CHECK("batchnorm gradient finish C=", C);
   if (dx) launch_elementwise("batchnorm input gradient", InputGradOp{x, dy, dx, coef}, d);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::batchnorm_train_forward_kernel, batchnorm_train_forward);
+  register_cuda_kernel(syn::batchnorm_eval_forward_kernel, batchnorm_eval_forward);
+  register_cuda_kernel(syn::batchnorm_backward_kernel, batchnorm_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

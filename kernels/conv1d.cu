@@ -45,6 +45,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "engine/ops/conv1d.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 
@@ -466,5 +467,14 @@ void conv1d_backward_weight(const Conv1dShape& s, const float* x, const float* d
                             float* dbias) {
   conv1d_backward_weight_v(ConvVersion::Auto, s, x, dy, dw, dbias);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::conv1d_forward_kernel, conv1d_forward);
+  register_cuda_kernel(syn::conv1d_backward_data_kernel, conv1d_backward_data);
+  register_cuda_kernel(syn::conv1d_backward_weight_kernel, conv1d_backward_weight);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

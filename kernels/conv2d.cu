@@ -16,6 +16,7 @@
 #include <algorithm>
 
 #include "engine/device.h"
+#include "engine/ops/conv2d.h"
 #include "kernels/conv2d_cuda.h"
 #include "kernels/cuda_check.h"
 #include "kernels/gemm_cuda.h"
@@ -178,5 +179,14 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
     SYN_CUDA_LAUNCH_CHECK("conv2d bias gradient B=", s.B, " Cout=", s.Cout, " P=", P);
   }
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::conv2d_forward_kernel, conv2d_forward);
+  register_cuda_kernel(syn::conv2d_backward_data_kernel, conv2d_backward_data);
+  register_cuda_kernel(syn::conv2d_backward_weight_kernel, conv2d_backward_weight);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

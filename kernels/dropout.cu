@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "engine/ops/dropout.h"
 #include "kernels/cuda_check.h"
 #include "kernels/dropout_cuda.h"
 #include "kernels/kernel_helpers.cuh"
@@ -80,5 +81,12 @@ void dropout_mask_v(int version, float* mask, int64_t n, float p, uint64_t seed)
 void dropout_mask(float* mask, int64_t n, float p, uint64_t seed) {
   dropout_mask_v(2, mask, n, p, seed);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::dropout_mask_kernel, dropout_mask);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

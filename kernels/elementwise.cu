@@ -1,6 +1,7 @@
 // elementwise.cu — element-wise kernels. One templated grid-stride kernel serves every
 // operation (a functor per op); memory-bound, so the only goal is coalesced full-width traffic.
 // CPU reference: engine/ops/elementwise.cpp (same signatures).
+#include "engine/ops/elementwise.h"
 #include "kernels/cuda_check.h"
 #include "kernels/elementwise_cuda.h"
 #include "kernels/kernel_helpers.cuh"
@@ -44,5 +45,17 @@ void relu(const float* a, float, float, float* out, int64_t n) { launch_map2("re
 void relu_backward(const float* x, const float* dy, float* dx, int64_t n) {
   launch_map2("relu_backward", x, dy, dx, n, ReluBackOp{});
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::add_kernel, add);
+  register_cuda_kernel(syn::sub_kernel, sub);
+  register_cuda_kernel(syn::mul_kernel, mul);
+  register_cuda_kernel(syn::affine_kernel, affine);
+  register_cuda_kernel(syn::relu_kernel, relu);
+  register_cuda_kernel(syn::relu_backward_kernel, relu_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -10,6 +10,7 @@
 // Version: v1 only (not yet timed; both are memory-bound copies).
 #include <algorithm>
 
+#include "engine/ops/embedding.h"
 #include "kernels/cuda_check.h"
 #include "kernels/embedding_cuda.h"
 #include "kernels/kernel_helpers.cuh"
@@ -61,5 +62,13 @@ void embedding_backward(const float* dy, const float* order, const float* offset
                                                              padding_idx);
   SYN_CUDA_LAUNCH_CHECK("embedding backward vocab=", vocab, " d=", d, " padding_idx=", padding_idx);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::embedding_forward_kernel, embedding_forward);
+  register_cuda_kernel(syn::embedding_backward_kernel, embedding_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -22,6 +22,7 @@
 #include <climits>
 #include <mutex>
 
+#include "engine/ops/linear.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 
@@ -140,5 +141,14 @@ void column_sum(const float* g, float* out, int64_t rows, int64_t cols) {
   column_sum_kernel<<<blocks_for(cols, 256), 256>>>(g, out, rows, cols);
   SYN_CUDA_LAUNCH_CHECK("column_sum rows=", rows, " cols=", cols);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::gemm_kernel, gemm);
+  register_cuda_kernel(syn::row_fill_kernel, row_fill);
+  register_cuda_kernel(syn::column_sum_kernel, column_sum);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -12,6 +12,7 @@
 // Version: v1 only (not yet timed).
 #include <algorithm>
 
+#include "engine/ops/groupnorm.h"
 #include "kernels/cuda_check.h"
 #include "kernels/groupnorm_cuda.h"
 #include "kernels/kernel_helpers.cuh"
@@ -135,5 +136,13 @@ void group_norm_backward(const float* x, const float* weight, const float* mean,
     SYN_CUDA_LAUNCH_CHECK("group_norm backward params B=", d.B, " C=", d.C, " S=", d.S, " G=", d.G);
   }
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::group_norm_forward_kernel, group_norm_forward);
+  register_cuda_kernel(syn::group_norm_backward_kernel, group_norm_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

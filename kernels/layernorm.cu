@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/ops/layernorm.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/layernorm_cuda.h"
@@ -167,5 +168,13 @@ void layer_norm_backward(const float* x, const float* weight, const float* mean,
     SYN_CUDA_LAUNCH_CHECK("layer_norm backward column sums [", n, ", ", d, "]");
   }
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::layer_norm_forward_kernel, layer_norm_forward);
+  register_cuda_kernel(syn::layer_norm_backward_kernel, layer_norm_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

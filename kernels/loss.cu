@@ -39,6 +39,7 @@
 #include <cstdint>
 
 #include "engine/device.h"
+#include "engine/ops/loss.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/loss_cuda.h"
@@ -611,5 +612,21 @@ void nt_xent_backward(const float* u, const float* norm, const float* prob, cons
                       float* dz, int64_t m, int64_t d, float inv_t, float eps) {
   nt_xent_backward_v(2, u, norm, prob, dloss, dz, m, d, inv_t, eps);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::l2_normalize_kernel, l2_normalize);
+  register_cuda_kernel(syn::l2_normalize_backward_kernel, l2_normalize_backward);
+  register_cuda_kernel(syn::log_softmax_kernel, log_softmax);
+  register_cuda_kernel(syn::log_softmax_backward_kernel, log_softmax_backward);
+  register_cuda_kernel(syn::cross_entropy_kernel, cross_entropy);
+  register_cuda_kernel(syn::cross_entropy_backward_kernel, cross_entropy_backward);
+  register_cuda_kernel(syn::bce_with_logits_kernel, bce_with_logits);
+  register_cuda_kernel(syn::bce_with_logits_backward_kernel, bce_with_logits_backward);
+  register_cuda_kernel(syn::nt_xent_kernel, nt_xent);
+  register_cuda_kernel(syn::nt_xent_backward_kernel, nt_xent_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -26,6 +26,9 @@
 #include <cstdint>
 
 #include "engine/device.h"
+#include "engine/optim/adam.h"
+#include "engine/optim/lars.h"
+#include "engine/optim/sgd.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/optim_cuda.h"
@@ -345,5 +348,15 @@ void lars_update(float* param, const float* grad, float* momentum_buffer, const 
                  int64_t n, LarsStepArgs args) {
   lars_update_v(2, param, grad, momentum_buffer, sums, n, args);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::adam_update_kernel, adam_update);
+  register_cuda_kernel(syn::sgd_update_kernel, sgd_update);
+  register_cuda_kernel(syn::lars_norms_kernel, lars_norms);
+  register_cuda_kernel(syn::lars_update_kernel, lars_update);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

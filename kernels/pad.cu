@@ -7,6 +7,7 @@
 // Version: v1 (timings not yet measured; memory-bound).
 #include <algorithm>
 
+#include "engine/ops/pad.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/pad_cuda.h"
@@ -43,5 +44,10 @@ void pad(const float* x, float* y, const PadGeometry& g, float value) {
   pad_kernel<<<grid_for(total, 256), 256>>>(x, y, g, value, total);
   SYN_CUDA_LAUNCH_CHECK("pad rank=", g.rank, " elements=", total);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] { register_cuda_kernel(syn::pad_kernel, pad); });
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 
+#include "engine/ops/pool.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 
@@ -100,5 +101,13 @@ void maxpool1d_backward(const float* dy, const float* argmax, float* dx, int64_t
   SYN_CUDA_LAUNCH_CHECK("maxpool1d backward rows=", rows, " L=", L, " Lout=", Lout,
                         " kernel=", kernel, " stride=", stride, " padding=", padding);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::maxpool1d_forward_kernel, maxpool1d_forward);
+  register_cuda_kernel(syn::maxpool1d_backward_kernel, maxpool1d_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

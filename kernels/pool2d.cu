@@ -12,6 +12,7 @@
 // Version: v1 (timings not yet measured; both should run near memory bandwidth).
 #include <algorithm>
 
+#include "engine/ops/pool2d.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/pool2d_cuda.h"
@@ -93,5 +94,13 @@ void maxpool2d_backward(const Pool2dShape& s, const float* dy, const float* argm
   SYN_CUDA_LAUNCH_CHECK("maxpool2d backward planes=", s.planes, " H=", s.H, " W=", s.W, " k=", s.kh,
                         "x", s.kw, " s=", s.sh, "x", s.sw, " p=", s.ph, "x", s.pw);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::maxpool2d_forward_kernel, maxpool2d_forward);
+  register_cuda_kernel(syn::maxpool2d_backward_kernel, maxpool2d_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -21,6 +21,7 @@
 #include <algorithm>
 
 #include "engine/device.h"
+#include "engine/ops/reduce.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/reduce_cuda.h"
@@ -226,5 +227,13 @@ void reduce_broadcast(const float* g, float* dx, int64_t outer, int64_t n, int64
   broadcast_kernel<<<grid_for(total, kThreads), kThreads>>>(g, dx, outer, n, inner, scale);
   SYN_CUDA_LAUNCH_CHECK("reduce_broadcast outer=", outer, " n=", n, " inner=", inner);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::reduce_sum_kernel, reduce_sum);
+  register_cuda_kernel(syn::reduce_broadcast_kernel, reduce_broadcast);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

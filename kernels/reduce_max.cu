@@ -10,6 +10,7 @@
 // Version: v1 (timings not yet measured; musicnn's time axes are ~200 long).
 #include <algorithm>
 
+#include "engine/ops/reduce_max.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/reduce_max_cuda.h"
@@ -72,5 +73,13 @@ void reduce_max_backward(const float* g, const float* argmax, float* dx, int64_t
   reduce_max_backward_kernel<<<grid_for(total, 256), 256>>>(g, argmax, dx, outer, n, inner);
   SYN_CUDA_LAUNCH_CHECK("reduce_max backward outer=", outer, " n=", n, " inner=", inner);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::reduce_max_kernel, reduce_max);
+  register_cuda_kernel(syn::reduce_max_backward_kernel, reduce_max_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

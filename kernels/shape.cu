@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "engine/ops/shape.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/shape_cuda.h"
@@ -173,5 +174,13 @@ void transpose(const float* x, float* y, int64_t outer, int64_t a, int64_t mid, 
                int64_t inner) {
   transpose_v(2, x, y, outer, a, mid, b, inner);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::copy2d_kernel, copy2d);
+  register_cuda_kernel(syn::transpose_kernel, transpose);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

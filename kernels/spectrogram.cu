@@ -1,7 +1,7 @@
 // spectrogram.cu — musicnn's log-mel on the GPU: framing + window, batched cuFFT (D2Z), power,
 // mel projection, float16 rounding and log10(10000 x + 1).
 //
-// CPU reference: data/audio/spectrogram.cpp (musicnn_log_mel_cpu); same slot signature, same
+// CPU reference: engine/ops/log_mel.cpp (musicnn_log_mel_cpu); same slot signature, same
 // arithmetic wherever it decides a float32 result:
 //   frames   float64 window × float32 sample (reflect padding, numpy's rule), as the CPU.
 //   FFT      cuFFT double precision, then each bin rounded to complex64 as librosa stores it.
@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "engine/device.h"
+#include "engine/ops/log_mel.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/spectrogram_cuda.h"
@@ -192,5 +193,12 @@ void musicnn_log_mel(const float* audio, int64_t n, float* out, int64_t frames, 
   device_free(Device::CUDA, spec);
   device_free(Device::CUDA, frames_buf);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::musicnn_log_mel_kernel, musicnn_log_mel);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

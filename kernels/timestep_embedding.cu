@@ -5,6 +5,7 @@
 // fp32 rounding (a differing last bit at most). Computed on the device so that a sampler's
 // timesteps already on the GPU need no host round trip. A [B, D] output is tiny (B·D ≤ 10^5):
 // launch-bound, not worth tuning. Version: v1 only.
+#include "engine/ops/timestep_embedding.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/timestep_embedding_cuda.h"
@@ -43,5 +44,12 @@ void timestep_embedding(const float* t, float* out, int64_t B, int64_t D,
       log((double)o.max_period), (double)o.scale);
   SYN_CUDA_LAUNCH_CHECK("timestep_embedding B=", B, " D=", D);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::timestep_embedding_kernel, timestep_embedding);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -7,6 +7,7 @@
 //             order and each row left to right (the CPU's order: bit-identical results), writing
 //             every dx element exactly once: no atomics, no memset, deterministic.
 // Version: v1 only (not yet timed; both kernels should run near memory bandwidth).
+#include "engine/ops/upsample.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 #include "kernels/upsample_cuda.h"
@@ -60,5 +61,13 @@ void upsample_nearest_backward(const float* dy, float* dx, int64_t planes, int64
   SYN_CUDA_LAUNCH_CHECK("upsample_nearest2d backward planes=", planes, " H=", H, " W=", W,
                         " factor=", factor);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::upsample_nearest_forward_kernel, upsample_nearest_forward);
+  register_cuda_kernel(syn::upsample_nearest_backward_kernel, upsample_nearest_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels
