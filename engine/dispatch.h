@@ -57,8 +57,8 @@ struct Kernel {
 };
 
 // Queues `fn` for slot->cuda; `install` writes it there (it knows the slot's type). Safe during
-// static initialisation: the slot itself is only written by ensure_cuda_kernels_registered(),
-// after every static constructor (the slot's own included) has run.
+// static initialisation, even before the slot's constructor (which nulls `.cuda`) has run: slots
+// are written at the first CUDA dispatch; a registration after that is installed at once.
 using CudaKernelInstaller = void (*)(void* slot, void (*fn)());
 void queue_cuda_kernel(void* slot, void (*fn)(), CudaKernelInstaller install);
 
