@@ -3,8 +3,14 @@
 //
 // An op's .cpp defines its slot with the CPU implementation:
 //     Kernel<ReluFwd> relu_forward_kernel{"relu_forward", relu_forward_cpu};
-// and kernels/registry.cu fills in `.cuda` for the ops that have a CUDA kernel. Calling an op on
-// a device without a kernel is a clear error naming the op, never a silent fallback.
+// and the kernels/<op>.cu that implements the op on the GPU registers its function from a static
+// initialiser (CudaKernelRegistrar below):
+//     register_cuda_kernel(relu_forward_kernel, cuda_kernels::relu_forward);
+// Registrations are queued and written into the slots on the first CUDA dispatch (or listing),
+// so the order in which the static objects of different files are constructed does not matter,
+// and the engine refers to nothing defined in kernels/ (syn_kernels is linked whole-archive, see
+// kernels/CMakeLists.txt, so that no registrar is dropped). Calling an op on a device without a
+// kernel is a clear error naming the op, never a silent fallback.
 #pragma once
 #include <vector>
 
@@ -18,10 +24,14 @@ struct KernelInfo {
   bool has_cuda;
 };
 
-// Every slot registers itself here so tests and tools can list coverage.
+// Every slot registers itself here so tests and tools can list coverage. Listing installs the
+// queued CUDA kernels first; it needs no GPU (nothing but function pointers is touched).
 std::vector<KernelInfo>& kernel_registry_view();
 void register_kernel_slot(const char* name, const void* slot, bool (*has_cuda)(const void*));
 
+// Installs the queued CUDA kernels in their slots, once; later calls return at once. Called
+// before the first kernel launch on a CUDA tensor. A no-op in builds without CUDA (the queue is
+// empty there).
 void ensure_cuda_kernels_registered();
 
 template <class Fn>
@@ -46,8 +56,24 @@ struct Kernel {
   }
 };
 
-// Called once before the first CUDA kernel launch; fills the `.cuda` slots (kernels/registry.cu).
-// A no-op in builds without CUDA.
-void ensure_cuda_kernels_registered();
+// Queues `fn` for slot->cuda; `install` writes it there (it knows the slot's type). Safe during
+// static initialisation, even before the slot's constructor (which nulls `.cuda`) has run: slots
+// are written at the first CUDA dispatch; a registration after that is installed at once.
+using CudaKernelInstaller = void (*)(void* slot, void (*fn)());
+void queue_cuda_kernel(void* slot, void (*fn)(), CudaKernelInstaller install);
+
+// The typed front end: the function must have the slot's exact signature.
+template <class Fn>
+void register_cuda_kernel(Kernel<Fn>& slot, Fn* fn) {
+  queue_cuda_kernel(&slot, reinterpret_cast<void (*)()>(fn), [](void* s, void (*f)()) {
+    static_cast<Kernel<Fn>*>(s)->cuda = reinterpret_cast<Fn*>(f);
+  });
+}
+
+// Runs a kernels/<op>.cu file's register_cuda_kernel calls during static initialisation:
+//     const CudaKernelRegistrar registrar([] { register_cuda_kernel(...); ... });
+struct CudaKernelRegistrar {
+  explicit CudaKernelRegistrar(void (*register_all)()) { register_all(); }
+};
 
 }  // namespace syn

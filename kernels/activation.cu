@@ -7,7 +7,7 @@
 #include "engine/ops/activation.h"
 #include "kernels/activation_cuda.h"
 #include "kernels/cuda_check.h"
-#include "kernels/text_common.cuh"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -71,31 +71,41 @@ __global__ void silu_backward_kernel(const float* __restrict__ x, const float* _
 void gelu_forward(const float* x, float* y, int64_t n, int approx) {
   if (n <= 0) return;
   if (approx == (int)GeluApprox::Tanh)
-    gelu_forward_kernel<true><<<text::grid_1d(n, 256), 256>>>(x, y, n);
+    gelu_forward_kernel<true><<<grid_for(n, 256), 256>>>(x, y, n);
   else
-    gelu_forward_kernel<false><<<text::grid_1d(n, 256), 256>>>(x, y, n);
+    gelu_forward_kernel<false><<<grid_for(n, 256), 256>>>(x, y, n);
   SYN_CUDA_LAUNCH_CHECK("gelu forward n=", n, " approx=", approx);
 }
 
 void gelu_backward(const float* x, const float* dy, float* dx, int64_t n, int approx) {
   if (n <= 0) return;
   if (approx == (int)GeluApprox::Tanh)
-    gelu_backward_kernel<true><<<text::grid_1d(n, 256), 256>>>(x, dy, dx, n);
+    gelu_backward_kernel<true><<<grid_for(n, 256), 256>>>(x, dy, dx, n);
   else
-    gelu_backward_kernel<false><<<text::grid_1d(n, 256), 256>>>(x, dy, dx, n);
+    gelu_backward_kernel<false><<<grid_for(n, 256), 256>>>(x, dy, dx, n);
   SYN_CUDA_LAUNCH_CHECK("gelu backward n=", n, " approx=", approx);
 }
 
 void silu_forward(const float* x, float* y, int64_t n) {
   if (n <= 0) return;
-  silu_forward_kernel<<<text::grid_1d(n, 256), 256>>>(x, y, n);
+  silu_forward_kernel<<<grid_for(n, 256), 256>>>(x, y, n);
   SYN_CUDA_LAUNCH_CHECK("silu forward n=", n);
 }
 
 void silu_backward(const float* x, const float* dy, float* dx, int64_t n) {
   if (n <= 0) return;
-  silu_backward_kernel<<<text::grid_1d(n, 256), 256>>>(x, dy, dx, n);
+  silu_backward_kernel<<<grid_for(n, 256), 256>>>(x, dy, dx, n);
   SYN_CUDA_LAUNCH_CHECK("silu backward n=", n);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::gelu_forward_kernel, gelu_forward);
+  register_cuda_kernel(syn::gelu_backward_kernel, gelu_backward);
+  register_cuda_kernel(syn::silu_forward_kernel, silu_forward);
+  register_cuda_kernel(syn::silu_backward_kernel, silu_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -34,17 +34,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/ops/attention.h"
 #include "kernels/attention_cuda.h"
 #include "kernels/cuda_check.h"
-#include "kernels/text_common.cuh"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
 namespace {
-
-using text::kFullMask;
-using text::warp_max;
-using text::warp_sum;
 
 constexpr int kWarps = 4;
 constexpr int kRows = 4;             // rows per warp
@@ -471,10 +468,9 @@ void attention_backward(const float* q, const float* k, const float* v, const fl
   if (rows == 0 || p.Tk == 0) {  // nothing to attend: the op handles these before calling
     return;
   }
-  text::Scratch drow_buf((size_t)rows * sizeof(float));
+  Scratch drow_buf((size_t)rows * sizeof(float));
   float* drow = drow_buf.as<float>();
-  attention_row_dot_kernel<<<text::grid_1d(rows, kThreads / 32), kThreads>>>(out, dout, drow, rows,
-                                                                             p.D);
+  attention_row_dot_kernel<<<grid_for(rows, kThreads / 32), kThreads>>>(out, dout, drow, rows, p.D);
   SYN_CUDA_LAUNCH_CHECK("attention backward row dots rows=", rows, " D=", p.D);
   switch ((p.D + 31) / 32) {
     case 1:
@@ -491,5 +487,13 @@ void attention_backward(const float* q, const float* k, const float* v, const fl
       break;
   }
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::attention_forward_kernel, attention_forward);
+  register_cuda_kernel(syn::attention_backward_kernel, attention_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

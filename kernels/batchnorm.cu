@@ -26,7 +26,9 @@
 #include <algorithm>
 
 #include "engine/device.h"
+#include "engine/ops/batchnorm.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -35,36 +37,11 @@ namespace {
 using i64 = long long;
 constexpr int kThreads = 256;
 
-int sm_count() {
-  static const int n = [] {
-    int dev = 0, v = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
-      cudaGetLastError();
-      v = 0;
-    }
-    return v > 0 ? v : 108;
-  }();
-  return n;
-}
-
-// Device scratch from the engine's caching allocator, returned at scope exit (safe while
-// kernels using it are queued: every launch is on the legacy default stream).
-struct Scratch {
-  void* p = nullptr;
-  explicit Scratch(size_t bytes) : p(syn::cuda::malloc_bytes(bytes)) {}
-  ~Scratch() { syn::cuda::free_bytes(p); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-};
-
 // Sum of two doubles over the block (blockDim.x == kThreads); thread 0 gets the totals.
 __device__ void block_sum2(double& a, double& b) {
   __shared__ double ra[kThreads / 32], rb[kThreads / 32];
-  for (int o = 16; o > 0; o >>= 1) {
-    a += __shfl_down_sync(0xffffffffu, a, o);
-    b += __shfl_down_sync(0xffffffffu, b, o);
-  }
+  a = warp_sum(a);
+  b = warp_sum(b);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   if (lane == 0) ra[warp] = a, rb[warp] = b;
   __syncthreads();
@@ -243,12 +220,10 @@ void launch_elementwise(const char* what, Op op, const Dims& d) {
   const i64 rows = (i64)d.B * d.C, total = rows * d.L;
   if (total == 0) return;
   if (d.L >= 128) {
-    const dim3 grid((unsigned)((d.L + kThreads - 1) / kThreads),
-                    (unsigned)std::min<i64>(rows, 65535));
+    const dim3 grid(blocks_for(d.L, kThreads), grid_for(rows, 1, 65535));
     rows_kernel<<<grid, kThreads>>>(op, d.C, d.L, rows);
   } else {
-    const unsigned blocks = (unsigned)std::min<i64>((total + kThreads - 1) / kThreads, 1 << 20);
-    flat_kernel<<<blocks, kThreads>>>(op, d.C, d.L, total);
+    flat_kernel<<<grid_for(total, kThreads), kThreads>>>(op, d.C, d.L, total);
   }
   SYN_CUDA_LAUNCH_CHECK(what, " B=", d.B, " C=", d.C, " L=", d.L);
 }
@@ -263,7 +238,7 @@ Dims make_dims(const char* op, int64_t B, int64_t C, int64_t L) {
   return Dims{(int)B, (int)C, (int)L, (int)S};
 }
 
-unsigned channel_blocks(int C) { return (unsigned)((C + 127) / 128); }
+unsigned channel_blocks(int C) { return blocks_for(C, 128); }
 
 }  // namespace
 
@@ -320,5 +295,14 @@ void batchnorm_backward(const float* x, const float* dy, const float* weight,
   SYN_CUDA_LAUNCH_CHECK("batchnorm gradient finish C=", C);
   if (dx) launch_elementwise("batchnorm input gradient", InputGradOp{x, dy, dx, coef}, d);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::batchnorm_train_forward_kernel, batchnorm_train_forward);
+  register_cuda_kernel(syn::batchnorm_eval_forward_kernel, batchnorm_eval_forward);
+  register_cuda_kernel(syn::batchnorm_backward_kernel, batchnorm_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -39,30 +39,19 @@
 //
 // This file: the entry points, v1, Small and the bias gradient; the implicit GEMMs (v2, v3) are
 // in kernels/conv1d_tiled.cu. Split-K and bias partials are scratch from the engine's caching
-// allocator, returned at the end of each call (see conv1d_detail::Scratch).
+// allocator, returned at the end of each call (Scratch, kernels/kernel_helpers.cuh).
 #include "kernels/conv1d_cuda.h"
 
 #include <algorithm>
 #include <cstdint>
 
+#include "engine/ops/conv1d.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
 namespace conv1d_detail {
-
-int sm_count() {
-  static const int n = [] {
-    int dev = 0, v = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
-      cudaGetLastError();
-      v = 0;
-    }
-    return v > 0 ? v : 108;
-  }();
-  return n;
-}
 
 ConvDims dims_of(const Conv1dShape& s, const char* op) {
   const long long lim = (1LL << 31) - 1;
@@ -84,18 +73,6 @@ using i64 = long long;
 bool g_tf32 = false;
 
 // ------------------------------------------------------------------ v1: direct kernels
-template <class T>
-__device__ T block_sum(T v, T* red) {  // red: >= 32 entries; all threads get the total
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, nw = blockDim.x / 32;
-  __syncthreads();
-  if (lane == 0) red[warp] = v;
-  __syncthreads();
-  T total = 0;
-  for (int w = 0; w < nw; ++w) total += red[w];
-  return total;
-}
-
 __global__ void fwd_naive_kernel(const float* x, const float* w, const float* bias, float* y,
                                  ConvDims d) {
   const i64 total = (i64)d.B * d.Cout * d.Lout;
@@ -307,7 +284,7 @@ __global__ void __launch_bounds__(256) weight_small_kernel(const float* x, const
 #pragma unroll
     for (int q = 0; q <= MAXKK; ++q) {
       float v = acc[c][q];
-      for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+      v = warp_sum(v);  // lane 0 holds the total
       if (lane == 0) red[warp][c * (MAXKK + 1) + q] = v;
     }
   __syncthreads();
@@ -490,5 +467,14 @@ void conv1d_backward_weight(const Conv1dShape& s, const float* x, const float* d
                             float* dbias) {
   conv1d_backward_weight_v(ConvVersion::Auto, s, x, dy, dw, dbias);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::conv1d_forward_kernel, conv1d_forward);
+  register_cuda_kernel(syn::conv1d_backward_data_kernel, conv1d_backward_data);
+  register_cuda_kernel(syn::conv1d_backward_weight_kernel, conv1d_backward_weight);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "engine/device.h"
 #include "engine/ops/conv1d.h"
 
 namespace syn::cuda_kernels {
@@ -51,22 +50,6 @@ struct ConvDims {  // the sizes as ints: dims_of checks that every 32-bit index 
   int B, Cin, Cout, L, K, stride, pad, Lout;
 };
 ConvDims dims_of(const Conv1dShape& s, const char* op);
-int sm_count();
-// Device scratch from the engine's caching allocator (engine/device.h), returned at scope exit.
-// Returning it while kernels that use it are still queued is safe: every launch is on the
-// legacy default stream, so whatever reuses the block runs after them.
-struct Scratch {
-  void* p = nullptr;
-  explicit Scratch(size_t bytes) : p(bytes ? syn::cuda::malloc_bytes(bytes) : nullptr) {}
-  ~Scratch() { syn::cuda::free_bytes(p); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-};
-inline long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
-inline unsigned grid_for(long long n, int threads) {  // grid-stride launches: capped grid
-  long long g = ceil_div(n, threads);
-  return (unsigned)(g < (1LL << 20) ? g : (1LL << 20));
-}
 // tf32 = false: v2 (fp32 FMA); true: v3 (TF32 tensor cores). weight_tiled writes dw only.
 void forward_tiled(bool tf32, const Conv1dShape& s, const float* x, const float* w,
                    const float* bias, float* y);

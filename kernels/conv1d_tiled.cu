@@ -21,6 +21,7 @@
 
 #include "kernels/conv1d_cuda.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 

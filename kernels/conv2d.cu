@@ -16,9 +16,11 @@
 #include <algorithm>
 
 #include "engine/device.h"
+#include "engine/ops/conv2d.h"
 #include "kernels/conv2d_cuda.h"
 #include "kernels/cuda_check.h"
 #include "kernels/gemm_cuda.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -34,22 +36,6 @@ struct Geo {  // the shape as plain integers for the kernels
 
 Geo geo_of(const Conv2dShape& s) {
   return {s.Cin, s.Cout, s.H, s.W, s.kh, s.kw, s.sh, s.sw, s.top, s.left, s.Hout, s.Wout};
-}
-
-// Device scratch from the caching allocator, returned at scope exit (safe while queued kernels
-// still use it: every launch is on the legacy default stream).
-struct Scratch {
-  float* p = nullptr;
-  explicit Scratch(size_t floats)
-      : p(floats ? static_cast<float*>(syn::cuda::malloc_bytes(floats * sizeof(float))) : nullptr) {
-  }
-  ~Scratch() { syn::cuda::free_bytes(p); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-};
-
-unsigned grid_for(i64 n, int threads) {
-  return (unsigned)std::min<i64>((n + threads - 1) / threads, i64{1} << 20);
 }
 
 // X[(c,i,j), col] for col = bl*P + oh*Wout + ow over nb images starting at x (image b0).
@@ -132,14 +118,14 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   const i64 P = s.Hout * s.Wout, Kd = s.Cin * s.kh * s.kw;
   if (s.B * s.Cout * P == 0) return;
   const i64 per_chunk = images_per_chunk(Kd * P, s.B);
-  Scratch X((size_t)(Kd * per_chunk * P));
+  Scratch X(sizeof(float) * (size_t)(Kd * per_chunk * P));
   for (i64 b0 = 0; b0 < s.B; b0 += per_chunk) {
     const i64 nb = std::min<i64>(per_chunk, s.B - b0), n = nb * P;
-    im2col_kernel<<<grid_for(Kd * n, 256), 256>>>(x + b0 * s.Cin * s.H * s.W, X.p, g, nb);
+    im2col_kernel<<<grid_for(Kd * n, 256), 256>>>(x + b0 * s.Cin * s.H * s.W, X.as<float>(), g, nb);
     SYN_CUDA_LAUNCH_CHECK("conv2d im2col (forward) B=", s.B, " Cin=", s.Cin, " H=", s.H, " W=", s.W,
                           " k=", s.kh, "x", s.kw);
     for (i64 bl = 0; bl < nb; ++bl)
-      gemm(false, false, s.Cout, P, Kd, 1.0f, w, Kd, X.p + bl * P, n, 0.0f,
+      gemm(false, false, s.Cout, P, Kd, 1.0f, w, Kd, X.as<float>() + bl * P, n, 0.0f,
            y + (b0 + bl) * s.Cout * P, P);
   }
   if (bias) {
@@ -154,14 +140,15 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
   const i64 P = s.Hout * s.Wout, Kd = s.Cin * s.kh * s.kw;
   if (s.B * s.Cin * s.H * s.W == 0) return;
   const i64 per_chunk = images_per_chunk(Kd * P, s.B);
-  Scratch dcol((size_t)(Kd * per_chunk * P));
+  Scratch dcol(sizeof(float) * (size_t)(Kd * per_chunk * P));
   for (i64 b0 = 0; b0 < s.B; b0 += per_chunk) {
     const i64 nb = std::min<i64>(per_chunk, s.B - b0), n = nb * P;
     for (i64 bl = 0; bl < nb; ++bl)  // dcol_b[Kd, P] = W^T . dy_b  (W stored [Cout, Kd])
       gemm(true, false, Kd, P, s.Cout, 1.0f, w, Kd, dy + (b0 + bl) * s.Cout * P, P, 0.0f,
-           dcol.p + bl * P, n);
+           dcol.as<float>() + bl * P, n);
     const i64 total = nb * s.Cin * s.H * s.W;
-    col2im_kernel<<<grid_for(total, 256), 256>>>(dcol.p, dx + b0 * s.Cin * s.H * s.W, g, nb);
+    col2im_kernel<<<grid_for(total, 256), 256>>>(dcol.as<float>(), dx + b0 * s.Cin * s.H * s.W, g,
+                                                 nb);
     SYN_CUDA_LAUNCH_CHECK("conv2d col2im B=", s.B, " Cin=", s.Cin, " H=", s.H, " W=", s.W,
                           " k=", s.kh, "x", s.kw);
   }
@@ -173,16 +160,17 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
   const i64 P = s.Hout * s.Wout, Kd = s.Cin * s.kh * s.kw;
   if (dw) {
     const i64 per_chunk = images_per_chunk(Kd * P, s.B);
-    Scratch X((size_t)(Kd * per_chunk * P));
+    Scratch X(sizeof(float) * (size_t)(Kd * per_chunk * P));
     bool first = true;
     for (i64 b0 = 0; b0 < s.B; b0 += per_chunk) {
       const i64 nb = std::min<i64>(per_chunk, s.B - b0), n = nb * P;
-      im2col_kernel<<<grid_for(Kd * n, 256), 256>>>(x + b0 * s.Cin * s.H * s.W, X.p, g, nb);
+      im2col_kernel<<<grid_for(Kd * n, 256), 256>>>(x + b0 * s.Cin * s.H * s.W, X.as<float>(), g,
+                                                    nb);
       SYN_CUDA_LAUNCH_CHECK("conv2d im2col (weight) B=", s.B, " Cin=", s.Cin, " H=", s.H,
                             " W=", s.W, " k=", s.kh, "x", s.kw);
       for (i64 bl = 0; bl < nb; ++bl, first = false)  // dW += dy_b . X_b^T
-        gemm(false, true, s.Cout, Kd, P, 1.0f, dy + (b0 + bl) * s.Cout * P, P, X.p + bl * P, n,
-             first ? 0.0f : 1.0f, dw, Kd);
+        gemm(false, true, s.Cout, Kd, P, 1.0f, dy + (b0 + bl) * s.Cout * P, P,
+             X.as<float>() + bl * P, n, first ? 0.0f : 1.0f, dw, Kd);
     }
     if (first) gemm(false, false, s.Cout, Kd, 0, 1.0f, nullptr, 1, nullptr, Kd, 0.0f, dw, Kd);
   }
@@ -191,5 +179,14 @@ void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* d
     SYN_CUDA_LAUNCH_CHECK("conv2d bias gradient B=", s.B, " Cout=", s.Cout, " P=", P);
   }
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::conv2d_forward_kernel, conv2d_forward);
+  register_cuda_kernel(syn::conv2d_backward_data_kernel, conv2d_backward_data);
+  register_cuda_kernel(syn::conv2d_backward_weight_kernel, conv2d_backward_weight);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -12,9 +12,3 @@
 
 // After a <<<...>>> launch: reports launch-configuration errors with the op's description.
 #define SYN_CUDA_LAUNCH_CHECK(...) SYN_CUDA_CHECK(cudaGetLastError(), "launch of ", __VA_ARGS__)
-
-namespace syn::cuda_kernels {
-inline unsigned blocks_for(long long n, int threads) {
-  return (unsigned)((n + threads - 1) / threads);
-}
-}  // namespace syn::cuda_kernels

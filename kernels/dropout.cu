@@ -13,19 +13,16 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "engine/ops/dropout.h"
 #include "kernels/cuda_check.h"
 #include "kernels/dropout_cuda.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
 namespace {
 
 constexpr int kThreads = 256;
-constexpr unsigned kMaxGrid = 1u << 20;
-
-unsigned grid_for(long long n, int threads) {
-  return std::max(1u, std::min<unsigned>(kMaxGrid, blocks_for(n, threads)));
-}
 
 // Must stay identical to syn::dropout_uniform (engine/ops/dropout.cpp).
 __device__ __forceinline__ float uniform_at(uint64_t seed, int64_t i) {
@@ -84,5 +81,12 @@ void dropout_mask_v(int version, float* mask, int64_t n, float p, uint64_t seed)
 void dropout_mask(float* mask, int64_t n, float p, uint64_t seed) {
   dropout_mask_v(2, mask, n, p, seed);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::dropout_mask_kernel, dropout_mask);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -5,7 +5,7 @@
 
 namespace syn::cuda_kernels {
 
-// The live version (plugged into the slot by kernels/registry.cu).
+// The live version (registered in its slot at the end of the .cu file).
 void dropout_mask(float* mask, int64_t n, float p, uint64_t seed);
 
 // 1: one element per thread; 2: four elements per thread, float4 stores (live).

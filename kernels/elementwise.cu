@@ -1,8 +1,10 @@
 // elementwise.cu — element-wise kernels. One templated grid-stride kernel serves every
 // operation (a functor per op); memory-bound, so the only goal is coalesced full-width traffic.
 // CPU reference: engine/ops/elementwise.cpp (same signatures).
+#include "engine/ops/elementwise.h"
 #include "kernels/cuda_check.h"
 #include "kernels/elementwise_cuda.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -17,9 +19,7 @@ template <class F>
 static void launch_map2(const char* name, const float* a, const float* b, float* out, int64_t n,
                         F f) {
   if (n == 0) return;
-  unsigned blocks = blocks_for(n, 256);
-  if (blocks > 65535u * 8) blocks = 65535u * 8;
-  map2_kernel<<<blocks, 256>>>(a, b, out, n, f);
+  map2_kernel<<<grid_for(n, 256, 65535 * 8), 256>>>(a, b, out, n, f);
   SYN_CUDA_LAUNCH_CHECK(name, " n=", n);
 }
 
@@ -45,5 +45,17 @@ void relu(const float* a, float, float, float* out, int64_t n) { launch_map2("re
 void relu_backward(const float* x, const float* dy, float* dx, int64_t n) {
   launch_map2("relu_backward", x, dy, dx, n, ReluBackOp{});
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::add_kernel, add);
+  register_cuda_kernel(syn::sub_kernel, sub);
+  register_cuda_kernel(syn::mul_kernel, mul);
+  register_cuda_kernel(syn::affine_kernel, affine);
+  register_cuda_kernel(syn::relu_kernel, relu);
+  register_cuda_kernel(syn::relu_backward_kernel, relu_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

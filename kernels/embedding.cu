@@ -10,9 +10,10 @@
 // Version: v1 only (not yet timed; both are memory-bound copies).
 #include <algorithm>
 
+#include "engine/ops/embedding.h"
 #include "kernels/cuda_check.h"
 #include "kernels/embedding_cuda.h"
-#include "kernels/text_common.cuh"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -49,7 +50,7 @@ __global__ void embedding_backward_kernel(const float* __restrict__ dy,
 
 void embedding_forward(const float* weight, const float* ids, float* out, int64_t n, int64_t d) {
   if (n <= 0 || d <= 0) return;
-  embedding_forward_kernel<<<text::grid_1d(n * d, 256), 256>>>(weight, ids, out, n, d);
+  embedding_forward_kernel<<<grid_for(n * d, 256), 256>>>(weight, ids, out, n, d);
   SYN_CUDA_LAUNCH_CHECK("embedding forward n=", n, " d=", d);
 }
 
@@ -57,9 +58,17 @@ void embedding_backward(const float* dy, const float* order, const float* offset
                         int64_t vocab, int64_t d, int64_t padding_idx) {
   if (vocab <= 0 || d <= 0) return;
   const int threads = (int)std::min<int64_t>(256, (d + 31) / 32 * 32);
-  const unsigned grid = (unsigned)std::min<int64_t>(vocab, 1 << 20);
-  embedding_backward_kernel<<<grid, threads>>>(dy, order, offsets, dweight, vocab, d, padding_idx);
+  embedding_backward_kernel<<<grid_for(vocab, 1), threads>>>(dy, order, offsets, dweight, vocab, d,
+                                                             padding_idx);
   SYN_CUDA_LAUNCH_CHECK("embedding backward vocab=", vocab, " d=", d, " padding_idx=", padding_idx);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::embedding_forward_kernel, embedding_forward);
+  register_cuda_kernel(syn::embedding_backward_kernel, embedding_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

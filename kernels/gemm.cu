@@ -22,7 +22,9 @@
 #include <climits>
 #include <mutex>
 
+#include "engine/ops/linear.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -98,10 +100,6 @@ __global__ void column_sum_kernel(const float* g, float* out, long long rows, lo
   out[c] = (float)acc;
 }
 
-unsigned blocks_capped(long long n) {
-  return (unsigned)std::min<long long>((n + 255) / 256, 1 << 20);
-}
-
 }  // namespace
 
 void gemm_set_tf32(bool on) { g_tf32 = on; }
@@ -119,7 +117,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
             "dimensions too small: M ", M, " N ", N, " K ", K, " lda ", lda, " ldb ", ldb,
             " ldc ", ldc, " trans_a ", trans_a, " trans_b ", trans_b);
   if (K == 0 || alpha == 0.0f) {  // no product: C = beta * C (cuBLAS rejects lda = 0)
-    scale_kernel<<<blocks_capped(M * N), 256>>>(C, M, N, ldc, beta);
+    scale_kernel<<<grid_for(M * N, 256), 256>>>(C, M, N, ldc, beta);
     SYN_CUDA_LAUNCH_CHECK("gemm (scale only) M=", M, " N=", N);
     return;
   }
@@ -134,14 +132,23 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 
 void row_fill(float* y, const float* bias, int64_t rows, int64_t cols) {
   if (rows * cols == 0) return;
-  row_fill_kernel<<<blocks_capped(rows * cols), 256>>>(y, bias, rows, cols);
+  row_fill_kernel<<<grid_for(rows * cols, 256), 256>>>(y, bias, rows, cols);
   SYN_CUDA_LAUNCH_CHECK("row_fill rows=", rows, " cols=", cols);
 }
 
 void column_sum(const float* g, float* out, int64_t rows, int64_t cols) {
   if (cols == 0) return;
-  column_sum_kernel<<<(unsigned)((cols + 255) / 256), 256>>>(g, out, rows, cols);
+  column_sum_kernel<<<blocks_for(cols, 256), 256>>>(g, out, rows, cols);
   SYN_CUDA_LAUNCH_CHECK("column_sum rows=", rows, " cols=", cols);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::gemm_kernel, gemm);
+  register_cuda_kernel(syn::row_fill_kernel, row_fill);
+  register_cuda_kernel(syn::column_sum_kernel, column_sum);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

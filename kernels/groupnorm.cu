@@ -2,7 +2,7 @@
 //
 // CPU reference: engine/ops/groupnorm.cpp (same slots, same formulas). Like the CPU kernels these
 // take the statistics in double with two passes (mean, then mean squared deviation) and sum in an
-// order fixed by the shapes (per-thread strided partials, then text::block_sum; no floating-point
+// order fixed by the shapes (per-thread strided partials, then block_sum; no floating-point
 // atomics): bit-reproducible run to run, a few fp32 ulps from the CPU.
 //   forward, backward dx   one 256-thread block per (item, group): the group is a contiguous run
 //                          of (C/G)·S floats, read coalesced (the U-Net's groups are 32 channels
@@ -12,9 +12,10 @@
 // Version: v1 only (not yet timed).
 #include <algorithm>
 
+#include "engine/ops/groupnorm.h"
 #include "kernels/cuda_check.h"
 #include "kernels/groupnorm_cuda.h"
-#include "kernels/text_common.cuh"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -33,11 +34,11 @@ __global__ void group_norm_forward_kernel(const float* __restrict__ x,
     const float* xg = x + bg * len;
     double s = 0;
     for (int64_t i = threadIdx.x; i < len; i += blockDim.x) s += xg[i];
-    const double mu = text::block_sum(s, sh) / (double)len;
+    const double mu = block_sum(s, sh) / (double)len;
     double v = 0;
     for (int64_t i = threadIdx.x; i < len; i += blockDim.x)
       v += ((double)xg[i] - mu) * ((double)xg[i] - mu);
-    const double rs = 1.0 / sqrt(text::block_sum(v, sh) / (double)len + (double)eps);
+    const double rs = 1.0 / sqrt(block_sum(v, sh) / (double)len + (double)eps);
     if (threadIdx.x == 0) mean[bg] = (float)mu, rstd[bg] = (float)rs;
     const int64_t c0 = (bg % d.G) * cpg;
     for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
@@ -68,8 +69,8 @@ __global__ void group_norm_backward_dx_kernel(const float* __restrict__ x,
       sg += g;
       sgx += g * ((double)xg[i] - mu) * rs;
     }
-    sg = text::block_sum(sg, sh) / (double)len;
-    sgx = text::block_sum(sgx, sh) / (double)len;
+    sg = block_sum(sg, sh) / (double)len;
+    sgx = block_sum(sgx, sh) / (double)len;
     for (int64_t i = threadIdx.x; i < len; i += blockDim.x) {
       const double g = (double)gg[i] * (weight ? (double)weight[c0 + i / d.S] : 1.0);
       const double xh = ((double)xg[i] - mu) * rs;
@@ -98,8 +99,8 @@ __global__ void group_norm_backward_params_kernel(const float* __restrict__ x,
         ab += gr[s];
       }
     }
-    aw = text::block_sum(aw, sh);
-    ab = text::block_sum(ab, sh);
+    aw = block_sum(aw, sh);
+    ab = block_sum(ab, sh);
     if (threadIdx.x == 0) {
       if (dweight) dweight[c] = (float)aw;
       if (dbias) dbias[c] = (float)ab;
@@ -107,15 +108,16 @@ __global__ void group_norm_backward_params_kernel(const float* __restrict__ x,
   }
 }
 
-unsigned grid_for(int64_t n) { return (unsigned)std::max<int64_t>(1, std::min<int64_t>(n, 65535)); }
+// One block per (item, group) or per channel, at most 65535 blocks (the loops stride beyond).
+unsigned blocks_for_groups(int64_t n) { return grid_for(n, 1, 65535); }
 
 }  // namespace
 
 void group_norm_forward(const float* x, const float* weight, const float* bias, float* y,
                         float* mean, float* rstd, const GroupNormDims& d, float eps) {
   if (d.B * d.G == 0) return;
-  group_norm_forward_kernel<<<grid_for(d.B * d.G), kThreads>>>(x, weight, bias, y, mean, rstd, d,
-                                                               eps);
+  group_norm_forward_kernel<<<blocks_for_groups(d.B * d.G), kThreads>>>(x, weight, bias, y, mean,
+                                                                        rstd, d, eps);
   SYN_CUDA_LAUNCH_CHECK("group_norm forward B=", d.B, " C=", d.C, " S=", d.S, " G=", d.G);
 }
 
@@ -124,15 +126,23 @@ void group_norm_backward(const float* x, const float* weight, const float* mean,
                          const GroupNormDims& d) {
   if (d.B * d.G == 0) return;
   if (dx) {
-    group_norm_backward_dx_kernel<<<grid_for(d.B * d.G), kThreads>>>(x, weight, mean, rstd, dy, dx,
-                                                                     d);
+    group_norm_backward_dx_kernel<<<blocks_for_groups(d.B * d.G), kThreads>>>(x, weight, mean, rstd,
+                                                                              dy, dx, d);
     SYN_CUDA_LAUNCH_CHECK("group_norm backward dx B=", d.B, " C=", d.C, " S=", d.S, " G=", d.G);
   }
   if (dweight || dbias) {
-    group_norm_backward_params_kernel<<<grid_for(d.C), kThreads>>>(x, mean, rstd, dy, dweight,
-                                                                   dbias, d);
+    group_norm_backward_params_kernel<<<blocks_for_groups(d.C), kThreads>>>(x, mean, rstd, dy,
+                                                                            dweight, dbias, d);
     SYN_CUDA_LAUNCH_CHECK("group_norm backward params B=", d.B, " C=", d.C, " S=", d.S, " G=", d.G);
   }
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::group_norm_forward_kernel, group_norm_forward);
+  register_cuda_kernel(syn::group_norm_backward_kernel, group_norm_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -13,9 +13,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/ops/layernorm.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/layernorm_cuda.h"
-#include "kernels/text_common.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -26,24 +27,9 @@ constexpr int kWarps = kThreads / 32;
 constexpr int64_t kWarpRowMax = 1024;
 constexpr int64_t kChunkRows = 32;  // rows per column-sum partial (more when n > 65535 chunks)
 
-// G = 32: a warp per row; G = kThreads: the block per row. Every thread of a group walks the
-// same rows, so the group reductions are uniform.
+// G = 32: a warp per row; G = kThreads: the block per row (RowGroup, kernels/kernel_helpers.cuh).
 template <int G>
-struct Rows {
-  __device__ static int64_t first() {
-    return G == 32 ? (int64_t)blockIdx.x * kWarps + (threadIdx.x >> 5) : (int64_t)blockIdx.x;
-  }
-  __device__ static int64_t stride() {
-    return G == 32 ? (int64_t)gridDim.x * kWarps : (int64_t)gridDim.x;
-  }
-  __device__ static int lane() { return G == 32 ? (threadIdx.x & 31) : threadIdx.x; }
-  __device__ static double sum(double v, double* sh) {
-    if constexpr (G == 32)
-      return text::warp_sum(v);
-    else
-      return text::block_sum(v, sh);
-  }
-};
+using Rows = RowGroup<G, kThreads>;
 
 template <int G>
 __global__ void layer_norm_forward_kernel(const float* __restrict__ x,
@@ -135,7 +121,7 @@ __global__ void layer_norm_colsum_final_kernel(const double* __restrict__ pw,
 }
 
 unsigned row_grid(int64_t n, int64_t d) {
-  return d <= kWarpRowMax ? text::grid_1d(n, kWarps) : text::grid_1d(n, 1);
+  return d <= kWarpRowMax ? grid_for(n, kWarps) : grid_for(n, 1);
 }
 
 }  // namespace
@@ -170,17 +156,25 @@ void layer_norm_backward(const float* x, const float* weight, const float* mean,
               " columns exceed the column-sum grid");
     const int64_t chunk_rows = std::max<int64_t>(kChunkRows, (n + 65534) / 65535);
     const int64_t chunks = (n + chunk_rows - 1) / chunk_rows;  // <= 65535 (grid.y)
-    text::Scratch partial((size_t)(2 * chunks * d) * sizeof(double));
+    Scratch partial((size_t)(2 * chunks * d) * sizeof(double));
     double* pw = partial.as<double>();
     double* pb = pw + chunks * d;
-    const dim3 grid(text::grid_1d(d, kThreads), (unsigned)chunks);
+    const dim3 grid(grid_for(d, kThreads), (unsigned)chunks);
     layer_norm_colsum_partial_kernel<<<grid, kThreads>>>(x, mean, rstd, dy, pw, pb, n, d,
                                                          chunk_rows);
     SYN_CUDA_LAUNCH_CHECK("layer_norm backward column partials [", n, ", ", d, "]");
-    layer_norm_colsum_final_kernel<<<text::grid_1d(d, kThreads), kThreads>>>(pw, pb, dweight, dbias,
-                                                                             chunks, d);
+    layer_norm_colsum_final_kernel<<<grid_for(d, kThreads), kThreads>>>(pw, pb, dweight, dbias,
+                                                                        chunks, d);
     SYN_CUDA_LAUNCH_CHECK("layer_norm backward column sums [", n, ", ", d, "]");
   }
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::layer_norm_forward_kernel, layer_norm_forward);
+  register_cuda_kernel(syn::layer_norm_backward_kernel, layer_norm_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -39,7 +39,9 @@
 #include <cstdint>
 
 #include "engine/device.h"
+#include "engine/ops/loss.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/loss_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -49,91 +51,11 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 constexpr int64_t kWarpRowMax = 1024;  // v2: rows up to this length get one warp each
-constexpr unsigned kMaxGrid = 1u << 20;
-constexpr int kMaxPartials = 1024;  // blocks of the single-launch reductions
+constexpr int kMaxPartials = 1024;     // blocks of the single-launch reductions
 
-unsigned grid_for(long long n, int per_block) {
-  return std::max(1u, std::min<unsigned>(kMaxGrid, blocks_for(n, per_block)));
-}
-
-// Temporary device memory (caching allocator): freed after the launches are queued; its next
-// user is queued behind them on the same stream.
-struct Scratch {
-  void* ptr;
-  explicit Scratch(size_t bytes) : ptr(bytes ? device_alloc(Device::CUDA, bytes) : nullptr) {}
-  ~Scratch() {
-    if (ptr) device_free(Device::CUDA, ptr);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  double* doubles() const { return static_cast<double*>(ptr); }
-};
-
-// ------------------------------------------------------------------------ reduction helpers
-
-constexpr unsigned kFull = 0xffffffffu;
-
-// Butterfly reductions: every lane ends with the same value (a + b == b + a).
-__device__ __forceinline__ double warp_sum(double v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(kFull, v, o);
-  return v;
-}
-__device__ __forceinline__ float warp_max(float v) {
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(kFull, v, o));
-  return v;
-}
-__device__ __forceinline__ double warp_max(double v) {
-  for (int o = 16; o > 0; o >>= 1) v = fmax(v, __shfl_xor_sync(kFull, v, o));
-  return v;
-}
-
-// Whole-block reductions (1-D block, a multiple of 32 threads); every thread gets the result.
-// `sh` holds at least 32 values; it may be reused right after the call.
-template <class T, class Op>
-__device__ __forceinline__ T block_reduce(T v, T* sh, Op op) {
-  const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
-  if (lane == 0) sh[w] = v;
-  __syncthreads();
-  T t = sh[0];
-  for (int k = 1; k < nw; ++k) t = op(t, sh[k]);
-  __syncthreads();
-  return t;
-}
-__device__ __forceinline__ double block_sum(double v, double* sh) {
-  return block_reduce(warp_sum(v), sh, [](double a, double b) { return a + b; });
-}
-__device__ __forceinline__ float block_max(float v, float* sh) {
-  return block_reduce(warp_max(v), sh, [](float a, float b) { return fmaxf(a, b); });
-}
-__device__ __forceinline__ double block_max(double v, double* sh) {
-  return block_reduce(warp_max(v), sh, [](double a, double b) { return fmax(a, b); });
-}
-
-// A row handled by a group of G threads: G = 32 (one warp of a 256-thread block) or G = 256 (the
-// whole block). All threads of a group walk the same rows, so group reductions are uniform.
+// G = 32: a warp per row; G = kThreads: the block per row (RowGroup, kernels/kernel_helpers.cuh).
 template <int G>
-struct RowGroup {
-  static_assert(G == 32 || G == kThreads, "a row group is a warp or the block");
-  __device__ static int64_t first() {
-    return G == 32 ? (int64_t)blockIdx.x * kWarps + (threadIdx.x >> 5) : (int64_t)blockIdx.x;
-  }
-  __device__ static int64_t stride() {
-    return G == 32 ? (int64_t)gridDim.x * kWarps : (int64_t)gridDim.x;
-  }
-  __device__ static int lane() { return G == 32 ? (threadIdx.x & 31) : threadIdx.x; }
-  __device__ static double sum(double v, double* sh) {
-    if constexpr (G == 32)
-      return warp_sum(v);
-    else
-      return block_sum(v, sh);
-  }
-  __device__ static float max(float v, float* sh) {
-    if constexpr (G == 32)
-      return warp_max(v);
-    else
-      return block_max(v, sh);
-  }
-};
+using Rows = RowGroup<G, kThreads>;
 
 // Launches kern<32> (warp per row) or kern<256> (block per row) over n rows of length d.
 #define SYN_LAUNCH_ROWS(version, n, d, kern, ...)                  \
@@ -188,7 +110,7 @@ template <int G>
 __global__ void l2_normalize_kernel(const float* __restrict__ x, float* __restrict__ y, int64_t n,
                                     int64_t d, float eps) {
   __shared__ double sh[32];
-  using R = RowGroup<G>;
+  using R = Rows<G>;
   for (int64_t r = R::first(); r < n; r += R::stride()) {
     const float* xr = x + r * d;
     double s = 0;
@@ -203,7 +125,7 @@ __global__ void l2_normalize_backward_kernel(const float* __restrict__ x,
                                              const float* __restrict__ dy, float* __restrict__ dx,
                                              int64_t n, int64_t d, float eps) {
   __shared__ double sh[32];
-  using R = RowGroup<G>;
+  using R = Rows<G>;
   for (int64_t r = R::first(); r < n; r += R::stride()) {
     const float* xr = x + r * d;
     const float* gr = dy + r * d;
@@ -230,7 +152,7 @@ __global__ void log_softmax_kernel(const float* __restrict__ x, float* __restric
                                    int64_t c) {
   __shared__ double sh[32];
   __shared__ float shf[32];
-  using R = RowGroup<G>;
+  using R = Rows<G>;
   for (int64_t r = R::first(); r < n; r += R::stride()) {
     const float* xr = x + r * c;
     float mx = -INFINITY;
@@ -248,7 +170,7 @@ __global__ void log_softmax_backward_kernel(const float* __restrict__ y,
                                             const float* __restrict__ dy, float* __restrict__ dx,
                                             int64_t n, int64_t c) {
   __shared__ double sh[32];
-  using R = RowGroup<G>;
+  using R = Rows<G>;
   for (int64_t r = R::first(); r < n; r += R::stride()) {
     double s = 0;
     for (int64_t j = R::lane(); j < c; j += G) s += dy[r * c + j];
@@ -268,7 +190,7 @@ __global__ void cross_entropy_kernel(const float* __restrict__ logits,
                                      float* __restrict__ loss, int64_t n, int64_t c,
                                      int64_t count) {
   __shared__ double sh[32];
-  using R = RowGroup<32>;
+  using R = Rows<32>;
   double acc = 0;
   for (int64_t r = R::first(); r < n; r += R::stride()) {
     const float* x = logits + r * c;
@@ -300,7 +222,7 @@ __global__ void cross_entropy_backward_kernel(const float* __restrict__ logits,
                                               const float* __restrict__ dloss,
                                               float* __restrict__ dx, int64_t n, int64_t c,
                                               int64_t count) {
-  using R = RowGroup<G>;
+  using R = Rows<G>;
   const double scale = count > 0 ? (double)dloss[0] / (double)count : 0.0;
   for (int64_t r = R::first(); r < n; r += R::stride()) {
     if (targets[r] < 0.0f) {  // ignored row (group-uniform branch)
@@ -462,7 +384,7 @@ template <int G>
 __global__ void normalize_rows_kernel(const float* __restrict__ z, float* __restrict__ u,
                                       float* __restrict__ norm, int64_t m, int64_t d, float eps) {
   __shared__ double sh[32];
-  using R = RowGroup<G>;
+  using R = Rows<G>;
   for (int64_t r = R::first(); r < m; r += R::stride()) {
     const float* zr = z + r * d;
     double s = 0;
@@ -653,9 +575,9 @@ void nt_xent_v(int version, const float* z, float* u, float* norm, float* prob, 
   SYN_LAUNCH_ROWS(2, m, d, normalize_rows_kernel, z, u, norm, m, d, eps);
   SYN_CUDA_LAUNCH_CHECK("nt_xent normalize [", m, ", ", d, "]");
   Scratch row_loss((size_t)m * sizeof(double));
-  nt_xent_rows_kernel<<<grid_for(m, 1), kThreads>>>(u, prob, row_loss.doubles(), m, d, inv_t);
+  nt_xent_rows_kernel<<<grid_for(m, 1), kThreads>>>(u, prob, row_loss.as<double>(), m, d, inv_t);
   SYN_CUDA_LAUNCH_CHECK("nt_xent rows [", m, ", ", d, "]");
-  mean_kernel<<<1, kThreads>>>(row_loss.doubles(), loss, m);
+  mean_kernel<<<1, kThreads>>>(row_loss.as<double>(), loss, m);
   SYN_CUDA_LAUNCH_CHECK("nt_xent mean [", m, ", ", d, "]");
 }
 
@@ -679,10 +601,10 @@ void nt_xent_backward_v(int version, const float* u, const float* norm, const fl
     return;
   }
   Scratch a((size_t)(m * d) * sizeof(double));
-  nt_xent_grad_u_kernel<<<grid_for(m * d, kThreads), kThreads>>>(u, prob, a.doubles(), m, d);
+  nt_xent_grad_u_kernel<<<grid_for(m * d, kThreads), kThreads>>>(u, prob, a.as<double>(), m, d);
   SYN_CUDA_LAUNCH_CHECK("nt_xent_backward A=WU [", m, ", ", d, "]");
-  nt_xent_project_kernel<<<grid_for(m, 1), kThreads>>>(u, norm, a.doubles(), dloss, dz, m, d, inv_t,
-                                                       eps);
+  nt_xent_project_kernel<<<grid_for(m, 1), kThreads>>>(u, norm, a.as<double>(), dloss, dz, m, d,
+                                                       inv_t, eps);
   SYN_CUDA_LAUNCH_CHECK("nt_xent_backward project [", m, ", ", d, "]");
 }
 
@@ -690,5 +612,21 @@ void nt_xent_backward(const float* u, const float* norm, const float* prob, cons
                       float* dz, int64_t m, int64_t d, float inv_t, float eps) {
   nt_xent_backward_v(2, u, norm, prob, dloss, dz, m, d, inv_t, eps);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::l2_normalize_kernel, l2_normalize);
+  register_cuda_kernel(syn::l2_normalize_backward_kernel, l2_normalize_backward);
+  register_cuda_kernel(syn::log_softmax_kernel, log_softmax);
+  register_cuda_kernel(syn::log_softmax_backward_kernel, log_softmax_backward);
+  register_cuda_kernel(syn::cross_entropy_kernel, cross_entropy);
+  register_cuda_kernel(syn::cross_entropy_backward_kernel, cross_entropy_backward);
+  register_cuda_kernel(syn::bce_with_logits_kernel, bce_with_logits);
+  register_cuda_kernel(syn::bce_with_logits_backward_kernel, bce_with_logits_backward);
+  register_cuda_kernel(syn::nt_xent_kernel, nt_xent);
+  register_cuda_kernel(syn::nt_xent_backward_kernel, nt_xent_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -5,7 +5,7 @@
 
 namespace syn::cuda_kernels {
 
-// The live versions (plugged into the slots by kernels/registry.cu).
+// The live versions (registered in their slots at the end of the .cu file).
 void l2_normalize(const float* x, float* y, int64_t n, int64_t d, float eps);
 void l2_normalize_backward(const float* x, const float* dy, float* dx, int64_t n, int64_t d,
                            float eps);

@@ -26,7 +26,11 @@
 #include <cstdint>
 
 #include "engine/device.h"
+#include "engine/optim/adam.h"
+#include "engine/optim/lars.h"
+#include "engine/optim/sgd.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/optim_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -34,12 +38,7 @@ namespace syn::cuda_kernels {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr unsigned kMaxGrid = 1u << 20;
 constexpr int kNormBlocks = 1024;  // at most this many partial sums in lars_norms
-
-unsigned grid_for(long long n, int per_block) {
-  return std::max(1u, std::min<unsigned>(kMaxGrid, blocks_for(n, per_block)));
-}
 
 bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15u) == 0; }
 
@@ -212,25 +211,6 @@ struct LarsOp {
 
 // ------------------------------------------------------------------------------ lars_norms
 
-constexpr unsigned kFull = 0xffffffffu;
-
-__device__ __forceinline__ double warp_sum(double v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(kFull, v, o);
-  return v;
-}
-
-// Whole-block sum (1-D block, a multiple of 32 threads); every thread gets the result.
-__device__ __forceinline__ double block_sum(double v, double* sh) {
-  v = warp_sum(v);
-  const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
-  if (lane == 0) sh[w] = v;
-  __syncthreads();
-  double t = 0;
-  for (int k = 0; k < nw; ++k) t += sh[k];
-  __syncthreads();
-  return t;
-}
-
 // This thread's share of sum(w^2) and sum((g + wd w)^2), in double as lars_norms_cpu.
 __device__ __forceinline__ void norm_terms(const float* w, const float* g, float wd, int64_t n,
                                            double& a, double& b) {
@@ -368,5 +348,15 @@ void lars_update(float* param, const float* grad, float* momentum_buffer, const 
                  int64_t n, LarsStepArgs args) {
   lars_update_v(2, param, grad, momentum_buffer, sums, n, args);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::adam_update_kernel, adam_update);
+  register_cuda_kernel(syn::sgd_update_kernel, sgd_update);
+  register_cuda_kernel(syn::lars_norms_kernel, lars_norms);
+  register_cuda_kernel(syn::lars_update_kernel, lars_update);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

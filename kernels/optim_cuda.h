@@ -9,7 +9,7 @@
 
 namespace syn::cuda_kernels {
 
-// The live versions (plugged into the slots by kernels/registry.cu).
+// The live versions (registered in their slots at the end of the .cu file).
 void adam_update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
                  AdamStepArgs args);
 void sgd_update(float* param, const float* grad, float* momentum_buffer, int64_t n,

@@ -7,7 +7,9 @@
 // Version: v1 (timings not yet measured; memory-bound).
 #include <algorithm>
 
+#include "engine/ops/pad.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/pad_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -39,9 +41,13 @@ void pad(const float* x, float* y, const PadGeometry& g, float value) {
   i64 total = 1;
   for (int d = 0; d < g.rank; ++d) total *= g.out[d];
   if (total == 0) return;
-  const unsigned blocks = (unsigned)std::min<i64>((total + 255) / 256, i64{1} << 20);
-  pad_kernel<<<blocks, 256>>>(x, y, g, value, total);
+  pad_kernel<<<grid_for(total, 256), 256>>>(x, y, g, value, total);
   SYN_CUDA_LAUNCH_CHECK("pad rank=", g.rank, " elements=", total);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] { register_cuda_kernel(syn::pad_kernel, pad); });
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -18,7 +18,9 @@
 
 #include <algorithm>
 
+#include "engine/ops/pool.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
 
@@ -64,10 +66,6 @@ __global__ void maxpool_backward_kernel(const float* dy, const float* argmax, fl
   }
 }
 
-unsigned blocks_capped(long long n) {
-  return (unsigned)std::min<long long>((n + 255) / 256, 1 << 20);
-}
-
 bool fits32(long long n) { return n < (1LL << 31); }
 
 }  // namespace
@@ -77,11 +75,11 @@ void maxpool1d_forward(const float* x, float* y, float* argmax, int64_t rows, in
   const long long total = (long long)rows * Lout;
   if (total == 0) return;
   if (fits32(total) && fits32((long long)rows * L))
-    maxpool_forward_kernel<unsigned><<<blocks_capped(total), 256>>>(
-        x, y, argmax, (unsigned)rows, (unsigned)L, (unsigned)Lout, (unsigned)kernel,
-        (unsigned)stride, (unsigned)padding);
+    maxpool_forward_kernel<unsigned>
+        <<<grid_for(total, 256), 256>>>(x, y, argmax, (unsigned)rows, (unsigned)L, (unsigned)Lout,
+                                        (unsigned)kernel, (unsigned)stride, (unsigned)padding);
   else
-    maxpool_forward_kernel<long long><<<blocks_capped(total), 256>>>(
+    maxpool_forward_kernel<long long><<<grid_for(total, 256), 256>>>(
         x, y, argmax, (long long)rows, (long long)L, (long long)Lout, (long long)kernel,
         (long long)stride, (long long)padding);
   SYN_CUDA_LAUNCH_CHECK("maxpool1d forward rows=", rows, " L=", L, " Lout=", Lout,
@@ -93,15 +91,23 @@ void maxpool1d_backward(const float* dy, const float* argmax, float* dx, int64_t
   const long long total = (long long)rows * L;
   if (total == 0) return;
   if (fits32(total) && fits32((long long)rows * Lout))
-    maxpool_backward_kernel<unsigned><<<blocks_capped(total), 256>>>(
-        dy, argmax, dx, (unsigned)rows, (unsigned)L, (unsigned)Lout, (unsigned)kernel,
-        (unsigned)stride, (unsigned)padding);
+    maxpool_backward_kernel<unsigned>
+        <<<grid_for(total, 256), 256>>>(dy, argmax, dx, (unsigned)rows, (unsigned)L, (unsigned)Lout,
+                                        (unsigned)kernel, (unsigned)stride, (unsigned)padding);
   else
-    maxpool_backward_kernel<long long><<<blocks_capped(total), 256>>>(
+    maxpool_backward_kernel<long long><<<grid_for(total, 256), 256>>>(
         dy, argmax, dx, (long long)rows, (long long)L, (long long)Lout, (long long)kernel,
         (long long)stride, (long long)padding);
   SYN_CUDA_LAUNCH_CHECK("maxpool1d backward rows=", rows, " L=", L, " Lout=", Lout,
                         " kernel=", kernel, " stride=", stride, " padding=", padding);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::maxpool1d_forward_kernel, maxpool1d_forward);
+  register_cuda_kernel(syn::maxpool1d_backward_kernel, maxpool1d_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -12,7 +12,9 @@
 // Version: v1 (timings not yet measured; both should run near memory bandwidth).
 #include <algorithm>
 
+#include "engine/ops/pool2d.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/pool2d_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -75,14 +77,12 @@ Geo geo_of(const Pool2dShape& s) {
   return {s.planes, s.H, s.W, s.Hout, s.Wout, s.kh, s.kw, s.sh, s.sw, s.ph, s.pw};
 }
 
-unsigned grid_for(i64 n) { return (unsigned)std::min<i64>((n + 255) / 256, i64{1} << 20); }
-
 }  // namespace
 
 void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, float* argmax) {
   const i64 total = s.planes * s.Hout * s.Wout;
   if (total == 0) return;
-  maxpool2d_forward_kernel<<<grid_for(total), 256>>>(x, y, argmax, geo_of(s));
+  maxpool2d_forward_kernel<<<grid_for(total, 256), 256>>>(x, y, argmax, geo_of(s));
   SYN_CUDA_LAUNCH_CHECK("maxpool2d forward planes=", s.planes, " H=", s.H, " W=", s.W, " k=", s.kh,
                         "x", s.kw, " s=", s.sh, "x", s.sw, " p=", s.ph, "x", s.pw);
 }
@@ -90,9 +90,17 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, float* ar
 void maxpool2d_backward(const Pool2dShape& s, const float* dy, const float* argmax, float* dx) {
   const i64 total = s.planes * s.H * s.W;
   if (total == 0) return;
-  maxpool2d_backward_kernel<<<grid_for(total), 256>>>(dy, argmax, dx, geo_of(s));
+  maxpool2d_backward_kernel<<<grid_for(total, 256), 256>>>(dy, argmax, dx, geo_of(s));
   SYN_CUDA_LAUNCH_CHECK("maxpool2d backward planes=", s.planes, " H=", s.H, " W=", s.W, " k=", s.kh,
                         "x", s.kw, " s=", s.sh, "x", s.sw, " p=", s.ph, "x", s.pw);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::maxpool2d_forward_kernel, maxpool2d_forward);
+  register_cuda_kernel(syn::maxpool2d_backward_kernel, maxpool2d_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -21,7 +21,9 @@
 #include <algorithm>
 
 #include "engine/device.h"
+#include "engine/ops/reduce.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/reduce_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -29,42 +31,6 @@ namespace syn::cuda_kernels {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr unsigned kMaxGrid = 1u << 20;  // grid-stride loops cover anything larger
-
-unsigned grid_for(long long n, int threads) {
-  return std::max(1u, std::min<unsigned>(kMaxGrid, blocks_for(n, threads)));
-}
-
-// Temporary device memory for partial sums, returned to the caching allocator when the call
-// ends: the next user of the block is queued behind our kernels on the same stream.
-struct Scratch {
-  void* ptr;
-  explicit Scratch(size_t bytes) : ptr(bytes ? device_alloc(Device::CUDA, bytes) : nullptr) {}
-  ~Scratch() {
-    if (ptr) device_free(Device::CUDA, ptr);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  double* doubles() const { return static_cast<double*>(ptr); }
-};
-
-// Butterfly reduction: every lane ends with the same, order-fixed sum.
-__device__ __forceinline__ double warp_sum(double v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
-// Sum over a whole block (blockDim.x a multiple of 32, 1-D); every thread gets the result.
-__device__ __forceinline__ double block_sum(double v, double* sh) {
-  v = warp_sum(v);
-  const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
-  if (lane == 0) sh[w] = v;
-  __syncthreads();
-  double t = 0;
-  for (int k = 0; k < nw; ++k) t += sh[k];
-  __syncthreads();  // sh may be reused by the caller
-  return t;
-}
 
 // ------------------------------------------------------------------------------- v1: naive
 
@@ -192,11 +158,11 @@ void reduce_v2(const float* x, float* out, int64_t outer, int64_t n, int64_t inn
     }
     const int64_t chunks = (n + kRowChunk - 1) / kRowChunk;
     Scratch part(chunks > 1 ? (size_t)(outer * chunks) * sizeof(double) : 0);
-    reduce_rows_chunk_kernel<<<grid_for(outer * chunks, 1), kThreads>>>(x, out, part.doubles(),
+    reduce_rows_chunk_kernel<<<grid_for(outer * chunks, 1), kThreads>>>(x, out, part.as<double>(),
                                                                         outer, n, chunks, scale);
     SYN_CUDA_LAUNCH_CHECK("reduce_sum rows/chunks outer=", outer, " n=", n, " chunks=", chunks);
     if (chunks > 1) {
-      sum_row_partials_kernel<<<grid_for(outer, kThreads / 32), kThreads>>>(part.doubles(), out,
+      sum_row_partials_kernel<<<grid_for(outer, kThreads / 32), kThreads>>>(part.as<double>(), out,
                                                                             outer, chunks, scale);
       SYN_CUDA_LAUNCH_CHECK("reduce_sum row partials outer=", outer, " chunks=", chunks);
     }
@@ -212,12 +178,12 @@ void reduce_v2(const float* x, float* out, int64_t outer, int64_t n, int64_t inn
   const int64_t chunk_len = std::max<int64_t>(1, (n + chunks - 1) / chunks);
   Scratch part(chunks > 1 ? (size_t)(outer * chunks * inner) * sizeof(double) : 0);
   reduce_cols_kernel<<<grid_for(outer * tiles * chunks, 1), dim3(kTileW, kTileH)>>>(
-      x, out, part.doubles(), outer, n, inner, tiles, chunks, chunk_len, scale);
+      x, out, part.as<double>(), outer, n, inner, tiles, chunks, chunk_len, scale);
   SYN_CUDA_LAUNCH_CHECK("reduce_sum cols outer=", outer, " n=", n, " inner=", inner,
                         " chunks=", chunks);
   if (chunks > 1) {
     sum_col_partials_kernel<<<grid_for(outer * inner, kThreads), kThreads>>>(
-        part.doubles(), out, outer, chunks, inner, scale);
+        part.as<double>(), out, outer, chunks, inner, scale);
     SYN_CUDA_LAUNCH_CHECK("reduce_sum col partials outer=", outer, " inner=", inner,
                           " chunks=", chunks);
   }
@@ -261,5 +227,13 @@ void reduce_broadcast(const float* g, float* dx, int64_t outer, int64_t n, int64
   broadcast_kernel<<<grid_for(total, kThreads), kThreads>>>(g, dx, outer, n, inner, scale);
   SYN_CUDA_LAUNCH_CHECK("reduce_broadcast outer=", outer, " n=", n, " inner=", inner);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::reduce_sum_kernel, reduce_sum);
+  register_cuda_kernel(syn::reduce_broadcast_kernel, reduce_broadcast);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -5,7 +5,7 @@
 
 namespace syn::cuda_kernels {
 
-// The live versions (plugged into the slots by kernels/registry.cu).
+// The live versions (registered in their slots at the end of the .cu file).
 void reduce_sum(const float* x, float* out, int64_t outer, int64_t n, int64_t inner, float scale);
 void reduce_broadcast(const float* g, float* dx, int64_t outer, int64_t n, int64_t inner,
                       float scale);

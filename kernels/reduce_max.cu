@@ -10,7 +10,9 @@
 // Version: v1 (timings not yet measured; musicnn's time axes are ~200 long).
 #include <algorithm>
 
+#include "engine/ops/reduce_max.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/reduce_max_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -50,8 +52,6 @@ __global__ void reduce_max_backward_kernel(const float* __restrict__ g,
   }
 }
 
-unsigned grid_for(i64 n) { return (unsigned)std::min<i64>((n + 255) / 256, i64{1} << 20); }
-
 }  // namespace
 
 void reduce_max(const float* x, float* out, float* argmax, int64_t outer, int64_t n, int64_t inner,
@@ -59,9 +59,9 @@ void reduce_max(const float* x, float* out, float* argmax, int64_t outer, int64_
   const i64 total = (i64)outer * inner;
   if (total == 0) return;
   if (minimum)
-    reduce_max_kernel<true><<<grid_for(total), 256>>>(x, out, argmax, outer, n, inner);
+    reduce_max_kernel<true><<<grid_for(total, 256), 256>>>(x, out, argmax, outer, n, inner);
   else
-    reduce_max_kernel<false><<<grid_for(total), 256>>>(x, out, argmax, outer, n, inner);
+    reduce_max_kernel<false><<<grid_for(total, 256), 256>>>(x, out, argmax, outer, n, inner);
   SYN_CUDA_LAUNCH_CHECK(minimum ? "reduce_min" : "reduce_max", " outer=", outer, " n=", n,
                         " inner=", inner);
 }
@@ -70,8 +70,16 @@ void reduce_max_backward(const float* g, const float* argmax, float* dx, int64_t
                          int64_t inner) {
   const i64 total = (i64)outer * n * inner;
   if (total == 0) return;
-  reduce_max_backward_kernel<<<grid_for(total), 256>>>(g, argmax, dx, outer, n, inner);
+  reduce_max_backward_kernel<<<grid_for(total, 256), 256>>>(g, argmax, dx, outer, n, inner);
   SYN_CUDA_LAUNCH_CHECK("reduce_max backward outer=", outer, " n=", n, " inner=", inner);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::reduce_max_kernel, reduce_max);
+  register_cuda_kernel(syn::reduce_max_backward_kernel, reduce_max_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -18,7 +18,9 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "engine/ops/shape.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/shape_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -26,11 +28,6 @@ namespace syn::cuda_kernels {
 namespace {
 
 constexpr int kThreads = 256;
-constexpr unsigned kMaxGrid = 1u << 20;
-
-unsigned grid_for(long long n, int threads) {
-  return std::max(1u, std::min<unsigned>(kMaxGrid, blocks_for(n, threads)));
-}
 
 // ----------------------------------------------------------------------------------- copy2d
 
@@ -177,5 +174,13 @@ void transpose(const float* x, float* y, int64_t outer, int64_t a, int64_t mid, 
                int64_t inner) {
   transpose_v(2, x, y, outer, a, mid, b, inner);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::copy2d_kernel, copy2d);
+  register_cuda_kernel(syn::transpose_kernel, transpose);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

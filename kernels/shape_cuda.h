@@ -5,7 +5,7 @@
 
 namespace syn::cuda_kernels {
 
-// The live versions (plugged into the slots by kernels/registry.cu).
+// The live versions (registered in their slots at the end of the .cu file).
 void copy2d(const float* src, int64_t src_pitch, float* dst, int64_t dst_pitch, int64_t rows,
             int64_t cols);
 void transpose(const float* x, float* y, int64_t outer, int64_t a, int64_t mid, int64_t b,

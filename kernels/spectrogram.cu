@@ -1,7 +1,7 @@
 // spectrogram.cu — musicnn's log-mel on the GPU: framing + window, batched cuFFT (D2Z), power,
 // mel projection, float16 rounding and log10(10000 x + 1).
 //
-// CPU reference: data/audio/spectrogram.cpp (musicnn_log_mel_cpu); same slot signature, same
+// CPU reference: engine/ops/log_mel.cpp (musicnn_log_mel_cpu); same slot signature, same
 // arithmetic wherever it decides a float32 result:
 //   frames   float64 window × float32 sample (reflect padding, numpy's rule), as the CPU.
 //   FFT      cuFFT double precision, then each bin rounded to complex64 as librosa stores it.
@@ -30,7 +30,9 @@
 #include <vector>
 
 #include "engine/device.h"
+#include "engine/ops/log_mel.h"
 #include "kernels/cuda_check.h"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/spectrogram_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -98,9 +100,8 @@ __global__ void mel_log_kernel(const cufftDoubleComplex* __restrict__ spec, int 
   }
 }
 
-unsigned grid_for(long long n) {
-  return (unsigned)std::max<long long>(1, std::min<long long>(blocks_for(n, kThreads), 1 << 16));
-}
+// Grid-stride kernels over a chunk: at most 65536 blocks.
+unsigned chunk_grid(long long n) { return grid_for(n, kThreads, 1 << 16); }
 
 // Device copies of the host tables, re-uploaded only when their contents change.
 struct Tables {
@@ -177,13 +178,13 @@ void musicnn_log_mel(const float* audio, int64_t n, float* out, int64_t frames, 
   auto* spec = static_cast<cufftDoubleComplex*>(
       device_alloc(Device::CUDA, (size_t)(kChunk * bins) * sizeof(cufftDoubleComplex)));
   for (int64_t t0 = 0; t0 < frames; t0 += kChunk) {
-    frame_kernel<<<grid_for(kChunk * n_fft), kThreads>>>(audio, n, frames_buf, t0, frames,
-                                                         (int)n_fft, (int)hop, tab.d_window);
+    frame_kernel<<<chunk_grid(kChunk * n_fft), kThreads>>>(audio, n, frames_buf, t0, frames,
+                                                           (int)n_fft, (int)hop, tab.d_window);
     SYN_CUDA_LAUNCH_CHECK("musicnn_log_mel frame_kernel (", frames, " frames)");
     SYN_CUFFT_CHECK(cufftExecD2Z(plan, frames_buf, spec), "exec D2Z");
     const long long rows = std::min<int64_t>(kChunk, frames - t0);
-    mel_log_kernel<<<grid_for(rows * n_mels), kThreads>>>(spec, bins, t0, frames, (int)n_mels,
-                                                          tab.d_weights, tab.d_lo, tab.d_hi, out);
+    mel_log_kernel<<<chunk_grid(rows * n_mels), kThreads>>>(spec, bins, t0, frames, (int)n_mels,
+                                                            tab.d_weights, tab.d_lo, tab.d_hi, out);
     SYN_CUDA_LAUNCH_CHECK("musicnn_log_mel mel_log_kernel (", frames, " frames, ", n_mels,
                           " mels)");
   }
@@ -192,5 +193,12 @@ void musicnn_log_mel(const float* audio, int64_t n, float* out, int64_t frames, 
   device_free(Device::CUDA, spec);
   device_free(Device::CUDA, frames_buf);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::musicnn_log_mel_kernel, musicnn_log_mel);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -1,5 +1,5 @@
 // spectrogram_cuda.h — CUDA musicnn log-mel (kernels/spectrogram.cu); same signature as the CPU
-// slot musicnn_log_mel_kernel in data/audio/spectrogram.h.
+// slot musicnn_log_mel_kernel in engine/ops/log_mel.h.
 #pragma once
 #include <cstdint>
 

@@ -5,8 +5,9 @@
 // fp32 rounding (a differing last bit at most). Computed on the device so that a sampler's
 // timesteps already on the GPU need no host round trip. A [B, D] output is tiny (B·D ≤ 10^5):
 // launch-bound, not worth tuning. Version: v1 only.
+#include "engine/ops/timestep_embedding.h"
 #include "kernels/cuda_check.h"
-#include "kernels/text_common.cuh"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/timestep_embedding_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -38,10 +39,17 @@ void timestep_embedding(const float* t, float* out, int64_t B, int64_t D,
                         const TimestepEmbeddingOptions& o) {
   const int64_t cols = D / 2 + D % 2;
   if (B * cols == 0) return;
-  timestep_embedding_kernel<<<text::grid_1d(B * cols, 128), 128>>>(
+  timestep_embedding_kernel<<<grid_for(B * cols, 128), 128>>>(
       t, out, B, D, o.flip_sin_to_cos, (double)(D / 2) - (double)o.downscale_freq_shift,
       log((double)o.max_period), (double)o.scale);
   SYN_CUDA_LAUNCH_CHECK("timestep_embedding B=", B, " D=", D);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::timestep_embedding_kernel, timestep_embedding);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

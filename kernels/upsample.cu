@@ -7,8 +7,9 @@
 //             order and each row left to right (the CPU's order: bit-identical results), writing
 //             every dx element exactly once: no atomics, no memset, deterministic.
 // Version: v1 only (not yet timed; both kernels should run near memory bandwidth).
+#include "engine/ops/upsample.h"
 #include "kernels/cuda_check.h"
-#include "kernels/text_common.cuh"
+#include "kernels/kernel_helpers.cuh"
 #include "kernels/upsample_cuda.h"
 
 namespace syn::cuda_kernels {
@@ -47,7 +48,7 @@ void upsample_nearest_forward(const float* x, float* y, int64_t planes, int64_t 
                               int64_t factor) {
   const long long total = (long long)planes * H * factor * W * factor;
   if (total == 0) return;
-  upsample_nearest_forward_kernel<<<text::grid_1d(total, 256), 256>>>(x, y, planes, H, W, factor);
+  upsample_nearest_forward_kernel<<<grid_for(total, 256), 256>>>(x, y, planes, H, W, factor);
   SYN_CUDA_LAUNCH_CHECK("upsample_nearest2d forward planes=", planes, " H=", H, " W=", W,
                         " factor=", factor);
 }
@@ -56,10 +57,17 @@ void upsample_nearest_backward(const float* dy, float* dx, int64_t planes, int64
                                int64_t factor) {
   const long long total = (long long)planes * H * W;
   if (total == 0) return;
-  upsample_nearest_backward_kernel<<<text::grid_1d(total, 256), 256>>>(dy, dx, planes, H, W,
-                                                                       factor);
+  upsample_nearest_backward_kernel<<<grid_for(total, 256), 256>>>(dy, dx, planes, H, W, factor);
   SYN_CUDA_LAUNCH_CHECK("upsample_nearest2d backward planes=", planes, " H=", H, " W=", W,
                         " factor=", factor);
 }
+
+// This file's kernels in their slots (engine/dispatch.h), installed on the first CUDA dispatch.
+namespace {
+const CudaKernelRegistrar registrar([] {
+  register_cuda_kernel(syn::upsample_nearest_forward_kernel, upsample_nearest_forward);
+  register_cuda_kernel(syn::upsample_nearest_backward_kernel, upsample_nearest_backward);
+});
+}  // namespace
 
 }  // namespace syn::cuda_kernels

@@ -9,7 +9,6 @@
 #include <complex>
 
 #include "engine/check.h"
-#include "engine/checkpoint.h"  // float_to_half / half_to_float (round to nearest even)
 #include "engine/cpu/fft.h"
 #include "engine/parallel.h"
 
@@ -19,55 +18,14 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-// numpy pad mode 'reflect' for any distance outside [0, n): the extension is periodic with
-// period 2(n − 1) (numpy reflects again and again when the pad is longer than the signal).
-inline int64_t reflect_index(int64_t i, int64_t n) {
-  if (n == 1) return 0;
-  const int64_t period = 2 * (n - 1);
-  i %= period;
-  if (i < 0) i += period;
-  return i < n ? i : period - i;
-}
-
-// One frame → n_fft/2 + 1 float32 powers, as librosa: float64 window × float32 samples, a
-// float64 FFT, the bins stored as complex64, |X| as float32 hypot (computed in double: products
-// of floats are exact there, so this is the correctly rounded hypot glibc's hypotf returns),
-// then squared in float32.
-void frame_power(const float* x, int64_t n, int64_t t, const StftConfig& cfg,
-                 const std::vector<double>& window, const fft::RealFft& rfft, double* buf,
-                 fft::cd* spec, float* power) {
-  const int64_t nfft = cfg.n_fft;
-  const int64_t start = t * cfg.hop - (cfg.center ? nfft / 2 : 0);
-  if (start >= 0 && start + nfft <= n) {
-    for (int64_t k = 0; k < nfft; ++k) buf[k] = window[(size_t)k] * (double)x[start + k];
-  } else {
-    for (int64_t k = 0; k < nfft; ++k) {
-      const int64_t i = start + k;
-      double v;
-      if (i >= 0 && i < n)
-        v = x[i];
-      else
-        v = cfg.pad == StftPad::Reflect ? (double)x[reflect_index(i, n)] : 0.0;
-      buf[k] = window[(size_t)k] * v;
-    }
-  }
-  rfft.forward(buf, spec);
-  const int64_t bins = nfft / 2 + 1;
-  for (int64_t b = 0; b < bins; ++b) {
-    const double re = (float)spec[b].real(), im = (float)spec[b].imag();
-    const float mag = (float)std::sqrt(re * re + im * im);
-    power[b] = mag * mag;
-  }
-}
-
-// Σ_k W[m, k] P[k] over the band's nonzero bins: products of two floats are exact in double,
-// so the sum is rounded only by its additions (and once more to float at the end).
-inline float project_band(const MelFilterbank& fb, int64_t m, const float* power) {
-  const float* w = fb.weights.data() + m * fb.n_bins;
-  double acc = 0.0;
-  for (int32_t k = fb.lo[(size_t)m]; k < fb.hi[(size_t)m]; ++k)
-    acc += (double)w[k] * (double)power[k];
-  return (float)acc;
+// One STFT frame → n_fft/2 + 1 float32 powers (the arithmetic is engine/ops/log_mel.h's, shared
+// with the log-mel slot).
+void stft_frame_power(const float* x, int64_t n, int64_t t, const StftConfig& cfg,
+                      const std::vector<double>& window, const fft::RealFft& rfft, double* buf,
+                      fft::cd* spec, float* power) {
+  const int64_t start = t * cfg.hop - (cfg.center ? cfg.n_fft / 2 : 0);
+  windowed_frame(x, n, start, cfg.n_fft, window.data(), cfg.pad == StftPad::Reflect, buf);
+  frame_power(rfft, buf, spec, power);
 }
 
 // numpy.linspace(start, stop, num): y_i = i·step + start (two roundings), y_last = stop.
@@ -103,49 +61,12 @@ double mel_to_hz(double m, bool htk) {
   return f;
 }
 
-void cpu_log_mel_frames(const float* audio, int64_t n, float* out, int64_t frames,
-                        const StftConfig& cfg, const std::vector<double>& window,
-                        const MelFilterbank& fb) {
-  const fft::RealFft rfft(cfg.n_fft);
-  const int64_t bins = cfg.n_fft / 2 + 1;
-  parallel_for(frames, 16, [&](int64_t lo, int64_t hi) {
-    std::vector<double> buf((size_t)cfg.n_fft);
-    std::vector<fft::cd> spec((size_t)bins);
-    std::vector<float> power((size_t)bins);
-    for (int64_t t = lo; t < hi; ++t) {
-      frame_power(audio, n, t, cfg, window, rfft, buf.data(), spec.data(), power.data());
-      float* row = out + t * fb.n_mels;
-      for (int64_t m = 0; m < fb.n_mels; ++m)
-        row[m] = musicnn_compress(project_band(fb, m, power.data()));
-    }
-  });
-}
-
-// The CPU implementation of the kernel slot. The tables are passed in (the slot's contract);
-// on the CPU they are used in place.
-void musicnn_log_mel_cpu(const float* audio, int64_t n, float* out, int64_t frames, int64_t n_fft,
-                         int64_t hop, const double* window, int64_t n_mels, const float* weights,
-                         const int32_t* band_lo, const int32_t* band_hi) {
-  StftConfig cfg;
-  cfg.n_fft = n_fft;
-  cfg.hop = hop;
-  MelFilterbank fb;
-  fb.n_mels = n_mels;
-  fb.n_bins = n_fft / 2 + 1;
-  fb.weights.assign(weights, weights + n_mels * fb.n_bins);
-  fb.lo.assign(band_lo, band_lo + n_mels);
-  fb.hi.assign(band_hi, band_hi + n_mels);
-  cpu_log_mel_frames(audio, n, out, frames, cfg, std::vector<double>(window, window + n_fft), fb);
-}
-
 void check_stft_config(const StftConfig& cfg) {
   SYN_CHECK(cfg.n_fft >= 2, "STFT: n_fft must be at least 2, got ", cfg.n_fft);
   SYN_CHECK(cfg.hop >= 1, "STFT: hop must be positive, got ", cfg.hop);
 }
 
 }  // namespace
-
-Kernel<MusicnnLogMelFn> musicnn_log_mel_kernel{"musicnn_log_mel", musicnn_log_mel_cpu};
 
 std::vector<double> hann_window(int64_t n) {
   SYN_CHECK(n >= 1, "hann_window: length must be positive, got ", n);
@@ -177,7 +98,7 @@ Tensor stft_power(const float* x, int64_t n, const StftConfig& cfg) {
     std::vector<double> buf((size_t)cfg.n_fft);
     std::vector<fft::cd> spec((size_t)bins);
     for (int64_t t = lo; t < hi; ++t)
-      frame_power(x, n, t, cfg, window, rfft, buf.data(), spec.data(), o + t * bins);
+      stft_frame_power(x, n, t, cfg, window, rfft, buf.data(), spec.data(), o + t * bins);
   });
   return out;
 }
@@ -244,18 +165,10 @@ Tensor mel_spectrogram(const Tensor& power, const MelFilterbank& fb) {
   parallel_for(frames, 64, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t)
       for (int64_t m = 0; m < fb.n_mels; ++m)
-        o[t * fb.n_mels + m] = project_band(fb, m, p + t * fb.n_bins);
+        o[t * fb.n_mels + m] = project_band(fb.weights.data() + m * fb.n_bins, fb.lo[(size_t)m],
+                                            fb.hi[(size_t)m], p + t * fb.n_bins);
   });
   return out;
-}
-
-float round_to_float16(float x) { return half_to_float(float_to_half(x)); }
-
-float musicnn_compress(float mel) {
-  // 10000 · h is exact in float32 (h has 11 significant bits, 10000 has 10), so contracting
-  // the multiply-add into an FMA cannot change the result.
-  const float h = round_to_float16(mel);
-  return std::log10(10000.0f * h + 1.0f);
 }
 
 const MelFilterbank& musicnn_filterbank() {
@@ -288,10 +201,9 @@ Tensor musicnn_log_mel(const float* audio16k, int64_t n) {
               " is not finite (", audio16k[i], ")");
   Tensor out = Tensor::empty({frames, kMusicnnMels});
   const MelFilterbank& fb = musicnn_filterbank();
-  StftConfig cfg;
-  cfg.n_fft = kMusicnnFftSize;
-  cfg.hop = kMusicnnHop;
-  cpu_log_mel_frames(audio16k, n, out.data(), frames, cfg, musicnn_window(), fb);
+  musicnn_log_mel_cpu(audio16k, n, out.data(), frames, kMusicnnFftSize, kMusicnnHop,
+                      musicnn_window().data(), fb.n_mels, fb.weights.data(), fb.lo.data(),
+                      fb.hi.data());
   return out;
 }
 

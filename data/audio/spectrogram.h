@@ -34,7 +34,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/dispatch.h"
+#include "engine/ops/log_mel.h"
 #include "engine/tensor.h"
 
 namespace syn {
@@ -77,11 +77,8 @@ MelFilterbank mel_filterbank(const MelConfig& cfg);
 // [frames, n_bins] power → [frames, n_mels] (CPU).
 Tensor mel_spectrogram(const Tensor& power, const MelFilterbank& fb);
 
-// IEEE binary16 rounding (nearest, ties to even; overflow → inf; subnormals kept), returned as
-// the float it represents: what numpy's astype(np.float16) does to a float32.
-float round_to_float16(float x);
-// musicnn's compression of one mel energy: log10(10000 · float16(x) + 1) in float32.
-float musicnn_compress(float mel);
+// round_to_float16 and musicnn_compress (the float16 cast and log10(10000 x + 1)) are declared
+// in engine/ops/log_mel.h with the log-mel slot, which uses them.
 
 // ---- musicnn's front end ----
 constexpr int kMusicnnSampleRate = 16000;
@@ -99,7 +96,7 @@ int64_t musicnn_frame_count(int64_t samples);
 // The log-mel of 16 kHz mono audio: [frames, 96] on the CPU.
 Tensor musicnn_log_mel(const float* audio16k, int64_t n);
 // The same for a 1-D tensor on either device; the result lives on the input's device (CUDA:
-// cuFFT, kernels/spectrogram.cu).
+// the slot musicnn_log_mel_kernel, engine/ops/log_mel.h; cuFFT, kernels/spectrogram.cu).
 Tensor musicnn_log_mel(const Tensor& audio16k);
 
 // librosa.time_to_frames(seconds, sr=16000, n_fft=512, hop_length=256):
@@ -118,14 +115,5 @@ int64_t musicnn_patch_count(int64_t frames, const MusicnnPatching& p = {});
 // Cuts [frames, n_mels] into [P, patch_frames, n_mels] (same device). Errors when frames is
 // shorter than one patch (musicnn crashes there).
 Tensor musicnn_patches(const Tensor& log_mel, const MusicnnPatching& p = {});
-
-// Kernel slot for the whole log-mel (STFT centred with reflect padding → power → mel →
-// float16 → log10(10000 x + 1)). audio [n] and out [frames, n_mels] are device pointers of the
-// slot's device; window (n_fft doubles), weights ([n_mels, n_fft/2+1]), band_lo/band_hi
-// (n_mels each) are host arrays (the CUDA implementation keeps device copies).
-using MusicnnLogMelFn = void(const float* audio, int64_t n, float* out, int64_t frames,
-                             int64_t n_fft, int64_t hop, const double* window, int64_t n_mels,
-                             const float* weights, const int32_t* band_lo, const int32_t* band_hi);
-extern Kernel<MusicnnLogMelFn> musicnn_log_mel_kernel;
 
 }  // namespace syn
