@@ -9,17 +9,22 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 bash "$checker" "$src" || fail "the tree has upward includes"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-plant() {  # plant FILE INCLUDE — a copy of the sources with one upward include added to FILE
-  rm -rf "$tmp/tree"; mkdir -p "$tmp/tree"
-  (cd "$src" && find engine kernels models data apps -type f \
-     \( -name '*.h' -o -name '*.cpp' -o -name '*.cu' -o -name '*.cuh' \) -print0 |
-     xargs -0 cp --parents -t "$tmp/tree")
-  [ -f "$tmp/tree/$1" ] || fail "planted file $1 does not exist"
-  printf '#include "%s"\n' "$2" >> "$tmp/tree/$1"
+# One copy of the sources; each plant appends one upward include to one file, checks that the
+# checker reports it, and puts the file back.
+mkdir -p "$tmp/tree"
+(cd "$src" && find engine kernels models data apps -type f \
+   \( -name '*.h' -o -name '*.cpp' -o -name '*.cu' -o -name '*.cuh' \) -print0 |
+   xargs -0 cp --parents -t "$tmp/tree")
+plant() {  # plant FILE INCLUDE
+  local file="$tmp/tree/$1"
+  [ -f "$file" ] || fail "planted file $1 does not exist"
+  cp "$file" "$tmp/original"
+  printf '#include "%s"\n' "$2" >> "$file"
   if out=$(bash "$checker" "$tmp/tree" 2>&1); then
     fail "an upward include from $1 to $2 was not reported"
   fi
   grep -q "^$1:[0-9]*: includes \"$2\"" <<<"$out" || fail "report does not name $1 → $2: $out"
+  cp "$tmp/original" "$file"
   echo "refused as it should: $1 → $2"
 }
 plant engine/tensor.h models/clmr.h
