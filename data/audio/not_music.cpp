@@ -87,6 +87,14 @@ void NotMusicDetector::frame(const float* x) {
   flatness_sum_ += flatness;
   tone_sum_ += lobe / sum;
   peak_bins_.push_back(best_bin);
+  double offset = 0;  // the peak between bins: a parabola through the log power of 3 bins
+  if (best_bin > lo_bin_ && best_bin < hi_bin_) {
+    const double a = std::log(power[(size_t)(best_bin - lo_bin_ - 1)] + floor),
+                 b = std::log(power[(size_t)(best_bin - lo_bin_)] + floor),
+                 c = std::log(power[(size_t)(best_bin - lo_bin_ + 1)] + floor);
+    if (a - 2 * b + c < 0) offset = 0.5 * (a - c) / (a - 2 * b + c);
+  }
+  peak_hz_.push_back(((double)best_bin + offset) * rate_ / (double)kFrame);
   ++frames_;
 }
 
@@ -109,7 +117,11 @@ AudioCheck NotMusicDetector::finish() const {
       if ((int64_t)(e - b) > best_count) best_count = (int64_t)(e - b), best_bin = sorted[a];
     }
     c.tone_steadiness = (double)best_count / (double)frames_;
-    c.tone_hz = (double)best_bin * rate_ / (double)kFrame;
+    double hz = 0;
+    int64_t in_cluster = 0;
+    for (size_t f = 0; f < peak_bins_.size(); ++f)
+      if (std::abs(peak_bins_[f] - best_bin) <= 2) hz += peak_hz_[f], ++in_cluster;
+    c.tone_hz = hz / (double)std::max<int64_t>(1, in_cluster);
   }
   std::ostringstream w;
   w.setf(std::ios::fixed);
