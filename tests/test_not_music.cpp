@@ -85,7 +85,8 @@ TEST_CASE("synthetic music of every timbre, a mix and the bundled clip are music
     CHECK(c.music);
   }
   CHECK(check_not_music(music_mix(20, 4), kRate).music);
-  const std::string clip = std::string(SYN_SOURCE_DIR) + "/data/clips/asc_time_to_strike_60-90s.ogg";
+  const std::string clip =
+      std::string(SYN_SOURCE_DIR) + "/data/clips/asc_time_to_strike_60-90s.ogg";
   const DecodedAudio a = decode_audio(clip);
   const AudioCheck c = check_not_music(resample_librosa07(a.samples, a.sample_rate, kRate), kRate);
   CAPTURE(c.warning);

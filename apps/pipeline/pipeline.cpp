@@ -66,8 +66,7 @@ Tags tag_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
     t.profile = tag_profile(&t.mtt, &t.msd);
     t.json = tag_result_json(wm, &t.profile);
     what += "; sentence, pictures and music from the most representative 30 s, " +
-            seconds_text(r.window.start_seconds) + "–" + seconds_text(r.window.end_seconds) +
-            " s";
+            seconds_text(r.window.start_seconds) + "–" + seconds_text(r.window.end_seconds) + " s";
   }
   log.done("tags", what);
   return t;
@@ -102,7 +101,8 @@ void music_stage(const PipelineOptions& o, const Tags& tags, PipelineResult& r, 
     reader.seek(first);
     std::vector<float> block;
     while ((int64_t)decoded.samples.size() < count &&
-           reader.read(block, std::min<int64_t>(65536, count - (int64_t)decoded.samples.size())) > 0)
+           reader.read(block, std::min<int64_t>(65536, count - (int64_t)decoded.samples.size())) >
+               0)
       decoded.samples.insert(decoded.samples.end(), block.begin(), block.end());
     decoded.frames = (int64_t)decoded.samples.size();
   }

@@ -27,7 +27,8 @@
 // Not music (data/audio/not_music.h: silence, near-silence, noise, a single tone): the log and
 // pipeline.json ("input_warning") say so, tags.json keeps the tags with the same warning, and the
 // pipeline does not pretend: no sentence, no pictures, no music character; cover.png is plain mid
-// grey (the colour of no mood), and pipeline.json's sentence, prompts, motifs and images are empty. Files are written whole or not at all (atomic_file.h for the text).
+// grey (the colour of no mood), and pipeline.json's sentence, prompts, motifs and images are empty.
+// Files are written whole or not at all (atomic_file.h for the text).
 #pragma once
 #include <filesystem>
 #include <ostream>
@@ -54,10 +55,11 @@ struct PipelineResult {
   MusicCharacter character;
   CoverPalette palette;
   CoverLayout layout;
-  std::vector<StageTime> stage_times;  // tags, sentence, music, images, cover (not music: tags, cover)
-  double duration_seconds = 0;         // of the audio
-  TagWindow window;                    // the summary window (the whole clip when short)
-  std::string input_warning;           // not_music.h's warning; "" for music
+  std::vector<StageTime>
+      stage_times;              // tags, sentence, music, images, cover (not music: tags, cover)
+  double duration_seconds = 0;  // of the audio
+  TagWindow window;             // the summary window (the whole clip when short)
+  std::string input_warning;    // not_music.h's warning; "" for music
 
   // What was written, all inside the output folder.
   std::filesystem::path output_dir, tags_json, sentence_txt, cover_png, pipeline_json;

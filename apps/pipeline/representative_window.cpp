@@ -47,7 +47,8 @@ TagResult window_of(const TagResult& r, const TagWindow& w) {
   SYN_CHECK(w.first + w.count <= r.taggram.size(), "window_of: rows ", w.first, "..",
             w.first + w.count, " are outside the taggram's ", r.taggram.size());
   TagResult out = r;
-  out.taggram.assign(r.taggram.begin() + (long)w.first, r.taggram.begin() + (long)(w.first + w.count));
+  out.taggram.assign(r.taggram.begin() + (long)w.first,
+                     r.taggram.begin() + (long)(w.first + w.count));
   out.chunk_start.assign(r.chunk_start.begin() + (long)w.first,
                          r.chunk_start.begin() + (long)(w.first + w.count));
   out.chunk_end.assign(r.chunk_end.begin() + (long)w.first,

@@ -26,7 +26,7 @@ struct TagWindow {
 
 // a and b: the two models' results for the same audio (same chunk times).
 TagWindow representative_window(const TagResult& a, const TagResult& b,
-                                 size_t count = kSummaryChunks);
+                                size_t count = kSummaryChunks);
 // r restricted to the window: its taggram rows and times, clip = their mean (summed in double in
 // row order, as musicnn_predict does). The whole result when w.whole.
 TagResult window_of(const TagResult& r, const TagWindow& w);

@@ -225,7 +225,8 @@ DecodedAudio decode_audio(const std::string& path) {
   out.sample_rate = reader.sample_rate();
   out.channels = reader.channels();
   std::vector<float> block;
-  while (reader.read(block, 16384) > 0) out.samples.insert(out.samples.end(), block.begin(), block.end());
+  while (reader.read(block, 16384) > 0)
+    out.samples.insert(out.samples.end(), block.begin(), block.end());
   out.frames = (int64_t)out.samples.size();
   return out;
 }

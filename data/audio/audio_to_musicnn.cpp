@@ -285,8 +285,8 @@ void Librosa07Stream::finish(std::vector<float>& out) {
   if (from_ == to_) return;
   const int64_t n_resampy = (int64_t)((double)total_ * ratio_);      // resampy: int(n · ratio)
   const int64_t n_out = (int64_t)std::ceil((double)total_ * ratio_);  // librosa: ceil(n · ratio)
-  SYN_CHECK(n_resampy >= 1, "resample_librosa07: ", total_, " samples are too few to resample from ",
-            from_, " to ", to_, " Hz");
+  SYN_CHECK(n_resampy >= 1, "resample_librosa07: ", total_,
+            " samples are too few to resample from ", from_, " to ", to_, " Hz");
   emit(total_, n_resampy, out);
   out.resize(out.size() + (size_t)(n_out - next_), 0.0f);  // fix_length pads with zeros
   next_ = n_out;

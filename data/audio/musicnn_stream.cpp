@@ -51,10 +51,10 @@ MusicnnFileStream::MusicnnFileStream(const std::string& path, const MusicnnInput
       patching_(musicnn_patching(opt.input_length, opt.input_overlap)),
       resampler_(reader_.sample_rate(), kMusicnnSampleRate),
       on_audio_(std::move(on_audio)) {
-  SYN_CHECK(opt.resampler == MusicnnResampler::Librosa07 ||
-                reader_.sample_rate() == kMusicnnSampleRate,
-            "musicnn input: '", path,
-            "': streaming resamples with librosa 0.7's filter only (MusicnnResampler::Librosa07)");
+  SYN_CHECK(
+      opt.resampler == MusicnnResampler::Librosa07 || reader_.sample_rate() == kMusicnnSampleRate,
+      "musicnn input: '", path,
+      "': streaming resamples with librosa 0.7's filter only (MusicnnResampler::Librosa07)");
 }
 
 void MusicnnFileStream::pump() {
@@ -83,10 +83,10 @@ bool MusicnnFileStream::next(int64_t max_patches, Tensor& patches) {
   while (!eof_ && ready() < max_patches) pump();
   const int64_t p = std::min(ready(), max_patches);
   if (p == 0) {
-    SYN_CHECK(patches_done_ > 0, "musicnn input: '", reader_.path(), "': too short: ",
-              samples_16k_, " samples at 16 kHz (", (double)samples_16k_ / kMusicnnSampleRate,
-              " s) give ", musicnn_frame_count(samples_16k_), " frames; one patch needs ", pf,
-              " frames (", (pf - 1) * kMusicnnHop, " samples)");
+    SYN_CHECK(patches_done_ > 0, "musicnn input: '", reader_.path(), "': too short: ", samples_16k_,
+              " samples at 16 kHz (", (double)samples_16k_ / kMusicnnSampleRate, " s) give ",
+              musicnn_frame_count(samples_16k_), " frames; one patch needs ", pf, " frames (",
+              (pf - 1) * kMusicnnHop, " samples)");
     return false;
   }
   patches = Tensor::zeros({p, pf, m});

@@ -129,7 +129,10 @@ AudioCheck NotMusicDetector::finish() const {
   if (c.peak_dbfs <= kSilencePeakDbfs) {
     c.kind = "silence";
     w << "not music: the input is silent (peak ";
-    if (peak_ > 0) w << c.peak_dbfs << " dBFS)"; else w << "0: every sample is zero)";
+    if (peak_ > 0)
+      w << c.peak_dbfs << " dBFS)";
+    else
+      w << "0: every sample is zero)";
   } else if (c.rms_dbfs < kNearSilenceRmsDbfs) {
     c.kind = "near-silence";
     w << "not music: the input is nearly silent (RMS " << c.rms_dbfs << " dBFS, below "
@@ -137,8 +140,8 @@ AudioCheck NotMusicDetector::finish() const {
   } else if (frames_ > 0 && c.flatness > kNoiseFlatness) {
     c.kind = "noise";
     w.precision(2);
-    w << "not music: the input sounds like noise (spectral flatness " << c.flatness
-      << ", above " << kNoiseFlatness << "; music stays below ~0.3)";
+    w << "not music: the input sounds like noise (spectral flatness " << c.flatness << ", above "
+      << kNoiseFlatness << "; music stays below ~0.3)";
   } else if (frames_ > 0 && c.tone_share >= kToneShare && c.tone_steadiness >= kToneSteadiness) {
     c.kind = "tone";
     w.precision(0);
