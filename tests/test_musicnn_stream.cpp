@@ -13,6 +13,7 @@
 #include "data/audio/spectrogram.h"
 #include "data/audio/synthetic_audio.h"
 #include "engine/rng.h"
+#include "models/musicnn.h"
 
 using namespace syn;
 namespace fs = std::filesystem;
@@ -121,4 +122,37 @@ TEST_CASE("AudioReader reads in blocks what decode_audio decodes, and can seek")
   REQUIRE(again.read(block, 100) == 100);
   CHECK(std::memcmp(block.data(), whole.samples.data() + 30000, 100 * sizeof(float)) == 0);
   fs::remove(wav);
+}
+
+TEST_CASE("musicnn's per-patch probabilities barely depend on how patches are batched") {
+  // The tagger runs at most 16 patches (48 s) per forward pass. Up to 16 patches that is one pass,
+  // as before, bit for bit; longer clips are batched differently from one pass over everything,
+  // and the GEMMs' summation order follows the batch: the probabilities differ in the last bits.
+  const std::string weights = std::string(SYN_SOURCE_DIR) + "/models/weights/musicnn_mtt.synckpt";
+  if (!fs::exists(weights)) {
+    MESSAGE("skipped: ", weights, " is not available");
+    return;
+  }
+  models::LoadedMusicnn m = models::load_musicnn(weights);
+  const std::vector<float> x = test_signal(40 * 16000, 16000, 9);
+  const MusicnnInput in = musicnn_input_from_audio(x);
+  REQUIRE(in.patches.size(0) == 13);
+  const std::vector<float> all = models::musicnn_predict(*m.model, in.patches)
+                                     .patch_probabilities.to_vector();
+  std::vector<float> pieces;
+  for (int64_t i = 0; i < 13; i += 4) {
+    const int64_t n = std::min<int64_t>(4, 13 - i);
+    const std::vector<float> part = in.patches.to_vector();
+    Tensor t = Tensor::from_vector(
+        std::vector<float>(part.begin() + i * 187 * 96, part.begin() + (i + n) * 187 * 96),
+        {n, 187, 96});
+    const std::vector<float> p = models::musicnn_predict(*m.model, t).patch_probabilities.to_vector();
+    pieces.insert(pieces.end(), p.begin(), p.end());
+  }
+  REQUIRE(all.size() == pieces.size());
+  double worst = 0;
+  for (size_t i = 0; i < all.size(); ++i)
+    worst = std::max(worst, (double)std::fabs(all[i] - pieces[i]));
+  MESSAGE("largest difference between batchings: ", worst);
+  CHECK(worst < 1e-5);
 }
