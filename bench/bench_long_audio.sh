@@ -10,7 +10,9 @@
 # length and written as 22.05 kHz mono 16-bit WAV by Python's standard wave module (2 h = 318 MB;
 # our readers need a regular file, so no FIFO). The files are kept in --dir (default
 # ${TMPDIR:-/tmp}/syn_long_audio) and reused. Peak RSS comes from /usr/bin/time -v; time/length is
-# wall seconds per second of audio (linear time = a constant column).
+# wall seconds per second of audio (linear time = a constant column). The pipeline's wall time is
+# mostly its pictures, which do not depend on the length: tags_s is its tags stage (from its log),
+# the part that grows with the audio, and tags/audio that per second of audio.
 set -euo pipefail
 
 BUILD=build LENGTHS="30 300 1800 7200" WORKERS=0 APPS="tag pipeline"
@@ -67,7 +69,7 @@ PY
 }
 
 echo "bench_long_audio: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), --workers $WORKERS"
-printf '%-9s %8s %10s %12s %10s\n' app audio_s wall_s peak_rss_MB wall/audio
+printf '%-9s %8s %10s %12s %10s %8s %11s\n' app audio_s wall_s peak_rss_MB wall/audio tags_s tags/audio
 for s in $LENGTHS; do
   f=$(make_clip "$s")
   for app in $APPS; do
@@ -80,6 +82,13 @@ for s in $LENGTHS; do
     /usr/bin/time -v "${cmd[@]}" > "$log" 2>&1 || { echo "bench_long_audio: $app failed on $f:"; tail -5 "$log"; exit 1; }
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); t = 0; for (i = 1; i <= n; ++i) t = t * 60 + p[i]; print t }' "$log")
     rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$log")
-    printf '%-9s %8d %10.1f %12d %10.4f\n' "$app" "$s" "$wall" "$rss" "$(awk -v w="$wall" -v s="$s" 'BEGIN { print w / s }')"
+    tags=$(awk '$1 == "[pipeline]" && $2 == "tags" { print $3 }' "$log")
+    if [ -n "$tags" ]; then
+      printf '%-9s %8d %10.1f %12d %10.4f %8.1f %11.4f\n' "$app" "$s" "$wall" "$rss" \
+        "$(awk -v w="$wall" -v s="$s" 'BEGIN { print w / s }')" "$tags" "$(awk -v w="$tags" -v s="$s" 'BEGIN { print w / s }')"
+    else
+      printf '%-9s %8d %10.1f %12d %10.4f %8s %11s\n' "$app" "$s" "$wall" "$rss" \
+        "$(awk -v w="$wall" -v s="$s" 'BEGIN { print w / s }')" - -
+    fi
   done
 done
