@@ -1,5 +1,6 @@
 // tag — what does this music sound like? Clip-level tag probabilities, the top k, a taggram, and
-// the refined profile (genre, mood, era, voice, instruments, tempo, loudness).
+// the refined profile (genre, mood, era, voice, instruments, tempo, loudness). Any length: the
+// audio is streamed (memory does not grow with it); silence, noise or a single tone get a warning.
 //   tag                                           the bundled clip (data/clips/), musicnn-MTT
 //   tag song.mp3                                  musicnn-MTT (shipped weights, no download)
 //   tag song.flac --model musicnn-msd --top_k 5
@@ -21,6 +22,8 @@ using namespace syn;
 static void print_result(const app::TagResult& r, size_t k, bool taggram) {
   std::cout << r.file << ": " << std::fixed << std::setprecision(1) << r.duration_seconds
             << " s, model " << r.model << ", " << r.taggram.size() << " chunks\n";
+  // Tags of silence or noise look as confident as any (issue 20): say so before them.
+  if (!r.input_check.music) std::cout << "warning: " << r.input_check.warning << "\n";
   std::vector<size_t> top = app::top_k(r.clip, k);
   std::cout << "top " << top.size() << ":\n" << std::setprecision(4);
   for (size_t i : top) std::cout << "  " << std::setw(20) << std::left << r.labels[i] << std::right

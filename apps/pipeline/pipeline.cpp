@@ -7,6 +7,7 @@
 
 #include "apps/pipeline/caption_model.h"
 #include "apps/pipeline/image_grid.h"
+#include "apps/pipeline/representative_window.h"
 #include "apps/pipeline/tag_json.h"
 #include "apps/pipeline/tagger.h"
 #include "data/audio/audio_io.h"
@@ -28,12 +29,19 @@ std::string joined(const std::vector<std::string>& v, const char* sep = ", ") {
   return out;
 }
 
-// What the tagging stage hands on: both models' outputs and the refined profile.
+// What the tagging stage hands on: both models' outputs and the refined profile of the summary
+// window (representative_window.h; the whole clip when it is short), and its tags as JSON.
 struct Tags {
   TaggerOutput mtt, msd;
   std::vector<ProfileTag> profile;
-  std::string json;  // tags.json's text
+  std::string json;  // the window's tags in tags.json's format (tags.json itself when whole)
 };
+
+std::string seconds_text(double s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << s;
+  return out.str();
+}
 
 Tags tag_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
   log.start();
@@ -44,10 +52,23 @@ Tags tag_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
   t.profile = tag_profile(&t.mtt, &t.msd);
   t.json = tag_result_json(mtt, &t.profile);
   io::write_file_atomic(r.tags_json.string(), t.json, "tags.json");
+  r.duration_seconds = mtt.duration_seconds;
+  if (!mtt.input_check.music) r.input_warning = mtt.input_check.warning;
+  r.window = representative_window(mtt, msd);
   std::vector<std::string> top;
   for (size_t i : top_k(mtt.clip, 3)) top.push_back(mtt.labels[i]);
-  log.done("tags", std::to_string((int)mtt.duration_seconds) +
-                       " s of audio; MTT top 3: " + joined(top) + " → tags.json");
+  std::string what = std::to_string((int)mtt.duration_seconds) +
+                     " s of audio; MTT top 3: " + joined(top) + " → tags.json";
+  if (!r.window.whole) {
+    // A long input: the later stages see the most representative 30 s.
+    const TagResult wm = window_of(mtt, r.window), ws = window_of(msd, r.window);
+    t = Tags{wm.output(), ws.output(), {}, ""};
+    t.profile = tag_profile(&t.mtt, &t.msd);
+    t.json = tag_result_json(wm, &t.profile);
+    what += "; sentence, pictures and music from the most representative 30 s, " +
+            seconds_text(r.window.start_seconds) + "–" + seconds_text(r.window.end_seconds) + " s";
+  }
+  log.done("tags", what);
   return t;
 }
 
@@ -66,7 +87,25 @@ void sentence_stage(const PipelineOptions& o, const Tags& tags, PipelineResult& 
 
 void music_stage(const PipelineOptions& o, const Tags& tags, PipelineResult& r, StageLog& log) {
   log.start();
-  DecodedAudio decoded = decode_audio(o.audio);
+  DecodedAudio decoded;
+  if (r.window.whole) {
+    decoded = decode_audio(o.audio);
+  } else {
+    // Only the summary window is decoded: memory stays bounded however long the input.
+    AudioReader reader(o.audio);
+    decoded.sample_rate = reader.sample_rate();
+    decoded.channels = reader.channels();
+    const auto first = (int64_t)(r.window.start_seconds * reader.sample_rate());
+    const auto count =
+        (int64_t)((r.window.end_seconds - r.window.start_seconds) * reader.sample_rate());
+    reader.seek(first);
+    std::vector<float> block;
+    while ((int64_t)decoded.samples.size() < count &&
+           reader.read(block, std::min<int64_t>(65536, count - (int64_t)decoded.samples.size())) >
+               0)
+      decoded.samples.insert(decoded.samples.end(), block.begin(), block.end());
+    decoded.frames = (int64_t)decoded.samples.size();
+  }
   r.character = measure_music_character(decoded.samples, decoded.sample_rate,
                                         {tags.mtt, tags.msd, profile_as_output(tags.profile)});
   log.done("music", r.character.summary());
@@ -149,6 +188,14 @@ void cover_stage(const PipelineOptions& o, const Tensor& images, PipelineResult&
   log.done("cover", what.str());
 }
 
+// Not music (not_music.h): no sentence, no pictures of tags that describe nothing; the cover is
+// plain mid grey, the colour of no mood.
+void neutral_cover_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
+  log.start();
+  write_png(r.cover_png.string(), Tensor::full({3, o.cover_size, o.cover_size}, 0.5f));
+  log.done("cover", "neutral grey (the input is not music) → cover.png");
+}
+
 }  // namespace
 
 double PipelineResult::total_seconds() const {
@@ -178,24 +225,50 @@ PipelineResult run_pipeline(const PipelineOptions& o, std::ostream& log) {
 
   StageLog stages(log);
   const Tags tags = tag_stage(o, r, stages);
-  sentence_stage(o, tags, r, stages);
-  music_stage(o, tags, r, stages);
-  const Tensor images = image_stage(o, t2i, tags, r, stages);
-  cover_stage(o, images, r, stages);
+  if (!r.input_warning.empty()) {
+    log << "[pipeline] warning: " << r.input_warning
+        << "; no sentence and no pictures, a neutral cover\n";
+    neutral_cover_stage(o, r, stages);
+  } else {
+    sentence_stage(o, tags, r, stages);
+    music_stage(o, tags, r, stages);
+    const Tensor images = image_stage(o, t2i, tags, r, stages);
+    cover_stage(o, images, r, stages);
+  }
   r.stage_times = stages.times();
 
   write_json_file(r.pipeline_json.string(), pipeline_summary_json(r));
   const auto flags = log.flags();
   const auto precision = log.precision();
   log << "[pipeline] done in " << std::fixed << std::setprecision(2) << r.total_seconds()
-      << " s: tags.json, sentence.txt, " << joined(r.image_files)
-      << ", cover.png, pipeline.json in " << r.output_dir.string() << "/\n";
+      << " s: tags.json, "
+      << (r.input_warning.empty() ? "sentence.txt, " + joined(r.image_files) + ", " : "")
+      << "cover.png, pipeline.json in " << r.output_dir.string() << "/\n";
   log.flags(flags);
   log.precision(precision);
   return r;
 }
 
 Json pipeline_summary_json(const PipelineResult& r) {
+  Json seconds = Json::object();
+  for (const StageTime& t : r.stage_times) seconds[t.stage] = json_number(t.seconds);
+  Json input = {{"duration_seconds", json_number(r.duration_seconds)},
+                {"summary_window",
+                 {{"start", json_number(r.window.start_seconds)},
+                  {"end", json_number(r.window.end_seconds)},
+                  {"whole", r.window.whole}}}};
+  if (!r.input_warning.empty())
+    return {{"audio", r.audio},
+            {"input", std::move(input)},
+            {"input_warning", r.input_warning},
+            {"sentence", ""},
+            {"caption_tags", Json::array()},
+            {"prompts", Json::object()},
+            {"motifs", Json::array()},
+            {"images", Json::array()},
+            {"music", nullptr},
+            {"cover", {{"layout", "neutral"}}},
+            {"seconds", std::move(seconds)}};
   Json prompts = Json::object();
   for (const PromptSet& set : r.prompt_sets)
     prompts[prompt_strategy_name(set.strategy)] = set.prompts;
@@ -205,9 +278,8 @@ Json pipeline_summary_json(const PipelineResult& r) {
                       {"trigger", m.trigger},
                       {"probability", json_number(m.probability)}});
   const MusicCharacter& c = r.character;
-  Json seconds = Json::object();
-  for (const StageTime& t : r.stage_times) seconds[t.stage] = json_number(t.seconds);
   return {{"audio", r.audio},
+          {"input", std::move(input)},
           {"sentence", r.sentence},
           {"caption_tags", r.caption_tags},
           {"prompts", std::move(prompts)},

@@ -19,7 +19,16 @@
 //   5. cover     every motif's picture arranged on a background whose palette follows the mood
 //                and whose stripes follow the tempo (cover.h documents the rule) → cover.png
 // and pipeline.json (pipeline_summary_json) records the prompts, motifs, music character, cover
-// parameters and stage times. Files are written whole or not at all (engine/io/safe_file.h).
+// parameters and stage times.
+// Any length (issue 20): the taggers stream the audio, so memory does not grow with it. A long
+// input is summarised by its most representative 30 s (representative_window.h): tags.json holds
+// the whole song, the sentence, pictures and music character come from that window (its times are
+// in pipeline.json's input.summary_window and the tags stage's log line).
+// Not music (data/audio/not_music.h: silence, near-silence, noise, a single tone): the log and
+// pipeline.json ("input_warning") say so, tags.json keeps the tags with the same warning, and the
+// pipeline does not pretend: no sentence, no pictures, no music character; cover.png is plain mid
+// grey (the colour of no mood), and pipeline.json's sentence, prompts, motifs and images are empty.
+// Files are written whole or not at all (engine/io/safe_file.h).
 #pragma once
 #include <filesystem>
 #include <ostream>
@@ -31,6 +40,7 @@
 #include "apps/pipeline/motif_mapping.h"
 #include "apps/pipeline/music_character.h"
 #include "apps/pipeline/pipeline_options.h"
+#include "apps/pipeline/representative_window.h"
 #include "apps/pipeline/stage_log.h"
 
 namespace syn::app {
@@ -45,7 +55,11 @@ struct PipelineResult {
   MusicCharacter character;
   CoverPalette palette;
   CoverLayout layout;
-  std::vector<StageTime> stage_times;  // tags, sentence, music, images, cover
+  std::vector<StageTime>
+      stage_times;              // tags, sentence, music, images, cover (not music: tags, cover)
+  double duration_seconds = 0;  // of the audio
+  TagWindow window;             // the summary window (the whole clip when short)
+  std::string input_warning;    // not_music.h's warning; "" for music
 
   // What was written, all inside the output folder.
   std::filesystem::path output_dir, tags_json, sentence_txt, cover_png, pipeline_json;
@@ -57,7 +71,8 @@ struct PipelineResult {
 
 PipelineResult run_pipeline(const PipelineOptions& options, std::ostream& log);
 
-// pipeline.json's content: audio, sentence, caption_tags, prompts (strategy → list), motifs
+// pipeline.json's content: audio, input (duration_seconds, summary_window), input_warning (only
+// when not music), sentence, caption_tags, prompts (strategy → list), motifs
 // ({caption, trigger, probability}), images, music, cover, seconds (stage → time).
 Json pipeline_summary_json(const PipelineResult& result);
 

@@ -11,6 +11,8 @@
 #include "apps/pipeline/tag_head.h"
 #include "data/audio/audio_io.h"
 #include "data/audio/audio_to_musicnn.h"
+#include "data/audio/musicnn_stream.h"
+#include "data/audio/not_music.h"
 #include "data/datasets/magnatagatune.h"
 #include "engine/check.h"
 #include "models/musicnn.h"
@@ -19,6 +21,10 @@ namespace fs = std::filesystem;
 
 namespace syn::app {
 namespace {
+
+// Patches per forward pass: 16 × 3 s. Bounds the model's activations (the bulk of the memory:
+// ~14 MB per patch); a clip of up to 48 s runs in one pass, as before.
+constexpr int64_t kBatchPatches = 16;
 
 class MusicnnTagger : public Tagger {
  public:
@@ -32,26 +38,39 @@ class MusicnnTagger : public Tagger {
   std::string name() const override { return name_; }
 
   TagResult tag(const std::string& path) override {
-    MusicnnInputOptions o;
-    MusicnnInput in = musicnn_input_from_file(path, o);
-    Tensor patches = in.patches.to(device_);
-    models::MusicnnPrediction pred = models::musicnn_predict(*loaded_.model, patches);
+    // Streamed (data/audio/musicnn_stream.h): memory stays O(kBatchPatches) for any length. The
+    // patches equal the whole clip's bit for bit; up to kBatchPatches patches the probabilities
+    // do too (one pass, as before); beyond, the batching moves them by ~3e-8
+    // (tests/test_musicnn_stream.cpp).
+    NotMusicDetector detector(kMusicnnSampleRate);
+    MusicnnFileStream stream(path, MusicnnInputOptions{},
+                             [&](const float* x, int64_t n) { detector.push(x, n); });
     TagResult r;
     r.file = path;
     r.model = name_;
-    r.duration_seconds = (double)in.samples_16k / 16000.0;
     r.labels = loaded_.labels;
-    r.clip = pred.clip_probabilities;
-    int64_t p = pred.patch_probabilities.size(0), t = pred.patch_probabilities.size(1);
-    int64_t frames = in.patches.size(1);
-    std::vector<float> v = pred.patch_probabilities.to_vector();
-    for (int64_t i = 0; i < p; ++i) {
-      // Patches are back to back (musicnn's input_overlap False): patch i starts at frame
-      // i * frames; a frame is hop 256 samples at 16 kHz.
-      r.chunk_start.push_back((double)(i * frames) * 256.0 / 16000.0);
-      r.chunk_end.push_back((double)((i + 1) * frames) * 256.0 / 16000.0);
-      r.taggram.emplace_back(v.begin() + i * t, v.begin() + (i + 1) * t);
+    const int64_t frames = stream.patching().patch_frames, step = stream.patching().step;
+    std::vector<double> sums;  // per tag, over patches in order (as musicnn_predict sums)
+    Tensor patches;
+    while (stream.next(kBatchPatches, patches)) {
+      models::MusicnnPrediction pred = models::musicnn_predict(*loaded_.model, patches.to(device_));
+      const int64_t p = pred.patch_probabilities.size(0), t = pred.patch_probabilities.size(1);
+      std::vector<float> v = pred.patch_probabilities.to_vector();
+      sums.resize((size_t)t, 0.0);
+      for (int64_t i = 0; i < p; ++i) {
+        // Patch k starts at frame k * step; a frame is hop 256 samples at 16 kHz.
+        const int64_t k = (int64_t)r.taggram.size();
+        r.chunk_start.push_back((double)(k * step) * 256.0 / 16000.0);
+        r.chunk_end.push_back((double)(k * step + frames) * 256.0 / 16000.0);
+        r.taggram.emplace_back(v.begin() + i * t, v.begin() + (i + 1) * t);
+        for (int64_t j = 0; j < t; ++j) sums[(size_t)j] += v[(size_t)(i * t + j)];
+      }
     }
+    r.clip.resize(sums.size());
+    for (size_t j = 0; j < sums.size(); ++j)
+      r.clip[j] = (float)(sums[j] / (double)r.taggram.size());
+    r.duration_seconds = (double)stream.samples_16k() / 16000.0;
+    r.input_check = detector.finish();
     return r;
   }
 
@@ -98,6 +117,7 @@ class SampleCnnTagger : public Tagger {
     r.file = path;
     r.model = "samplecnn";
     r.duration_seconds = (double)audio.size() / rate;
+    r.input_check = check_not_music(audio, rate);
     r.labels = labels_;
     r.clip = mean_over_chunks(probs, f.clip_of, 1).to_vector();
     int64_t t = probs.size(1);
@@ -185,6 +205,7 @@ Json tag_result_json_value(const TagResult& r, const std::vector<ProfileTag>* pr
             {"duration_seconds", json_number(r.duration_seconds)},
             {"tags", std::move(tags)},
             {"taggram", {{"labels", r.labels}, {"chunks", std::move(chunks)}}}};
+  if (!r.input_check.music) j["input_warning"] = r.input_check.warning;
   if (profile) {
     Json refined = Json::array();
     for (const ProfileTag& t : *profile)

@@ -3,6 +3,8 @@
 //   musicnn-msd  musicnn's Million Song Dataset model
 //   samplecnn    a SampleCNN encoder (CLMR or apps/pretrain checkpoint) + a tag head
 //                (apps/linear_evaluation's or CLMR's finetuner_checkpoint_200.pt)
+// musicnn streams the file (data/audio/musicnn_stream.h): memory does not grow with its length.
+// Each also checks whether the input is music at all (TagResult::input_check, not_music.h).
 // Each gives the clip-level probability of every tag (the mean over its chunks, as musicnn's
 // top_tags and CLMR's evaluation compute it) and the taggram: one row per chunk with its time.
 #pragma once
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "data/audio/not_music.h"
 #include "data/tags/tag_profile.h"
 #include "engine/config.h"
 #include "engine/device.h"
@@ -23,6 +26,7 @@ struct TagResult {
   std::vector<float> clip;              // [tags] clip-level probabilities
   std::vector<double> chunk_start, chunk_end;  // seconds, one per taggram row
   std::vector<std::vector<float>> taggram;     // [chunks][tags]
+  AudioCheck input_check;  // data/audio/not_music.h: is the input music at all?
   TaggerOutput output() const { return {labels, clip}; }
 };
 
@@ -51,7 +55,8 @@ std::vector<size_t> top_k(const std::vector<float>& p, size_t k);
 
 // The whole result as JSON (apps/pipeline/json_io): file, model, duration_seconds, "tags" (every
 // tag's probability, most probable first), "taggram" (labels; chunks with start, end and
-// probabilities), and — when given — "refined", the refined tag profile. apps/pipeline/tag_json
+// probabilities), "input_warning" when the input is not music (not_music.h), and — when given —
+// "refined", the refined tag profile. apps/pipeline/tag_json
 // reads it back.
 std::string tag_result_json(const TagResult& r, const std::vector<ProfileTag>* profile);
 

@@ -118,8 +118,13 @@ struct SndFileCloser {
 
 }  // namespace
 
-DecodedAudio decode_audio(const std::string& path) {
-  const std::string who = "decode_audio: '" + path + "': ";
+struct AudioReader::File {
+  std::unique_ptr<SNDFILE, SndFileCloser> handle;
+};
+
+AudioReader::AudioReader(const std::string& path)
+    : path_(path), who_("decode_audio: '" + path + "': "), file_(std::make_unique<File>()) {
+  const std::string& who = who_;
   std::error_code ec;
   auto status = fs::status(path, ec);
   SYN_CHECK(fs::exists(status), who, "file not found");
@@ -143,66 +148,86 @@ DecodedAudio decode_audio(const std::string& path) {
 
   SF_INFO info;
   std::memset(&info, 0, sizeof(info));
-  std::unique_ptr<SNDFILE, SndFileCloser> file;
   std::string open_error;
   {
     std::lock_guard<std::mutex> lock(open_mutex());
-    file.reset(sf_open(path.c_str(), SFM_READ, &info));
-    if (!file) open_error = sf_strerror(nullptr);
+    file_->handle.reset(sf_open(path.c_str(), SFM_READ, &info));
+    if (!file_->handle) open_error = sf_strerror(nullptr);
   }
   // For an unrecognised MPEG-looking file libsndfile says "File does not exist or is not a
   // regular file", which is wrong here (both were checked above).
   if (open_error.find("does not exist") != std::string::npos) open_error = "unrecognised data";
-  SYN_CHECK(file != nullptr, who,
+  SYN_CHECK(file_->handle != nullptr, who,
             "not an audio file, or its header is damaged or truncated (libsndfile: ", open_error,
             ")");
   SYN_CHECK(info.channels >= 1, who, "the file declares ", info.channels, " channels");
   SYN_CHECK(info.samplerate >= kMinAudioRate && info.samplerate <= kMaxAudioRate, who,
             "unsupported sample rate ", info.samplerate, " Hz (supported: ", kMinAudioRate, "..",
             kMaxAudioRate, " Hz)");
-
+  rate_ = info.samplerate;
+  channels_ = info.channels;
   // frames is SF_COUNT_MAX (or garbage) when the container does not say.
-  bool declared_known = info.frames > 0 && info.frames < ((sf_count_t)1 << 40);
-  const int c = info.channels;
-  DecodedAudio out;
-  out.sample_rate = info.samplerate;
-  out.channels = c;
-  if (declared_known) out.samples.reserve((size_t)std::min<sf_count_t>(info.frames, 1 << 26));
+  if (info.frames > 0 && info.frames < ((sf_count_t)1 << 40)) declared_ = (int64_t)info.frames;
+  mpeg_ = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
+}
 
-  const sf_count_t chunk = 16384;
-  std::vector<float> buf((size_t)(chunk * c));
-  for (;;) {
-    sf_count_t got = sf_readf_float(file.get(), buf.data(), chunk);
-    if (got <= 0) break;
-    size_t base = out.samples.size();
-    out.samples.resize(base + (size_t)got);
-    float* dst = out.samples.data() + base;
-    if (c == 1) {
-      std::copy(buf.begin(), buf.begin() + got, dst);
-    } else {
-      for (sf_count_t i = 0; i < got; ++i) {
-        float sum = 0.0f;
-        for (int ch = 0; ch < c; ++ch) sum += buf[(size_t)(i * c + ch)];
-        dst[i] = sum / (float)c;
-      }
+AudioReader::~AudioReader() = default;
+
+int64_t AudioReader::read(std::vector<float>& mono, int64_t max_frames) {
+  SYN_CHECK(max_frames > 0, who_, "read: max_frames must be positive");
+  const int c = channels_;
+  interleaved_.resize((size_t)(max_frames * c));
+  sf_count_t got = sf_readf_float(file_->handle.get(), interleaved_.data(), max_frames);
+  if (got < 0) got = 0;
+  mono.resize((size_t)got);
+  if (c == 1) {
+    std::copy(interleaved_.begin(), interleaved_.begin() + got, mono.begin());
+  } else {
+    for (sf_count_t i = 0; i < got; ++i) {
+      float sum = 0.0f;
+      for (int ch = 0; ch < c; ++ch) sum += interleaved_[(size_t)(i * c + ch)];
+      mono[(size_t)i] = sum / (float)c;
     }
-    for (sf_count_t i = 0; i < got; ++i)
-      SYN_CHECK(std::isfinite(dst[i]), who, "contains non-finite samples (NaN/Inf) at frame ",
-                (int64_t)base + i);
   }
-  int err = sf_error(file.get());
-  out.frames = (int64_t)out.samples.size();
-  SYN_CHECK(err == SF_ERR_NO_ERROR, who, "decode error after ", out.frames,
+  for (sf_count_t i = 0; i < got; ++i)
+    SYN_CHECK(std::isfinite(mono[(size_t)i]), who_,
+              "contains non-finite samples (NaN/Inf) at frame ", frames_read_ + i);
+  frames_read_ += got;
+  if (got > 0) return got;
+
+  // The end: the checks that need the whole stream.
+  int err = sf_error(file_->handle.get());
+  SYN_CHECK(err == SF_ERR_NO_ERROR, who_, "decode error after ", frames_read_,
             " frames (libsndfile: ", sf_error_number(err), ")");
-  if (declared_known) {
+  if (declared_ > 0 && !seeked_) {
     // MP3 lengths come from a Xing/LAME header or a bitrate estimate: allow two MPEG frames
     // or 1% of slack there; every other container states its length exactly.
-    bool mpeg = (info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
-    int64_t slack = mpeg ? std::max<int64_t>(2304, info.frames / 100) : 0;
-    SYN_CHECK(out.frames + slack >= info.frames, who, "truncated: the header declares ",
-              (int64_t)info.frames, " frames but only ", out.frames, " could be decoded");
+    int64_t slack = mpeg_ ? std::max<int64_t>(2304, declared_ / 100) : 0;
+    SYN_CHECK(frames_read_ + slack >= declared_, who_, "truncated: the header declares ",
+              declared_, " frames but only ", frames_read_, " could be decoded");
   }
-  SYN_CHECK(out.frames > 0, who, "contains zero audio frames");
+  SYN_CHECK(frames_read_ > 0 || seeked_, who_, "contains zero audio frames");
+  return 0;
+}
+
+void AudioReader::seek(int64_t frame) {
+  SYN_CHECK(frame >= 0, who_, "seek to a negative frame ", frame);
+  sf_count_t at = sf_seek(file_->handle.get(), (sf_count_t)frame, SEEK_SET);
+  SYN_CHECK(at == (sf_count_t)frame, who_, "cannot seek to frame ", frame, " (libsndfile: ",
+            sf_strerror(file_->handle.get()), ")");
+  seeked_ = true;
+  frames_read_ = 0;
+}
+
+DecodedAudio decode_audio(const std::string& path) {
+  AudioReader reader(path);
+  DecodedAudio out;
+  out.sample_rate = reader.sample_rate();
+  out.channels = reader.channels();
+  std::vector<float> block;
+  while (reader.read(block, 16384) > 0)
+    out.samples.insert(out.samples.end(), block.begin(), block.end());
+  out.frames = (int64_t)out.samples.size();
   return out;
 }
 

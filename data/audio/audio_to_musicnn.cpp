@@ -15,6 +15,15 @@
 
 namespace syn {
 
+struct ResampyTable {
+  std::vector<double> win, delta;  // half window (scaled by the ratio when downsampling), diff
+  // The same values regrouped by offset: row o holds win[o + i·step] (and delta) for i = 0, 1, …
+  // so that the taps of one output are contiguous. Rows o = 0 .. step (a wing's offset is
+  // int(frac · 512) with frac <= scale, so at most step); row_len entries each.
+  int64_t step = 0, row_len = 0;
+  std::vector<double> win_rows, delta_rows;
+};
+
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
@@ -35,14 +44,6 @@ double bessel_i0(double x) {  // power series; converges fast for x <= 15
   return sum;
 }
 
-struct ResampyTable {
-  std::vector<double> win, delta;  // half window (scaled by the ratio when downsampling), diff
-  // The same values regrouped by offset: row o holds win[o + i·step] (and delta) for i = 0, 1, …
-  // so that the taps of one output are contiguous. Rows o = 0 .. step (a wing's offset is
-  // int(frac · 512) with frac <= scale, so at most step); row_len entries each.
-  int64_t step = 0, row_len = 0;
-  std::vector<double> win_rows, delta_rows;
-};
 
 ResampyTable build_table(double sample_ratio) {
   const int64_t nwin = kZeros * kTable + 1;
@@ -133,9 +134,10 @@ inline void wings_lockstep(const Wing* g, int64_t count, float* acc) {
   acc[7] = a7;
 }
 
-// Outputs [t0, t1) at input times `times` (resampy's accumulated time register).
-void resampy_outputs(const float* x, int64_t n_orig, const double* times, int64_t t0, int64_t t1,
-                     float* y, const ResampyTable& tab, double scale) {
+// Outputs [t0, t1) at input times `times` (resampy's accumulated time register). x holds input
+// samples x0, x0 + 1, ... (x0 > 0 when streaming: the caller keeps every sample the wings read).
+void resampy_outputs(const float* x, int64_t x0, int64_t n_orig, const double* times, int64_t t0,
+                     int64_t t1, float* y, const ResampyTable& tab, double scale) {
   const int64_t nwin = (int64_t)tab.win.size(), step = tab.step;
   for (int64_t base = t0; base < t1; base += kLanes) {
     const int lanes = (int)std::min<int64_t>(kLanes, t1 - base);
@@ -150,13 +152,14 @@ void resampy_outputs(const float* x, int64_t n_orig, const double* times, int64_
       int64_t off = (int64_t)index_frac;
       left[l] = {tab.win_rows.data() + off * tab.row_len, tab.delta_rows.data() + off * tab.row_len,
                  index_frac - (double)off,
-                 std::max<int64_t>(0, std::min(n + 1, (nwin - off) / step)), x + n};
+                 std::max<int64_t>(0, std::min(n + 1, (nwin - off) / step)), x + (n - x0)};
       frac = scale - frac;
       index_frac = frac * (double)kTable;
       off = (int64_t)index_frac;
       right[l] = {tab.win_rows.data() + off * tab.row_len,
                   tab.delta_rows.data() + off * tab.row_len, index_frac - (double)off,
-                  std::max<int64_t>(0, std::min(n_orig - n - 1, (nwin - off) / step)), x + n + 1};
+                  std::max<int64_t>(0, std::min(n_orig - n - 1, (nwin - off) / step)),
+                  x + (n - x0) + 1};
       minl = std::min(minl, left[l].count);
       minr = std::min(minr, right[l].count);
     }
@@ -212,10 +215,81 @@ std::vector<float> resample_librosa07(const float* x, int64_t n, int from_rate, 
   }
   std::vector<float> y((size_t)n_out, 0.0f);  // fix_length pads the tail with zeros
   parallel_for((n_resampy + kLanes - 1) / kLanes, 256, [&](int64_t lo, int64_t hi) {
-    resampy_outputs(x, n, times.data(), lo * kLanes, std::min(n_resampy, hi * kLanes), y.data(),
-                    *tab, scale);
+    resampy_outputs(x, 0, n, times.data(), lo * kLanes, std::min(n_resampy, hi * kLanes),
+                    y.data(), *tab, scale);
   });
   return y;
+}
+
+Librosa07Stream::Librosa07Stream(int from_rate, int to_rate) : from_(from_rate), to_(to_rate) {
+  SYN_CHECK(from_rate > 0 && to_rate > 0, "resample_librosa07: rates must be positive, got ",
+            from_rate, " -> ", to_rate);
+  ratio_ = (double)to_rate / (double)from_rate;
+  if (from_rate == to_rate) return;
+  table_ = get_table(from_rate, to_rate);
+  // The widest wing: (nwin − off) / step taps with off >= 0.
+  wing_ = (int64_t)table_->win.size() / table_->step + 1;
+}
+
+void Librosa07Stream::emit(int64_t n_orig, int64_t until, std::vector<float>& out) {
+  if (until <= next_) return;
+  const double scale = std::min(1.0, ratio_), time_increment = 1.0 / ratio_;
+  times_.resize((size_t)(until - next_));
+  for (auto& t : times_) {  // resampy's running sum, replayed in the same order
+    t = reg_;
+    reg_ += time_increment;
+  }
+  const int64_t count = until - next_, base = (int64_t)out.size();
+  out.resize((size_t)(base + count));
+  const ResampyTable& tab = *table_;
+  float* y = out.data() + base;
+  parallel_for((count + kLanes - 1) / kLanes, 256, [&](int64_t lo, int64_t hi) {
+    resampy_outputs(buf_.data(), x0_, n_orig, times_.data(), lo * kLanes,
+                    std::min(count, hi * kLanes), y, tab, scale);
+  });
+  next_ = until;
+}
+
+void Librosa07Stream::push(const float* x, int64_t n, std::vector<float>& out) {
+  SYN_CHECK(!finished_, "Librosa07Stream: push after finish");
+  if (from_ == to_) {
+    out.insert(out.end(), x, x + n);
+    total_ += n;
+    return;
+  }
+  buf_.insert(buf_.end(), x, x + n);
+  total_ += n;
+  // Output t reads x up to int(time_t) + wing; its right wing is complete (and does not depend
+  // on the final length) while that is below what has arrived. reg_ is the time of output next_;
+  // the outputs' times grow by 1 / ratio, with a margin of two outputs for the running sum's
+  // rounding. Also stay below resampy's int(n · ratio), which only grows with n.
+  const int64_t ready = total_ - wing_ - 2;
+  int64_t until = next_;
+  if (ready > 0) {
+    const double t_last = (double)ready - 2.0 / ratio_;
+    if (t_last > reg_) until = next_ + (int64_t)((t_last - reg_) * ratio_);
+  }
+  until = std::min(until, (int64_t)((double)total_ * ratio_) - 1);
+  emit(total_, until, out);  // n_orig only matters within a wing of the end: not reached here
+  // Keep what the left wings of the next outputs read: from int(time) − wing on.
+  const int64_t keep_from = std::max<int64_t>(0, (int64_t)reg_ - wing_ - 2);
+  if (keep_from - x0_ > (int64_t)buf_.size() / 2 && keep_from > x0_) {
+    buf_.erase(buf_.begin(), buf_.begin() + (keep_from - x0_));
+    x0_ = keep_from;
+  }
+}
+
+void Librosa07Stream::finish(std::vector<float>& out) {
+  SYN_CHECK(!finished_, "Librosa07Stream: finish called twice");
+  finished_ = true;
+  if (from_ == to_) return;
+  const int64_t n_resampy = (int64_t)((double)total_ * ratio_);      // resampy: int(n · ratio)
+  const int64_t n_out = (int64_t)std::ceil((double)total_ * ratio_);  // librosa: ceil(n · ratio)
+  SYN_CHECK(n_resampy >= 1, "resample_librosa07: ", total_,
+            " samples are too few to resample from ", from_, " to ", to_, " Hz");
+  emit(total_, n_resampy, out);
+  out.resize(out.size() + (size_t)(n_out - next_), 0.0f);  // fix_length pads with zeros
+  next_ = n_out;
 }
 
 std::vector<float> resample_librosa07(const std::vector<float>& x, int from_rate, int to_rate) {

@@ -23,6 +23,7 @@
 // requirement. Files at 16 kHz (the MagnaTagATune clips) are not resampled at all.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@
 #include "engine/tensor.h"
 
 namespace syn {
+
+struct ResampyTable;  // resampy's filter table (audio_to_musicnn.cpp)
 
 enum class MusicnnResampler { Librosa07, Project };
 
@@ -52,6 +55,28 @@ struct MusicnnInput {
 // Equal rates return a copy. Throws when floor(n · to/from) < 1 (resampy's own error).
 std::vector<float> resample_librosa07(const float* x, int64_t n, int from_rate, int to_rate);
 std::vector<float> resample_librosa07(const std::vector<float>& x, int from_rate, int to_rate);
+
+// resample_librosa07 fed block by block, for audio of any length: the same outputs, bit for bit,
+// with memory O(block + filter) instead of O(clip). push() appends every output whose filter
+// wings are complete; finish() (once the input's length is known) the rest and librosa's zero
+// padding. Equal rates pass the samples through.
+class Librosa07Stream {
+ public:
+  Librosa07Stream(int from_rate, int to_rate);
+  void push(const float* x, int64_t n, std::vector<float>& out);
+  void finish(std::vector<float>& out);
+  int64_t input_samples() const { return total_; }
+
+ private:
+  void emit(int64_t n_orig, int64_t until, std::vector<float>& out);
+  int from_, to_;
+  double ratio_ = 1.0, reg_ = 0.0;  // reg_: resampy's time register at output next_
+  std::shared_ptr<const ResampyTable> table_;
+  int64_t wing_ = 0, total_ = 0, next_ = 0, x0_ = 0;  // x0_: input index of buf_[0]
+  std::vector<float> buf_;
+  std::vector<double> times_;
+  bool finished_ = false;
+};
 
 // 16 kHz mono audio → log-mel and patches. `what` names the source in errors.
 MusicnnInput musicnn_input_from_audio(const std::vector<float>& audio16k,
