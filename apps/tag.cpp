@@ -14,8 +14,10 @@
 #include <iostream>
 
 #include "apps/cli/app_config.h"
+#include "apps/cli/flag_checks.h"
 #include "apps/pipeline/tagger.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 using namespace syn;
 
@@ -57,7 +59,13 @@ int main(int argc, char** argv) {
       file = args.positional[0];
     }
     const std::string model = cfg.get_string("model");
-    SYN_CHECK(cfg.get_int("top_k") > 0, "--top_k must be positive");
+    // Every flag and path before the model loads and the audio is read; all problems at once.
+    app::FlagChecks checks(cfg, "tag");
+    checks.int_in("top_k", 1, 1 << 20)
+        .one_of("model", {"musicnn-mtt", "musicnn-msd", "samplecnn"})
+        .float_in("profile_threshold", 0, 1);
+    if (cfg.get_string("json") != "-") checks.output_file("json");
+    checks.done();
 
     auto t0 = std::chrono::steady_clock::now();
     auto tagger = app::make_tagger(cfg, model);
@@ -97,11 +105,8 @@ int main(int argc, char** argv) {
       if (json == "-") {
         std::cout << text;
       } else {
-        std::ofstream f(json);
-        SYN_CHECK(f.good(), "cannot write --json '", json, "'");
-        f << text;
-        SYN_CHECK(f.good(), "failed writing --json '", json, "'");
-        std::cout << "wrote " << json << "\n";
+        const bool replaced = io::write_file_atomic(json, text, "--json");
+        std::cout << "wrote " << json << (replaced ? " (replacing the existing file)" : "") << "\n";
       }
     }
     return 0;

@@ -79,6 +79,11 @@ check "pretrain --encoder_blocks 3 with the default --audio_length names both" \
   fails_with "$WORK/14.log" "--audio_length 59049 does not fit a SampleCNN with 3 blocks" \
   "$APPS/pretrain" --dataset synthetic --encoder_blocks 3
 
+check "tag --json into a missing folder fails before tagging, saying why" \
+  fails_with "$WORK/20.log" "--json '$WORK/no/such/tags.json': its folder '$WORK/no/such' does not exist" \
+  "$APPS/tag" --json "$WORK/no/such/tags.json"
+check "... before tagging (no tag printed)" bash -c "! grep -q 'time: load' '$WORK/20.log'"
+
 # The trainers and evaluators check their flags before loading any data.
 check "train_captioner reports --max_steps -1 and --batch_size 0 together" \
   fails_with "$WORK/17.log" "2 problems with the flags of train_captioner" \
