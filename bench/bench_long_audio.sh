@@ -69,7 +69,7 @@ PY
 }
 
 echo "bench_long_audio: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), --workers $WORKERS"
-printf '%-9s %8s %10s %12s %10s %8s %11s\n' app audio_s wall_s peak_rss_MB wall/audio tags_s tags/audio
+printf '%-9s %8s %10s %9s %12s %10s %10s %8s %11s\n' app audio_s wall_s cpu_s peak_rss_MB wall/audio cpu/audio tags_s tags/audio
 for s in $LENGTHS; do
   f=$(make_clip "$s")
   for app in $APPS; do
@@ -82,13 +82,16 @@ for s in $LENGTHS; do
     /usr/bin/time -v "${cmd[@]}" > "$log" 2>&1 || { echo "bench_long_audio: $app failed on $f:"; tail -5 "$log"; exit 1; }
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); t = 0; for (i = 1; i <= n; ++i) t = t * 60 + p[i]; print t }' "$log")
     rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$log")
+    # CPU seconds (user + system): far less sensitive than wall time to other jobs on the machine.
+    cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { t += $2 } END { print t }' "$log")
     tags=$(awk '$1 == "[pipeline]" && $2 == "tags" { print $3 }' "$log")
     if [ -n "$tags" ]; then
-      printf '%-9s %8d %10.1f %12d %10.4f %8.1f %11.4f\n' "$app" "$s" "$wall" "$rss" \
-        "$(awk -v w="$wall" -v s="$s" 'BEGIN { print w / s }')" "$tags" "$(awk -v w="$tags" -v s="$s" 'BEGIN { print w / s }')"
+      printf '%-9s %8d %10.1f %9.1f %12d %10.4f %10.4f %8.1f %11.4f\n' "$app" "$s" "$wall" "$cpu" "$rss" \
+        "$(awk -v w="$wall" -v s="$s" 'BEGIN { print w / s }')" "$(awk -v w="$cpu" -v s="$s" 'BEGIN { print w / s }')" \
+        "$tags" "$(awk -v w="$tags" -v s="$s" 'BEGIN { print w / s }')"
     else
-      printf '%-9s %8d %10.1f %12d %10.4f %8s %11s\n' "$app" "$s" "$wall" "$rss" \
-        "$(awk -v w="$wall" -v s="$s" 'BEGIN { print w / s }')" - -
+      printf '%-9s %8d %10.1f %9.1f %12d %10.4f %10.4f %8s %11s\n' "$app" "$s" "$wall" "$cpu" "$rss" \
+        "$(awk -v w="$wall" -v s="$s" 'BEGIN { print w / s }')" "$(awk -v w="$cpu" -v s="$s" 'BEGIN { print w / s }')" - -
     fi
   done
 done
