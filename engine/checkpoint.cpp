@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -98,7 +99,8 @@ struct Reader {
   const std::vector<uint8_t>& buf;
   size_t pos = 0;
   void need(size_t n, const std::string& what) {
-    SYN_CHECK(pos + n <= buf.size(), "checkpoint '", path, "' is truncated: ", what, " needs ", n,
+    // Written so that no n, however large, can wrap the sum past the check (pos <= size always).
+    SYN_CHECK(n <= buf.size() - pos, "checkpoint '", path, "' is truncated: ", what, " needs ", n,
               " bytes at offset ", pos, " but the file has ", buf.size(), " bytes");
   }
   template <class T>
@@ -194,8 +196,19 @@ Checkpoint load_checkpoint(const std::string& path) {
                 " has invalid dimension ", v);
       shape.push_back(v);
     }
-    int64_t n = shape_numel(shape);
+    // The element count, bounded by the bytes left as it grows: a shape whose product would
+    // overflow, or exceed the file, is an error before anything is allocated for it.
     size_t elem = dtype == kF32 ? 4 : dtype == kF16 ? 2 : 1;
+    const size_t max_numel = (body.size() - r.pos) / elem;
+    const bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();
+    int64_t n = empty ? 0 : 1;
+    for (int64_t d : shape)
+      if (!empty) {
+        SYN_CHECK((size_t)n <= max_numel / (size_t)d, "checkpoint '", path, "' is truncated: ",
+                  where, " has shape ", shape_str(shape), " of ", elem,
+                  "-byte elements, more than the ", body.size() - r.pos, " bytes left");
+        n *= d;
+      }
     r.need((size_t)n * elem, where + " data");
     const uint8_t* p = body.data() + r.pos;
     r.pos += (size_t)n * elem;
