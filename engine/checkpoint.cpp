@@ -220,7 +220,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     }
     std::vector<float> v((size_t)n);
     if (dtype == kF32) {
-      std::memcpy(v.data(), p, v.size() * 4);
+      // An empty tensor's v.data() may be null, which memcpy must not get even for 0 bytes.
+      if (!v.empty()) std::memcpy(v.data(), p, v.size() * 4);
     } else {
       for (int64_t i = 0; i < n; ++i) {
         uint16_t h;
