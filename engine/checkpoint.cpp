@@ -197,18 +197,22 @@ Checkpoint load_checkpoint(const std::string& path) {
       shape.push_back(v);
     }
     // The element count, bounded by the bytes left as it grows: a shape whose product would
-    // overflow, or exceed the file, is an error before anything is allocated for it.
+    // overflow, or exceed the file, is an error before anything is allocated for it. An empty
+    // tensor's other dimensions still multiply (shape_numel) before its zero, so they must not
+    // overflow either.
     size_t elem = dtype == kF32 ? 4 : dtype == kF16 ? 2 : 1;
-    const size_t max_numel = (body.size() - r.pos) / elem;
     const bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();
-    int64_t n = empty ? 0 : 1;
+    const size_t limit = empty ? (size_t)INT64_MAX : (body.size() - r.pos) / elem;
+    size_t nonzero = 1;
     for (int64_t d : shape)
-      if (!empty) {
-        SYN_CHECK((size_t)n <= max_numel / (size_t)d, "checkpoint '", path, "' is truncated: ",
+      if (d != 0) {
+        SYN_CHECK(nonzero <= limit / (size_t)d, "checkpoint '", path, "' is truncated or corrupt: ",
                   where, " has shape ", shape_str(shape), " of ", elem,
-                  "-byte elements, more than the ", body.size() - r.pos, " bytes left");
-        n *= d;
+                  "-byte elements, which overflows or exceeds the ", body.size() - r.pos,
+                  " bytes left");
+        nonzero *= (size_t)d;
       }
+    const int64_t n = empty ? 0 : (int64_t)nonzero;
     r.need((size_t)n * elem, where + " data");
     const uint8_t* p = body.data() + r.pos;
     r.pos += (size_t)n * elem;
