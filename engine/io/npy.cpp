@@ -312,18 +312,24 @@ NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& name) {
   // The element count, checked against the data section as it grows: a shape whose product
   // overflows, or that asks for more elements than the file holds bytes, is refused before
   // anything is allocated. Zero-byte elements ('<U0', '|S0') cost no data, so they are capped.
+  // An empty array's other dimensions still multiply (size()) before its zero, so they must not
+  // overflow either.
   const size_t avail = bytes.size() - data_start;
-  const size_t max_count = a.item_size > 0 ? avail / (size_t)a.item_size : size_t(1) << 16;
   const bool empty = std::find(a.shape.begin(), a.shape.end(), 0) != a.shape.end();
-  size_t count = empty ? 0 : 1;
+  const size_t max_count = empty             ? (size_t)INT64_MAX
+                           : a.item_size > 0 ? avail / (size_t)a.item_size
+                                             : size_t(1) << 16;
+  size_t nonzero = 1;
   for (int64_t dim : a.shape) {
     SYN_CHECK(dim >= 0, "npy '", name, "': negative dimension");
-    SYN_CHECK(empty || count <= max_count / (size_t)dim, "npy '", name, "': shape ",
+    if (dim == 0) continue;
+    SYN_CHECK(nonzero <= max_count / (size_t)dim, "npy '", name, "': shape ",
               dict_value(header, "shape", name), " of ", a.item_size,
-              "-byte elements needs more than the ", avail,
+              "-byte elements overflows or needs more than the ", avail,
               " bytes of its data section (truncated file?)");
-    if (!empty) count *= (size_t)dim;
+    nonzero *= (size_t)dim;
   }
+  const size_t count = empty ? 0 : nonzero;
   size_t need = count * (size_t)a.item_size;
   SYN_CHECK(bytes.size() - data_start >= need, "npy '", name, "': data section has ",
             bytes.size() - data_start, " bytes, shape (", count, " elements of ", a.item_size,
