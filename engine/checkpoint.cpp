@@ -206,9 +206,9 @@ Checkpoint load_checkpoint(const std::string& path) {
     size_t nonzero = 1;
     for (int64_t d : shape)
       if (d != 0) {
-        SYN_CHECK(nonzero <= limit / (size_t)d, "checkpoint '", path, "' is truncated or corrupt: ",
-                  where, " has shape ", shape_str(shape), " of ", elem,
-                  "-byte elements, which overflows or exceeds the ", body.size() - r.pos,
+        SYN_CHECK(nonzero <= limit / (size_t)d, "checkpoint '", path,
+                  "' is truncated or corrupt: ", where, " has shape ", shape_str(shape), " of ",
+                  elem, "-byte elements, which overflows or exceeds the ", body.size() - r.pos,
                   " bytes left");
         nonzero *= (size_t)d;
       }

@@ -7,8 +7,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   syn::fuzz::expect_only_syn_errors([&] {
-    syn::Config c = syn::Config::parse(std::string(reinterpret_cast<const char*>(data), size),
-                                       "fuzz.yaml");
+    syn::Config c =
+        syn::Config::parse(std::string(reinterpret_cast<const char*>(data), size), "fuzz.yaml");
     (void)c.to_yaml();
   });
   return 0;

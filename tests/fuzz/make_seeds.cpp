@@ -3,7 +3,9 @@
 // PNGs of each colour type, our checkpoints, tokenizer vocabularies, TF checkpoint inputs in the
 // layout fuzz_tf_checkpoint.cpp reads, and CBDT fonts in every index and image format.
 // Not part of any test; rebuild and run it only to regenerate the seeds:
-//   cmake --build build --target fuzz_make_seeds && build/tests/fuzz/fuzz_make_seeds tests/fuzz/seeds
+//   cmake --build build --target fuzz_make_seeds
+//   build/tests/fuzz/fuzz_make_seeds tests/fuzz/seeds
+// (The Ogg and float-WAV files differ byte-wise between runs: stream serials, PEAK timestamps.)
 //
 // The fonts come from tests/test_emoji_dataset.cpp's font writer (compiled here with its test
 // cases disabled) rather than a second copy of it.
@@ -24,8 +26,8 @@ namespace {
 
 void write(const fs::path& p, const std::vector<uint8_t>& b) {
   fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                           (std::streamsize)b.size());
+  std::ofstream(p, std::ios::binary)
+      .write(reinterpret_cast<const char*>(b.data()), (std::streamsize)b.size());
 }
 std::vector<uint8_t> slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -76,8 +78,8 @@ int main(int argc, char** argv) {
 
   fs::create_directories(out / "png");
   write_png((out / "png" / "rgb_3x2.png").string(),
-            Tensor::from_vector({0, .5f, 1, .2f, .4f, .6f, 1, 0, 0, .3f, .3f, .3f, 0, 1, 0, 1, 1, 1},
-                                {3, 2, 3}));
+            Tensor::from_vector(
+                {0, .5f, 1, .2f, .4f, .6f, 1, 0, 0, .3f, .3f, .3f, 0, 1, 0, 1, 1, 1}, {3, 2, 3}));
   write_png((out / "png" / "grey_4x1.png").string(),
             Tensor::from_vector({0, .25f, .5f, 1}, {1, 1, 4}));
   write(out / "png" / "rgba_4x2.png", png_of(4, 2, art_4x2()));
@@ -90,8 +92,8 @@ int main(int argc, char** argv) {
   save_checkpoint((out / "checkpoint" / "f32_meta.synt").string(), ck);
   save_checkpoint((out / "checkpoint" / "f16_meta.synt").string(), ck, true);
 
-  BpeTokenizer tok = learn_bpe({"a mellow piano melody", "a fast piano piece", "mellow melody"},
-                               300, 1);
+  BpeTokenizer tok =
+      learn_bpe({"a mellow piano melody", "a fast piano piece", "mellow melody"}, 300, 1);
   fs::create_directories(out / "tokenizer");
   tok.save((out / "tokenizer" / "learned.txt").string());
   BpeTokenizer().save((out / "tokenizer" / "bytes_only.txt").string());

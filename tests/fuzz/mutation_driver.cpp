@@ -130,8 +130,8 @@ struct Runner {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (problem.empty() && seconds > kSecondsLimit)
-      problem = "took " + std::to_string(seconds) + " s (limit " +
-                std::to_string(kSecondsLimit) + " s)";
+      problem =
+          "took " + std::to_string(seconds) + " s (limit " + std::to_string(kSecondsLimit) + " s)";
     if (problem.empty()) return true;
     ++findings;
     const fs::path out = findings_dir / ("finding-" + label);
@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
       inputs.push_back(a);
     } else {
       std::cerr << argv[0] << ": '" << a << "' is neither a seed directory, a file nor a flag\n"
-                << "usage: " << argv[0] << " SEED_DIR_OR_FILE... [--mutations N] [--findings DIR]\n";
+                << "usage: " << argv[0]
+                << " SEED_DIR_OR_FILE... [--mutations N] [--findings DIR]\n";
       return 2;
     }
   }
