@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -99,7 +100,8 @@ struct Reader {
   const std::vector<uint8_t>& buf;
   size_t pos = 0;
   void need(size_t n, const std::string& what) {
-    SYN_CHECK(pos + n <= buf.size(), "checkpoint '", path, "' is truncated: ", what, " needs ", n,
+    // Written so that no n, however large, can wrap the sum past the check (pos <= size always).
+    SYN_CHECK(n <= buf.size() - pos, "checkpoint '", path, "' is truncated: ", what, " needs ", n,
               " bytes at offset ", pos, " but the file has ", buf.size(), " bytes");
   }
   template <class T>
@@ -186,8 +188,23 @@ Checkpoint load_checkpoint(const std::string& path) {
                 " has invalid dimension ", v);
       shape.push_back(v);
     }
-    int64_t n = shape_numel(shape);
+    // The element count, bounded by the bytes left as it grows: a shape whose product would
+    // overflow, or exceed the file, is an error before anything is allocated for it. An empty
+    // tensor's other dimensions still multiply (shape_numel) before its zero, so they must not
+    // overflow either.
     size_t elem = dtype == kF32 ? 4 : dtype == kF16 ? 2 : 1;
+    const bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();
+    const size_t limit = empty ? (size_t)INT64_MAX : (body.size() - r.pos) / elem;
+    size_t nonzero = 1;
+    for (int64_t d : shape)
+      if (d != 0) {
+        SYN_CHECK(nonzero <= limit / (size_t)d, "checkpoint '", path,
+                  "' is truncated or corrupt: ", where, " has shape ", shape_str(shape), " of ",
+                  elem, "-byte elements, which overflows or exceeds the ", body.size() - r.pos,
+                  " bytes left");
+        nonzero *= (size_t)d;
+      }
+    const int64_t n = empty ? 0 : (int64_t)nonzero;
     r.need((size_t)n * elem, where + " data");
     const uint8_t* p = body.data() + r.pos;
     r.pos += (size_t)n * elem;
@@ -199,7 +216,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     }
     std::vector<float> v((size_t)n);
     if (dtype == kF32) {
-      std::memcpy(v.data(), p, v.size() * 4);
+      // An empty tensor's v.data() may be null, which memcpy must not get even for 0 bytes.
+      if (!v.empty()) std::memcpy(v.data(), p, v.size() * 4);
     } else {
       for (int64_t i = 0; i < n; ++i) {
         uint16_t h;

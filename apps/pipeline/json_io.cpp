@@ -20,6 +20,12 @@ Json parse_json(const std::string& text, const std::string& source) {
       what.erase(0, end + 2);
     // e.byte counts from 1 and points at the last byte read: the offending one.
     SYN_FAIL("'", source, "': invalid JSON at byte ", e.byte > 0 ? e.byte - 1 : 0, ": ", what);
+  } catch (const nlohmann::json::exception& e) {
+    // Well-formed text nlohmann still refuses: a number past double's range (out_of_range.406).
+    std::string what = e.what();
+    if (size_t end = what.find("] "); what.rfind("[json.exception.", 0) == 0 && end != what.npos)
+      what.erase(0, end + 2);
+    SYN_FAIL("'", source, "': invalid JSON: ", what);
   }
 }
 

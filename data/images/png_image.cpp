@@ -30,6 +30,41 @@ namespace syn {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+uint32_t be32(const uint8_t* p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+// Checks what stb_image trusts before it allocates: stb reallocates its IDAT buffer to a chunk's
+// declared length before reading it, so one damaged length field in a 100-byte file asks for a
+// gigabyte. Every chunk up to IEND must fit in the file, and the image (IHDR, the first chunk)
+// must not exceed kMaxPngPixels, which bounds the decoded planes at 384 MiB of floats.
+constexpr uint64_t kMaxPngPixels = uint64_t(1) << 25;  // e.g. 8192 x 4096
+void check_png_structure(const std::vector<uint8_t>& b, const std::string& path) {
+  static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  SYN_CHECK(b.size() >= 8 && std::memcmp(b.data(), kSignature, 8) == 0, "read_png ", path,
+            ": not a readable PNG (no PNG signature)");
+  for (size_t at = 8;;) {
+    SYN_CHECK(b.size() - at >= 12, "read_png ", path, ": truncated at byte ", at,
+              " (no IEND chunk)");
+    const uint64_t length = be32(b.data() + at);
+    const std::string type(reinterpret_cast<const char*>(b.data() + at + 4), 4);
+    SYN_CHECK(length <= b.size() - at - 12, "read_png ", path, ": chunk '", type, "' at byte ", at,
+              " declares ", length, " bytes but only ", b.size() - at - 12,
+              " remain (truncated or corrupt)");
+    if (at == 8 && type == "IHDR" && length >= 8) {
+      const uint64_t w = be32(b.data() + at + 8), h = be32(b.data() + at + 12);
+      SYN_CHECK(w * h <= kMaxPngPixels, "read_png ", path, ": ", w, "x", h,
+                " pixels is more than this reader accepts (", kMaxPngPixels, ")");
+    }
+    if (type == "IEND") return;
+    at += 12 + (size_t)length;
+  }
+}
+
+}  // namespace
+
 bool write_png(const std::string& path, const Tensor& image) {
   SYN_CHECK(image.defined(), "write_png ", path, ": the image tensor is undefined");
   SYN_CHECK(image.dim() == 3 && (image.size(0) == 3 || image.size(0) == 1) && image.size(1) > 0 &&
@@ -68,6 +103,7 @@ Tensor read_png(const std::string& path) {
                              std::istreambuf_iterator<char>());
   SYN_CHECK(!bytes.empty(), "read_png ", path, ": the file is empty");
   SYN_CHECK(bytes.size() < ((size_t)1 << 31), "read_png ", path, ": the file is too large");
+  check_png_structure(bytes, path);
   int w = 0, h = 0, comp = 0;
   stbi_uc* px = stbi_load_from_memory(bytes.data(), (int)bytes.size(), &w, &h, &comp, 3);
   SYN_CHECK(px != nullptr, "read_png ", path, ": not a readable PNG (", stbi_failure_reason(), ")");

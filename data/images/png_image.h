@@ -25,7 +25,8 @@ namespace syn {
 bool write_png(const std::string& path, const Tensor& image);
 
 // Reads a PNG (grey, grey+alpha, RGB or RGBA; any alpha is dropped, not composited) as a CPU
-// tensor [3, H, W] of values k/255.
+// tensor [3, H, W] of values k/255. Images over 2^25 pixels, and files whose chunks run past
+// their end, are refused before decoding (a damaged length must not allocate gigabytes).
 Tensor read_png(const std::string& path);
 
 }  // namespace syn

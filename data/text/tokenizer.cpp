@@ -192,6 +192,11 @@ BpeTokenizer BpeTokenizer::from_text(const std::string& text, const std::string&
     SYN_CHECK((ls >> word >> count) && word == "merges" && count >= 0 && !(ls >> rest), where(),
               ": expected 'merges N', got '", line, "'");
   }
+  // A merge's piece is its two parts' pieces joined, so a file of merges that each join the
+  // previous one with itself doubles the piece per line: 30 lines would ask for a gigabyte.
+  // Learned pieces are pieces of words; these caps are far above any real vocabulary.
+  constexpr size_t kMaxPieceBytes = size_t(1) << 16, kMaxTotalPieceBytes = size_t(1) << 26;
+  size_t total_piece_bytes = 0;
   BpeTokenizer tok;
   for (long k = 0; k < count; ++k) {
     next_line("a merge 'left right'");
@@ -200,7 +205,17 @@ BpeTokenizer BpeTokenizer::from_text(const std::string& text, const std::string&
     std::string rest;
     SYN_CHECK((ls >> a >> b) && !(ls >> rest), where(), ": expected two token ids, got '", line,
               "'");
-    tok.add_merge((int32_t)a, (int32_t)b, where());
+    // Checked before narrowing: 4294967398 must not be read as id 102.
+    SYN_CHECK(a >= 0 && a <= INT32_MAX && b >= 0 && b <= INT32_MAX, where(), ": token id out of ",
+              "range in '", line, "'");
+    if (a < tok.vocab_size() && b < tok.vocab_size())  // else add_merge names the bad id
+      SYN_CHECK(tok.piece((int32_t)a).size() + tok.piece((int32_t)b).size() <= kMaxPieceBytes,
+                where(), ": merge '", line, "' makes a token longer than ", kMaxPieceBytes,
+                " bytes");
+    const int32_t id = tok.add_merge((int32_t)a, (int32_t)b, where());
+    total_piece_bytes += tok.piece(id).size();
+    SYN_CHECK(total_piece_bytes <= kMaxTotalPieceBytes, where(), ": the merges' tokens exceed ",
+              kMaxTotalPieceBytes, " bytes in all");
   }
   while (std::getline(in, line)) {
     ++line_no;

@@ -73,8 +73,10 @@ std::vector<int64_t> parse_shape(const std::string& v, const std::string& name) 
     if (!part.empty()) {
       // Python 2 era files may write 3L for a long.
       if (part.back() == 'L') part.pop_back();
-      SYN_CHECK(std::all_of(part.begin(), part.end(),
-                            [](char c) { return std::isdigit((unsigned char)c); }),
+      // Up to 18 digits: a dimension past 10^18 cannot be real, and std::stoll must not throw.
+      SYN_CHECK(!part.empty() && part.size() <= 18 &&
+                    std::all_of(part.begin(), part.end(),
+                                [](char c) { return std::isdigit((unsigned char)c); }),
                 "npy '", name, "': malformed shape ", v);
       shape.push_back(std::stoll(part));
     }
@@ -296,7 +298,7 @@ NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& name) {
       a.item_size = n;
       break;
     case 'U':
-      SYN_CHECK(n >= 0, "npy '", name, "': unsupported dtype '", d, "'");
+      SYN_CHECK(n >= 0 && n <= (1 << 28), "npy '", name, "': unsupported dtype '", d, "'");
       a.kind = NpyArray::Kind::Unicode;
       a.item_size = 4 * n;
       break;
@@ -308,9 +310,28 @@ NpyArray parse_npy(const std::vector<uint8_t>& bytes, const std::string& name) {
       SYN_FAIL("npy '", name, "': unsupported dtype '", d,
                "' (supported: bool, int/uint 8-64, float 16-64, <U, |S)");
   }
-  int64_t count = a.size();
-  for (int64_t dim : a.shape) SYN_CHECK(dim >= 0, "npy '", name, "': negative dimension");
-  size_t need = (size_t)count * (size_t)a.item_size;
+  // The element count, checked against the data section as it grows: a shape whose product
+  // overflows, or that asks for more elements than the file holds bytes, is refused before
+  // anything is allocated. Zero-byte elements ('<U0', '|S0') cost no data, so they are capped.
+  // An empty array's other dimensions still multiply (size()) before its zero, so they must not
+  // overflow either.
+  const size_t avail = bytes.size() - data_start;
+  const bool empty = std::find(a.shape.begin(), a.shape.end(), 0) != a.shape.end();
+  const size_t max_count = empty             ? (size_t)INT64_MAX
+                           : a.item_size > 0 ? avail / (size_t)a.item_size
+                                             : size_t(1) << 16;
+  size_t nonzero = 1;
+  for (int64_t dim : a.shape) {
+    SYN_CHECK(dim >= 0, "npy '", name, "': negative dimension");
+    if (dim == 0) continue;
+    SYN_CHECK(nonzero <= max_count / (size_t)dim, "npy '", name, "': shape ",
+              dict_value(header, "shape", name), " of ", a.item_size,
+              "-byte elements overflows or needs more than the ", avail,
+              " bytes of its data section (truncated file?)");
+    nonzero *= (size_t)dim;
+  }
+  const size_t count = empty ? 0 : nonzero;
+  size_t need = count * (size_t)a.item_size;
   SYN_CHECK(bytes.size() - data_start >= need, "npy '", name, "': data section has ",
             bytes.size() - data_start, " bytes, shape (", count, " elements of ", a.item_size,
             " bytes) needs ", need, " (truncated file?)");
