@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/check.h"
 #include "models/clmr_weights.h"
 
 namespace syn::app {
