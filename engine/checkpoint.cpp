@@ -207,7 +207,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     }
     std::vector<float> v((size_t)n);
     if (dtype == kF32) {
-      std::memcpy(v.data(), p, v.size() * 4);
+      if (n > 0) std::memcpy(v.data(), p, v.size() * 4);  // an empty vector's data() is null
     } else {
       for (int64_t i = 0; i < n; ++i) {
         uint16_t h;
