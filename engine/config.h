@@ -7,14 +7,19 @@
 //   learning_rate: 3.0e-4 # peak learning rate (Adam)
 //   dataset: "musiccaps"  # which data/ loader to use
 //   checkpoint: null      # resume from this file when set
+//   tags: [rock, pop]     # a list (block `- item` lines work too)
 //
-// Only the flat subset is accepted: `key: scalar` lines, `#` comments, blank lines. Nested
-// mappings, lists, flow collections, anchors and block scalars are rejected with an error naming
-// the file and line, so a config never means something other than what the reader sees.
+// The file is read with yaml-cpp, so any YAML spelling of a value works: plain, single- or
+// double-quoted and multi-line strings, block scalars (| and >), lists of scalars, anchors,
+// comments. The top level must be one flat mapping, because every key is also a flag: a nested
+// mapping, a list of lists or maps, a duplicate key or a second document is an error naming the
+// file and line.
 //
-// Each key's type is fixed by its default (int, float, string, bool); the comment on its line
-// is its one-line --help text. A key whose default is null (`null`, `~` or empty) has no
+// Each key's type is fixed by its default (int, float, string, bool, list); the comment on its
+// line is its one-line --help text. A key whose default is null (`null`, `~` or empty) has no
 // declared type: a value given later is typed by how it reads (42 → int, 0.1 → float, ...).
+// Plain scalars are typed by this project's rules (config_detail.h: "yes" and "0x10" stay
+// strings, "3e-4" is a float); a quoted or block scalar is always a string.
 // Command-line overrides (`--key value` or `--key=value`) are checked against those types.
 #pragma once
 #include <cstdint>
@@ -25,8 +30,9 @@
 
 namespace syn {
 
-enum class ConfigType { Int, Float, String, Bool, Null };
-const char* config_type_name(ConfigType t);  // "int", "float", "string", "bool", "null"
+enum class ConfigType { Int, Float, String, Bool, Null, List };
+// "int", "float", "string", "bool", "null", "list"
+const char* config_type_name(ConfigType t);
 
 struct ConfigEntry {
   std::string key;
@@ -36,9 +42,10 @@ struct ConfigEntry {
   double f = 0.0;
   bool b = false;
   std::string s;
-  std::string default_text;  // the default as written in the YAML (for --help)
-  std::string help;          // the comment on the key's line, without '#'
-  int line = 0;              // where the key was declared
+  std::vector<std::string> list;  // the items of a List, as text
+  std::string default_text;       // the default as YAML text (for --help)
+  std::string help;               // the comment on the key's line, without '#'
+  int line = 0;                   // where the key was declared
 };
 
 class Config {
@@ -57,7 +64,7 @@ class Config {
   bool help_requested() const { return help_requested_; }
 
   // Sets one key from text, with the same type checks as a command-line flag. The literals
-  // null / ~ clear a key whose default was null.
+  // null / ~ clear a key whose default was null. A list key takes "[a, b]" (YAML) or "a,b".
   void set(const std::string& key, const std::string& text);
 
   bool has(const std::string& key) const;
@@ -68,6 +75,7 @@ class Config {
   double get_float(const std::string& key) const;
   const std::string& get_string(const std::string& key) const;
   bool get_bool(const std::string& key) const;
+  const std::vector<std::string>& get_list(const std::string& key) const;
 
   const std::vector<ConfigEntry>& entries() const { return entries_; }
   const std::string& source() const { return source_; }

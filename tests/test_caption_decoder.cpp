@@ -328,9 +328,10 @@ TEST_CASE("fp16 export round trip: load_caption_model captions as the trained mo
   CHECK(m.meta.at("data") == "toy");
   CHECK(m.tokenizer.to_text() == t.tokenizer().to_text());
   CHECK(m.text.lowercase);
-  // Weights within fp16 rounding of the trained ones.
+  // Weights within fp16 rounding of the trained ones. (find_named points into the list: keep it.)
+  auto loaded = m.decoder->named_parameters();
   for (auto& [name, p] : t.model().named_parameters()) {
-    const Tensor* q = find_named(m.decoder->named_parameters(), name);
+    const Tensor* q = find_named(loaded, name);
     REQUIRE(q != nullptr);
     auto a = p.to_vector(), b = q->to_vector();
     for (size_t i = 0; i < a.size(); ++i) REQUIRE(std::fabs(a[i] - b[i]) <= 1e-3f * std::fabs(a[i]) + 1e-7f);

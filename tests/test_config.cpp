@@ -1,4 +1,5 @@
-// test_config.cpp — the flat YAML reader, typed command-line overrides, --help and to_yaml.
+// test_config.cpp — the YAML reader (yaml-cpp, flat and strict), typed command-line overrides,
+// --help and to_yaml, and every shipped config/*.yaml.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -27,6 +28,15 @@ static std::string error_of(F&& f) {
 
 static bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
+}
+
+// An entry's type and value as one comparable text.
+static std::string value_of(const ConfigEntry& e) {
+  std::ostringstream os;
+  os << config_type_name(e.type) << ' ' << e.i << ' ' << std::hexfloat << e.f << ' ' << e.b << ' '
+     << e.s;
+  for (const std::string& item : e.list) os << " [" << item << "]";
+  return os.str();
 }
 
 // In the style of CLMR's config/config.yaml.
@@ -119,23 +129,28 @@ TEST_CASE("scalar forms: floats, booleans, nulls") {
   CHECK(c.get_string("o") == "yes");
 }
 
-TEST_CASE("nested, list and other unsupported YAML is rejected naming file and line") {
+TEST_CASE("YAML a flat config cannot mean is rejected naming file and line") {
   struct Bad {
     const char* text;
     const char* part;  // expected in the message besides the location
   };
   const Bad bad[] = {
       {"a: 1\nmodel:\n  depth: 3\n", "nested"},
-      {"a: 1\ntags:\n- rock\n", "lists"},
-      {"a: 1\ntags: [rock, pop]\n", "lists"},
       {"a: 1\nopt: {lr: 1}\n", "flow"},
-      {"a: 1\nx: &anchor 3\n", "anchors"},
-      {"a: 1\nx: |\n", "block scalars"},
-      {"a: 1\nx: y: z\n", "nested"},
+      {"a: 1\ntags:\n- [rock]\n", "list items must be scalars"},
+      {"a: 1\ntags: [{x: 1}]\n", "list items must be scalars"},
+      {"a: 1\ntags: [rock, ~]\n", "got null"},
+      {"a: 1\nx: y: z\n", "illegal map value"},  // yaml-cpp's words
       {"a: 1\njust words\n", "expected `key: value`"},
+      {"a: 1\njustword\n", "expected `key: value`"},
       {"a: 1\nx: \"open\n", "unterminated"},
-      {"a: 1\nx: \"done\" trailing\n", "unexpected text"},
+      {"a: 1\nx: 'open\ny: 2\n", "unterminated"},
+      {"a: 1\nx: \"done\" trailing\n", "end of map not found"},  // yaml-cpp's words
       {"a: 1\nmy key: 3\n", "invalid key"},
+      {"a: 1\nx: !!int 3\n", "unsupported YAML tag"},
+      {"a: 1\n---\nb: 2\n", "second YAML document"},
+      {"- a\n- b\n", "expected a mapping"},
+      {"a: 1\n[x]: 2\n", "a key must be a plain name"},
   };
   for (const Bad& b : bad) {
     std::string msg = error_of([&] { Config::parse(b.text, "bad.yaml"); });
@@ -145,10 +160,112 @@ TEST_CASE("nested, list and other unsupported YAML is rejected naming file and l
   }
   // The line number is the offending line, not the first.
   CHECK(contains(error_of([] { Config::parse("a: 1\nb: 2\n\n  c: 3\n", "f.yaml"); }), "f.yaml:4"));
+  CHECK(contains(error_of([] { Config::parse("a: 1\nb:\n  c: 3\n", "f.yaml"); }), "f.yaml:3"));
+  CHECK(contains(error_of([] { Config::parse("a: 1\nb: [x,\n  [y]]\n", "f.yaml"); }), "f.yaml:3"));
   std::string dup = error_of([] { Config::parse("a: 1\nb: 2\na: 3\n", "d.yaml"); });
   CHECK(contains(dup, "d.yaml:3"));
   CHECK(contains(dup, "duplicate key 'a'"));
   CHECK(contains(dup, "line 1"));
+}
+
+TEST_CASE("full YAML: lists, quoted and multi-line strings, block scalars, anchors, comments") {
+  const char* text = R"(# a comment line
+tags: [rock, "hip hop", 'it''s'] # genres to draw
+sizes:   # block list; its help is on the key's line
+  - 64
+  - 128   # a comment after an item is not the key's help
+empty: [] # no items
+poem: |  # a literal block keeps newlines
+  line one
+  line two
+folded: >- # a folded block joins lines
+  one
+  two
+spanning: "first
+  second" # a double-quoted string over two lines
+plain_multi: a plain
+  string on two lines
+base: &lr 0.25 # an anchor
+copy: *lr # an alias: same value, typed the same
+forced: !!str 42 # !!str keeps digits a string
+hash_in_list: ["a # b", c] # quoted '#' is not a comment
+)";
+  Config c = Config::parse(text, "full.yaml");
+  CHECK(c.get_list("tags") == std::vector<std::string>{"rock", "hip hop", "it's"});
+  CHECK(c.get_list("sizes") == std::vector<std::string>{"64", "128"});
+  CHECK(c.get_list("empty").empty());
+  CHECK(c.get_string("poem") == "line one\nline two\n");
+  CHECK(c.get_string("folded") == "one two");
+  CHECK(c.get_string("spanning") == "first second");
+  CHECK(c.get_string("plain_multi") == "a plain string on two lines");
+  CHECK(c.get_float("base") == 0.25);
+  CHECK(c.get_float("copy") == 0.25);
+  CHECK(c.get_string("forced") == "42");
+  CHECK(c.get_list("hash_in_list") == std::vector<std::string>{"a # b", "c"});
+
+  auto help = [&](const std::string& k) {
+    for (const ConfigEntry& e : c.entries())
+      if (e.key == k) return e.help;
+    return std::string("<missing>");
+  };
+  CHECK(help("tags") == "genres to draw");
+  CHECK(help("sizes") == "block list; its help is on the key's line");
+  CHECK(help("poem") == "a literal block keeps newlines");
+  CHECK(help("folded") == "a folded block joins lines");
+  CHECK(help("spanning").empty());  // the comment is on the string's last line, not the key's
+  CHECK(help("copy") == "an alias: same value, typed the same");
+  CHECK(help("hash_in_list") == "quoted '#' is not a comment");
+  CHECK(c.entries()[1].line == 3);  // sizes
+
+  std::ostringstream os;
+  c.print_help(os);
+  CHECK(contains(os.str(), "--tags LIST"));
+  CHECK(contains(os.str(), "genres to draw (default: [\"rock\", \"hip hop\", \"it's\"])"));
+  CHECK(contains(error_of([&] { c.get_int("tags"); }), "'tags' is list, not int"));
+  CHECK(contains(error_of([&] { c.get_list("base"); }), "'base' is float, not list"));
+}
+
+TEST_CASE("a list key takes [a, b] or a,b from the command line and round-trips through to_yaml") {
+  Config c = Config::parse("tags: [rock] # genres\nn: 1 # count\n", "l.yaml");
+  auto a = args({"--tags", "[pop, \"drum and bass\"]"});
+  c.apply_overrides((int)a.size(), a.data());
+  CHECK(c.get_list("tags") == std::vector<std::string>{"pop", "drum and bass"});
+  c.set("tags", " jazz , blues,");
+  CHECK(c.get_list("tags") == std::vector<std::string>{"jazz", "blues", ""});
+  c.set("tags", "");
+  CHECK(c.get_list("tags").empty());
+  c.set("tags", "a,\"b\"");  // outside [...] quotes are literal
+  CHECK(c.get_list("tags") == std::vector<std::string>{"a", "\"b\""});
+  std::string bad = error_of([&] { c.set("tags", "[x, [y]]"); });
+  CHECK(contains(bad, "config key 'tags'"));
+  CHECK(contains(bad, "list items must be scalars"));
+  CHECK(contains(error_of([&] { c.set("tags", "[x"); }), "is not a valid list"));
+  CHECK(c.get_list("tags") == std::vector<std::string>{"a", "\"b\""});  // unchanged by a failure
+
+  c.set("tags", "[\"say \\\"hi\\\"\", 'x, y', \"new\\nline\"]");
+  Config back = Config::parse(c.to_yaml(), "saved.yaml");
+  CHECK(back.get_list("tags") == c.get_list("tags"));
+  CHECK(back.get_list("tags")[2] == "new\nline");
+  CHECK(back.entries()[0].help == "genres");
+}
+
+TEST_CASE("every shipped config/*.yaml reads, with a description for every key") {
+  int n = 0;
+  for (const auto& f : fs::directory_iterator(fs::path(SYN_SOURCE_DIR) / "config")) {
+    if (f.path().extension() != ".yaml") continue;
+    INFO(f.path().string());
+    Config c;
+    CHECK_NOTHROW(c = Config::load(f.path().string()));
+    CHECK_FALSE(c.entries().empty());
+    CHECK(c.undocumented_keys().empty());
+    // Its own to_yaml reads back to the same values.
+    Config back = Config::parse(c.to_yaml(), "saved.yaml");
+    REQUIRE(back.entries().size() == c.entries().size());
+    for (size_t i = 0; i < c.entries().size(); ++i)
+      CHECK(value_of(back.entries()[i]) == value_of(c.entries()[i]));
+    ++n;
+  }
+  CHECK(n >= 17);
 }
 
 TEST_CASE("command-line overrides: both spellings, positionals, --, dashes, --help") {
@@ -300,6 +417,9 @@ TEST_CASE("to_yaml round-trips the effective values and keeps descriptions") {
       case ConfigType::Bool:
         CHECK(a.b == b.b);
         break;
+      case ConfigType::List:
+        CHECK(a.list == b.list);
+        break;
       case ConfigType::Null:
         break;
     }
@@ -319,7 +439,7 @@ TEST_CASE("to_yaml round-trips the effective values and keeps descriptions") {
   CHECK(loaded.source() == p);
   CHECK(contains(error_of([&] { Config::load((dir / "missing.yaml").string()); }), "missing.yaml"));
   // Errors in a loaded file name that file.
-  std::ofstream((dir / "bad.yaml").string()) << "a: 1\nb:\n  - x\n";
+  std::ofstream((dir / "bad.yaml").string()) << "a: 1\nb:\n  c: x\n";
   CHECK(contains(error_of([&] { Config::load((dir / "bad.yaml").string()); }), "bad.yaml:3"));
   fs::remove_all(dir);
 }

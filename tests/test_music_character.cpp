@@ -106,7 +106,8 @@ TEST_CASE("octaves: the prior and the octave check pick the felt beat") {
   // stays slow; off-beats as loud as the beats make it a click track at twice the tempo.
   for (double offbeat : {0.0, 0.25, 0.5, 1.0}) {
     auto x = click_track(80, 12, 22050, /*noise=*/0.01);
-    auto off = click_track(80, 12 + 0.375, 22050);  // the same clicks, half a period later
+    // The same clicks, half a period later; 12.5 s so that off[i + shift] stays inside it.
+    auto off = click_track(80, 12 + 0.5, 22050);
     const int64_t shift = (int64_t)std::llround(0.375 * 22050);
     for (size_t i = 0; i < x.size(); ++i) x[i] += (float)offbeat * off[i + (size_t)shift];
     TempoEstimate slow = estimate_tempo(x, 22050);

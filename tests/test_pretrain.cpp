@@ -2,6 +2,7 @@
 // audio (loss falls; a linear probe on the learned features beats a random encoder), exact
 // resume from a checkpoint, and a clear stop on a non-finite loss.
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -20,10 +21,23 @@ static Config load_config(const std::string& file) {
   return Config::load(std::string(SYN_SOURCE_DIR) + "/config/" + file);
 }
 
+// The directories fresh_dir made, removed when the process exits.
+static struct DirCleanup {
+  std::vector<fs::path> dirs;
+  ~DirCleanup() {
+    std::error_code ec;
+    for (const fs::path& d : dirs) fs::remove_all(d, ec);
+  }
+} dir_cleanup;
+
+// Per process: two runs at once (two build directories, or two checkouts on one machine) would
+// otherwise delete each other's checkpoints.
 static fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("syn_pretrain_" + name);
+  fs::path d =
+      fs::temp_directory_path() / ("syn_pretrain_" + name + "_" + std::to_string(getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
+  dir_cleanup.dirs.push_back(d);
   return d;
 }
 

@@ -63,6 +63,8 @@ std::string scratch_dir() {
 }
 
 struct ScratchCleanup {
+  // Makes scratch_dir()'s static first, so that it is destroyed after this destructor runs.
+  ScratchCleanup() { scratch_dir(); }
   ~ScratchCleanup() {
     std::error_code ec;
     fs::remove_all(scratch_dir(), ec);
