@@ -1,6 +1,7 @@
 // build_emoji_dataset — extract the open emoji art dataset for the diffusion U-Net: the
 // music-picture vocabulary of Noto Color Emoji with Unicode's names, at 32×32 and 64×64 on a grey
-// background, with a held-out split (the whole pipeline is described in data/datasets/emoji_dataset.h).
+// background, with a held-out split (the whole pipeline is described in
+// data/datasets/emoji_dataset.h).
 //   apt-get install fonts-noto-color-emoji unicode-data    the two sources (Debian packages)
 //   build_emoji_dataset                                     runs/emoji/emoji_dataset.ckpt + contact
 //   sheet build_emoji_dataset --sizes 16,32,64 --background 255   other sizes, white background

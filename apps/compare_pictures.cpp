@@ -25,13 +25,14 @@ namespace {
 
 struct PipelineOutput {
   std::string dir;
-  app::Json summary;         // pipeline.json
-  Tensor cover;              // [3, H, W]
-  Tensor images;             // [4, 3, S, S]: the strategy images, in file-name order
+  app::Json summary;  // pipeline.json
+  Tensor cover;       // [3, H, W]
+  Tensor images;      // [4, 3, S, S]: the strategy images, in file-name order
 };
 
 PipelineOutput read_output(const std::string& dir) {
-  SYN_CHECK(fs::is_directory(dir), "'", dir, "' is not a folder (give two apps/pipeline output folders)");
+  SYN_CHECK(fs::is_directory(dir), "'", dir,
+            "' is not a folder (give two apps/pipeline output folders)");
   PipelineOutput o;
   o.dir = dir;
   const fs::path summary = fs::path(dir) / "pipeline.json";
@@ -82,25 +83,26 @@ long whole_degrees(double hue) { return std::lround(hue) % 360; }
 
 void describe(const PipelineOutput& o) {
   auto cover = quality::mean_hsv(o.cover), images = quality::mean_hsv(o.images);
-  std::cout << o.dir << ":\n  sentence: " << field(o.summary, "sentence")
-            << "\n  tempo " << music_field(o.summary, "tempo_bpm") << " BPM, arousal "
+  std::cout << o.dir << ":\n  sentence: " << field(o.summary, "sentence") << "\n  tempo "
+            << music_field(o.summary, "tempo_bpm") << " BPM, arousal "
             << music_field(o.summary, "arousal") << ", valence "
-            << music_field(o.summary, "valence")
-            << "\n  motifs: " << motif_captions(o.summary) << "\n" << std::fixed
-            << "  cover:  hue " << whole_degrees(cover.hue)
-            << "°, saturation " << std::setprecision(2) << cover.saturation << ", value "
-            << cover.value << "\n  images: hue " << whole_degrees(images.hue)
-            << "°, saturation " << std::setprecision(2) << images.saturation << ", value "
-            << images.value << "\n";
+            << music_field(o.summary, "valence") << "\n  motifs: " << motif_captions(o.summary)
+            << "\n"
+            << std::fixed << "  cover:  hue " << whole_degrees(cover.hue) << "°, saturation "
+            << std::setprecision(2) << cover.saturation << ", value " << cover.value
+            << "\n  images: hue " << whole_degrees(images.hue) << "°, saturation "
+            << std::setprecision(2) << images.saturation << ", value " << images.value << "\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
-    auto args = app::parse_app_args(argc, argv, "compare_pictures.yaml", "compare_pictures DIR_A DIR_B");
+    auto args =
+        app::parse_app_args(argc, argv, "compare_pictures.yaml", "compare_pictures DIR_A DIR_B");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.size() == 2, "compare_pictures takes two apps/pipeline output folders, got ",
+    SYN_CHECK(args.positional.size() == 2,
+              "compare_pictures takes two apps/pipeline output folders, got ",
               args.positional.size());
     const int bins = (int)args.config.get_int("bins");
     PipelineOutput a = read_output(args.positional[0]), b = read_output(args.positional[1]);

@@ -15,8 +15,8 @@
 
 #include "apps/cli/app_config.h"
 #include "apps/cli/flag_checks.h"
-#include "apps/pipeline/image_grid.h"
 #include "apps/eval/image_quality.h"
+#include "apps/pipeline/image_grid.h"
 #include "data/datasets/emoji_dataset.h"
 #include "data/images/png_image.h"
 #include "engine/check.h"
@@ -44,7 +44,8 @@ void print_row(const std::string& name, const quality::ClassifyResult& c,
 
 int main(int argc, char** argv) {
   try {
-    auto args = app::parse_app_args(argc, argv, "eval_imagine.yaml", "eval_imagine [--key value ...]");
+    auto args =
+        app::parse_app_args(argc, argv, "eval_imagine.yaml", "eval_imagine [--key value ...]");
     if (args.help) return 0;
     app::require_no_positional(args, "eval_imagine");
     const Config& cfg = args.config;
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
               "' does not exist: build it with apps/build_emoji_dataset");
     EmojiDataset ds = load_emoji_dataset(dataset_path);
     auto prompts = quality::load_prompts(app::resolve_source_path(cfg.get_string("prompts")));
-    auto classifier = models::load_emoji_classifier(app::resolve_source_path(cfg.get_string("classifier")));
+    auto classifier =
+        models::load_emoji_classifier(app::resolve_source_path(cfg.get_string("classifier")));
     models::TextToImage t2i =
         models::TextToImage::load(app::resolve_source_path(cfg.get_string("image_model")));
     const int64_t S = t2i.image_size(), n = cfg.get_int("samples");
@@ -102,7 +104,8 @@ int main(int argc, char** argv) {
     o.seed = (uint64_t)cfg.get_int("seed");
     o.batch = n;
     // All prompts are denoised together, so progress is per DDIM step (a few minutes on a CPU).
-    Progress progress(o.steps, std::cout, {.every_seconds = 20.0, .unit = "", .prefix = "sampling"});
+    Progress progress(o.steps, std::cout,
+                      {.every_seconds = 20.0, .unit = "", .prefix = "sampling"});
     o.on_step = [&](int64_t done, int64_t) { progress.update(done); };
     auto t0 = std::chrono::steady_clock::now();
     Tensor samples = t2i.generate(prompts, o);
@@ -124,9 +127,11 @@ int main(int argc, char** argv) {
     auto lookup_c = quality::classify(*classifier.model, lookup, prompt_concepts);
     auto lookup_nearest = quality::nearest_images(lookup, reference);
 
-    std::cout << "\n" << std::left << std::setw(34) << "" << std::right << std::setw(9) << "top-1"
-              << std::setw(9) << "top-5" << std::setw(8) << "images" << std::setw(10)
-              << "mean RMS" << std::setw(8) << "min" << "   (distance to the nearest training image)\n";
+    std::cout << "\n"
+              << std::left << std::setw(34) << "" << std::right << std::setw(9) << "top-1"
+              << std::setw(9) << "top-5" << std::setw(8) << "images" << std::setw(10) << "mean RMS"
+              << std::setw(8) << "min"
+              << "   (distance to the nearest training image)\n";
     print_row("generated (ours)", generated, &nearest);
     print_row("baseline: uniform noise", noise_c, &noise_nearest);
     print_row("baseline: look-up by caption", lookup_c, &lookup_nearest);

@@ -34,9 +34,9 @@ std::string numbered(const std::string& path, int64_t index) {
 
 int main(int argc, char** argv) {
   try {
-    auto args = app::parse_app_args(argc, argv, "imagine.yaml",
-                                    "imagine \"prompt\" -o out.png [--key value ...]",
-                                    {{"-o", "output"}});
+    auto args =
+        app::parse_app_args(argc, argv, "imagine.yaml",
+                            "imagine \"prompt\" -o out.png [--key value ...]", {{"-o", "output"}});
     if (args.help) return 0;
     const std::vector<std::string>& pos = args.positional;
     const Config& cfg = args.config;
@@ -52,8 +52,10 @@ int main(int argc, char** argv) {
         .require(!out.empty(), "no output file: give -o out.png")
         .output_file("output", /*app_creates_folder=*/true)
         .require(std::filesystem::exists(weights),
-                 str_cat("weights '", weights, "' do not exist: train them with apps/train_imagine "
-                         "--export_path ", weights, " or pass --weights FILE"))
+                 str_cat("weights '", weights,
+                         "' do not exist: train them with apps/train_imagine "
+                         "--export_path ",
+                         weights, " or pass --weights FILE"))
         .int_in("steps", 1, 1000)
         .float_in("guidance_scale", 0, 100)
         .int_in("batch", 1, 256)
@@ -81,8 +83,9 @@ int main(int argc, char** argv) {
       for (int64_t i = 0; i < o.batch; ++i) {
         std::vector<float> v = images.to_vector();
         const int64_t per = 3 * native * native;
-        Tensor img = Tensor::from_vector(
-            std::vector<float>(v.begin() + i * per, v.begin() + (i + 1) * per), {3, native, native});
+        Tensor img =
+            Tensor::from_vector(std::vector<float>(v.begin() + i * per, v.begin() + (i + 1) * per),
+                                {3, native, native});
         const bool replaced = write_png(numbered(out, i), app::upscale_nearest(img, size));
         std::cout << "wrote " << numbered(out, i)
                   << (replaced ? " (replacing the existing file)" : "") << "\n";

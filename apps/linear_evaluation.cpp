@@ -7,11 +7,12 @@
 //   linear_evaluation --checkpoint_path ./clmr_checkpoint_10000.pt --gpus 1   CLMR's README flags
 //   linear_evaluation --help                                      every flag with its default
 // Thin by design; the protocol lives in apps/eval/linear_evaluation.
+#include "apps/eval/linear_evaluation.h"
+
 #include <iostream>
 
 #include "apps/cli/app_config.h"
 #include "apps/cli/clmr_flags.h"
-#include "apps/eval/linear_evaluation.h"
 #include "engine/check.h"
 
 using namespace syn;

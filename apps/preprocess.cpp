@@ -1,5 +1,6 @@
 // preprocess — decode and resample a dataset's clips once into the audio cache
-// (data/datasets/audio_folder.h) that pretrain and linear_evaluation read, and print its label statistics.
+// (data/datasets/audio_folder.h) that pretrain and linear_evaluation read, and print its label
+// statistics.
 //   preprocess --dataset_dir /data/mtt                         MagnaTagATune: check, stats, decode
 //   preprocess --dataset_dir /data/mtt --decode 0 --labels refined   label counts only
 //   preprocess --dataset audio --dataset_dir ~/music            any folder of audio files

@@ -37,8 +37,7 @@ int main(int argc, char** argv) {
     std::filesystem::path parent = std::filesystem::path(out).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
     write_wav(out, clip, rate);
-    std::cout << "wrote " << out << " (" << seconds << " s of " << name << ", " << rate
-              << " Hz)\n";
+    std::cout << "wrote " << out << " (" << seconds << " s of " << name << ", " << rate << " Hz)\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "synth_clip: error: " << e.what() << "\n";

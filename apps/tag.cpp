@@ -28,8 +28,9 @@ static void print_result(const app::TagResult& r, size_t k, bool taggram) {
   if (!r.input_check.music) std::cout << "warning: " << r.input_check.warning << "\n";
   std::vector<size_t> top = app::top_k(r.clip, k);
   std::cout << "top " << top.size() << ":\n" << std::setprecision(4);
-  for (size_t i : top) std::cout << "  " << std::setw(20) << std::left << r.labels[i] << std::right
-                                 << " " << r.clip[i] << "\n";
+  for (size_t i : top)
+    std::cout << "  " << std::setw(20) << std::left << r.labels[i] << std::right << " " << r.clip[i]
+              << "\n";
   if (!taggram) return;
   std::cout << "taggram (start-end s:";
   for (size_t i : top) std::cout << " " << r.labels[i] << ",";
@@ -46,8 +47,8 @@ int main(int argc, char** argv) {
   try {
     auto args = app::parse_app_args(argc, argv, "tag.yaml", "tag FILE [--key value ...]");
     if (args.help) return 0;
-    SYN_CHECK(args.positional.size() <= 1, "tag takes one audio file, got ",
-              args.positional.size(), " (see tag --help)");
+    SYN_CHECK(args.positional.size() <= 1, "tag takes one audio file, got ", args.positional.size(),
+              " (see tag --help)");
     const Config& cfg = args.config;
     std::string file;
     if (args.positional.empty()) {
@@ -92,10 +93,9 @@ int main(int argc, char** argv) {
     }
     auto t3 = std::chrono::steady_clock::now();
     auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
-    std::cout << std::setprecision(2) << "time: load " << secs(t0, t1) << " s, tag "
-              << secs(t1, t2) << " s (" << std::setprecision(1)
-              << r.duration_seconds / std::max(1e-9, secs(t1, t2)) << "x real time)"
-              << (want_profile ? ", profile " : "");
+    std::cout << std::setprecision(2) << "time: load " << secs(t0, t1) << " s, tag " << secs(t1, t2)
+              << " s (" << std::setprecision(1) << r.duration_seconds / std::max(1e-9, secs(t1, t2))
+              << "x real time)" << (want_profile ? ", profile " : "");
     if (want_profile) std::cout << std::setprecision(2) << secs(t2, t3) << " s";
     std::cout << "\n";
 

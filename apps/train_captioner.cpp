@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
     checks.done();
     const std::string csv = cfg.get_string("musiccaps_csv");
     MusicCapsSplit split = split_musiccaps(load_musiccaps(csv));
-    app::CaptionSplit data =
-        app::split_training_rows(split.train, cfg.get_int("val_rows"), (uint64_t)cfg.get_int("seed"));
+    app::CaptionSplit data = app::split_training_rows(split.train, cfg.get_int("val_rows"),
+                                                      (uint64_t)cfg.get_int("seed"));
     std::cout << "MusicCaps: " << split.train.size() << " training rows (" << data.train.size()
               << " trained on, " << data.val.size() << " held out for validation); the "
               << split.eval.size() << " evaluation rows are not used\n";
@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
       prov["command"] = command;
       prov["config"] = cfg.to_yaml();
       prov["train_seconds"] = std::to_string(trainer.train_seconds());
-      prov["final_train_loss"] = std::to_string(trainer.losses().empty() ? 0.0f : trainer.losses().back());
+      prov["final_train_loss"] =
+          std::to_string(trainer.losses().empty() ? 0.0f : trainer.losses().back());
       prov["final_val_loss"] =
           std::to_string(task.val_losses().empty() ? 0.0 : task.val_losses().back());
       task.export_weights(out, prov);

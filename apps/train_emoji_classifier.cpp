@@ -18,8 +18,8 @@
 
 #include "apps/cli/app_config.h"
 #include "apps/cli/flag_checks.h"
-#include "apps/train/emoji_classifier_task.h"
 #include "apps/eval/image_quality.h"
+#include "apps/train/emoji_classifier_task.h"
 #include "data/datasets/emoji_dataset.h"
 #include "engine/check.h"
 #include "engine/parallel.h"

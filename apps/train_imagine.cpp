@@ -1,11 +1,11 @@
 // train_imagine — train the text-to-image diffusion model (prompt encoder + U-Net) on the
 // emoji dataset's TRAIN split (the held-out emoji are only used for the validation loss).
-//   build_emoji_dataset                                   once: writes runs/emoji/emoji_dataset.ckpt
-//   train_imagine                                         config/train_imagine.yaml defaults
-//   train_imagine --max_steps 50 --run_name quick         a short run
-//   train_imagine --max_seconds 4200 --export_path models/weights/unet_emoji.synckpt
-//   train_imagine --checkpoint_path runs/imagine/checkpoint_2000.synt   resume exactly
-//   train_imagine --help                                  every flag with its default
+//   build_emoji_dataset                                   once: writes
+//   runs/emoji/emoji_dataset.ckpt train_imagine config/train_imagine.yaml defaults train_imagine
+//   --max_steps 50 --run_name quick         a short run train_imagine --max_seconds 4200
+//   --export_path models/weights/unet_emoji.synckpt train_imagine --checkpoint_path
+//   runs/imagine/checkpoint_2000.synt   resume exactly train_imagine --help every flag with its
+//   default
 // SIGINT / SIGTERM stop the run cleanly after the current step: checkpoint, samples, export.
 // Thin by design: config → data (data/datasets/emoji_dataset) → task (apps/train/imagine_task) →
 // Trainer::fit → log and export.
@@ -29,8 +29,8 @@ extern "C" void on_signal(int) { g_stop.store(true); }
 
 int main(int argc, char** argv) {
   try {
-    auto args = app::parse_app_args(argc, argv, "train_imagine.yaml",
-                                    "train_imagine [--key value ...]");
+    auto args =
+        app::parse_app_args(argc, argv, "train_imagine.yaml", "train_imagine [--key value ...]");
     if (args.help) return 0;
     app::require_no_positional(args, "train_imagine");
     const Config& cfg = args.config;

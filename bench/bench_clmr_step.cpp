@@ -47,6 +47,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "engine/autograd.h"
 #include "engine/ops/batchnorm.h"
 #include "engine/ops/conv1d.h"
@@ -59,7 +60,6 @@
 #include "engine/optim/adam.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
-#include "bench/bench_common.h"
 #include "models/clmr.h"
 
 using namespace syn;

@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "engine/autograd.h"
 #include "engine/ops/conv1d.h"
 #include "engine/parallel.h"
-#include "bench/bench_common.h"
 #include "engine/rng.h"
 
 using namespace syn;

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/optim/adam.h"
 #include "bench/bench_common.h"
+#include "engine/optim/adam.h"
 #include "models/clmr.h"
 
 using namespace syn;
@@ -29,10 +29,14 @@ int main(int argc, char** argv) {
   int repeats = 10;
   bool torch = true, compile = false;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--batch") && i + 1 < argc) batch = std::atoll(argv[++i]);
-    else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--no-torch")) torch = false;
-    else if (!std::strcmp(argv[i], "--compile")) compile = true;
+    if (!std::strcmp(argv[i], "--batch") && i + 1 < argc)
+      batch = std::atoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--repeats") && i + 1 < argc)
+      repeats = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--no-torch"))
+      torch = false;
+    else if (!std::strcmp(argv[i], "--compile"))
+      compile = true;
   }
   if (!cuda_available()) {
     std::printf("no CUDA device: nothing to measure\n");
@@ -65,7 +69,8 @@ int main(int argc, char** argv) {
       auto t0 = std::chrono::steady_clock::now();
       step();
       cudaDeviceSynchronize();
-      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
     double ours = median(ms);
     double tflops = 3.0 * 3.46e9 * 2.0 * (double)batch / (ours * 1e-3) / 1e12;
@@ -73,9 +78,10 @@ int main(int argc, char** argv) {
     std::printf("  ours           %9.2f ms/step  %8.1f clips/s  %.1f TFLOP/s\n", ours,
                 batch / (ours * 1e-3), tflops);
     if (!torch) return 0;
-    std::string cmd = std::string("python3 ") + SYN_SOURCE_DIR + "/bench/torch_cuda_clmr_step.py --batch " +
-                      std::to_string(batch) + " --repeats " + std::to_string(repeats) +
-                      (compile ? " --compile" : "") + " 2>&1";
+    std::string cmd = std::string("python3 ") + SYN_SOURCE_DIR +
+                      "/bench/torch_cuda_clmr_step.py --batch " + std::to_string(batch) +
+                      " --repeats " + std::to_string(repeats) + (compile ? " --compile" : "") +
+                      " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     char line[512];
     bool any = false;
@@ -84,8 +90,9 @@ int main(int argc, char** argv) {
       double t;
       if (std::sscanf(line, "mode %63s ms %lf", mode, &t) == 2) {
         any = true;
-        std::printf("  PyTorch %-7s%9.2f ms/step  %8.1f clips/s  ours/PyTorch %.2fx (speed-up %.2fx)\n",
-                    mode, t, batch / (t * 1e-3), ours / t, t / ours);
+        std::printf(
+            "  PyTorch %-7s%9.2f ms/step  %8.1f clips/s  ours/PyTorch %.2fx (speed-up %.2fx)\n",
+            mode, t, batch / (t * 1e-3), ours / t, t / ours);
       } else if (!any) {
         std::fputs(line, stdout);
       }

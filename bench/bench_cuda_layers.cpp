@@ -44,14 +44,13 @@ using cuda_kernels::ConvVersion;
 
 namespace {
 
-#define CK(call)                                                                           \
-  do {                                                                                     \
-    cudaError_t e_ = (call);                                                               \
-    if (e_ != cudaSuccess) {                                                               \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,                   \
-                   cudaGetErrorString(e_));                                                \
-      std::exit(1);                                                                        \
-    }                                                                                      \
+#define CK(call)                                                                                  \
+  do {                                                                                            \
+    cudaError_t e_ = (call);                                                                      \
+    if (e_ != cudaSuccess) {                                                                      \
+      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
+      std::exit(1);                                                                               \
+    }                                                                                             \
   } while (0)
 
 struct Options {
@@ -153,14 +152,13 @@ double rel_diff(const std::vector<float>& a, const std::vector<float>& b) {
 
 // ---------------------------------------------------------------- cuDNN
 #ifdef SYN_HAVE_CUDNN
-#define DNN(call)                                                                          \
-  do {                                                                                     \
-    cudnnStatus_t s_ = (call);                                                             \
-    if (s_ != CUDNN_STATUS_SUCCESS) {                                                      \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,                   \
-                   cudnnGetErrorString(s_));                                               \
-      std::exit(1);                                                                        \
-    }                                                                                      \
+#define DNN(call)                                                                                  \
+  do {                                                                                             \
+    cudnnStatus_t s_ = (call);                                                                     \
+    if (s_ != CUDNN_STATUS_SUCCESS) {                                                              \
+      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudnnGetErrorString(s_)); \
+      std::exit(1);                                                                                \
+    }                                                                                              \
   } while (0)
 
 constexpr size_t kWorkspaceLimit = size_t{2} << 30;
@@ -190,10 +188,10 @@ struct Dnn {
   }
   // conv1d [B, Cin, L] * [Cout, Cin, K] as NCHW with H = 1.
   void set_conv(const Conv1dShape& s) {
-    DNN(cudnnSetTensor4dDescriptor(xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, (int)s.B, (int)s.Cin,
-                                   1, (int)s.L));
-    DNN(cudnnSetFilter4dDescriptor(wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, (int)s.Cout,
-                                   (int)s.Cin, 1, (int)s.K));
+    DNN(cudnnSetTensor4dDescriptor(xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, (int)s.B, (int)s.Cin, 1,
+                                   (int)s.L));
+    DNN(cudnnSetFilter4dDescriptor(wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, (int)s.Cout, (int)s.Cin,
+                                   1, (int)s.K));
     DNN(cudnnSetConvolution2dDescriptor(cd, 0, (int)s.padding, 1, (int)s.stride, 1, 1,
                                         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
     int n = 0, c = 0, hh = 0, w = 0;
@@ -296,14 +294,15 @@ int main(int argc, char** argv) {
   CK(cudaDeviceGetAttribute(&clock_khz, cudaDevAttrClockRate, dev));
   CK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev));
   const int lanes = major == 8 && prop.minor == 0 ? 64 : 128;  // fp32 lanes per SM
-  std::printf("device: %s (sm_%d%d), %d SMs at %.2f GHz; derived fp32 peak %.1f TFLOP/s; "
-              "assumed peak for %%peak: %.1f TFLOP/s\n",
-              prop.name, major, prop.minor, sms, clock_khz / 1e6,
-              2.0 * lanes * sms * clock_khz * 1e3 / 1e12, o.peak_tflops);
+  std::printf(
+      "device: %s (sm_%d%d), %d SMs at %.2f GHz; derived fp32 peak %.1f TFLOP/s; "
+      "assumed peak for %%peak: %.1f TFLOP/s\n",
+      prop.name, major, prop.minor, sms, clock_khz / 1e6,
+      2.0 * lanes * sms * clock_khz * 1e3 / 1e12, o.peak_tflops);
   const char* tf32_env = std::getenv("NVIDIA_TF32_OVERRIDE");
   std::printf("batch %lld, %d warm-up, median of %d (L2 flushed before each run)%s%s\n",
-              (long long)o.batch, o.warmup, o.repeats,
-              tf32_env ? ", NVIDIA_TF32_OVERRIDE=" : "", tf32_env ? tf32_env : "");
+              (long long)o.batch, o.warmup, o.repeats, tf32_env ? ", NVIDIA_TF32_OVERRIDE=" : "",
+              tf32_env ? tf32_env : "");
 #ifndef SYN_HAVE_CUDNN
   std::printf("cuDNN not found at build time: cuDNN columns are empty\n");
 #endif
@@ -329,10 +328,11 @@ int main(int argc, char** argv) {
     Buf y((size_t)(s.B * s.Cout * s.Lout)), dy(y.n), dx(x.n), dw(w.n), db(b.n);
     fill_random(x, 1), fill_random(w, 2), fill_random(b, 3), fill_random(dy, 4);
     const double gflop = 2.0 * s.B * s.Cout * s.Lout * s.Cin * s.K / 1e9;
-    std::printf("\n[%d] %s: x [%lld, %lld, %lld], w [%lld, %lld, %lld], stride %lld, pad %lld, "
-                "%.2f GFLOP per phase\n",
-                li, l.name, (long long)s.B, (long long)s.Cin, (long long)s.L, (long long)s.Cout,
-                (long long)s.Cin, (long long)s.K, (long long)s.stride, (long long)s.padding, gflop);
+    std::printf(
+        "\n[%d] %s: x [%lld, %lld, %lld], w [%lld, %lld, %lld], stride %lld, pad %lld, "
+        "%.2f GFLOP per phase\n",
+        li, l.name, (long long)s.B, (long long)s.Cin, (long long)s.L, (long long)s.Cout,
+        (long long)s.Cin, (long long)s.K, (long long)s.stride, (long long)s.padding, gflop);
     std::fflush(stdout);
 
     for (int phase = 0; phase < 3; ++phase) {
@@ -375,8 +375,8 @@ int main(int argc, char** argv) {
                                                             n, got, p);
               },
               [&](cudnnConvolutionFwdAlgo_t a, void* ws, size_t bytes) {
-                return cudnnConvolutionForward(dnn.h, &one, dnn.xd, x.p, dnn.wd, w.p, dnn.cd, a,
-                                               ws, bytes, &zero, dnn.yd, y.p);
+                return cudnnConvolutionForward(dnn.h, &one, dnn.xd, x.p, dnn.wd, w.p, dnn.cd, a, ws,
+                                               bytes, &zero, dnn.yd, y.p);
               });
         else if (phase == 1)
           r = dnn_best<cudnnConvolutionBwdDataAlgoPerf_t>(
@@ -386,8 +386,8 @@ int main(int argc, char** argv) {
                                                                  dnn.xd, n, got, p);
               },
               [&](cudnnConvolutionBwdDataAlgo_t a, void* ws, size_t bytes) {
-                return cudnnConvolutionBackwardData(dnn.h, &one, dnn.wd, w.p, dnn.yd, dy.p,
-                                                    dnn.cd, a, ws, bytes, &zero, dnn.xd, dx.p);
+                return cudnnConvolutionBackwardData(dnn.h, &one, dnn.wd, w.p, dnn.yd, dy.p, dnn.cd,
+                                                    a, ws, bytes, &zero, dnn.xd, dx.p);
               });
         else
           r = dnn_best<cudnnConvolutionBwdFilterAlgoPerf_t>(
@@ -420,23 +420,22 @@ int main(int argc, char** argv) {
         if (std::isnan(row.ms[vi])) continue;
         std::printf("  %s %.3f ms", cuda_kernels::conv_version_name(kVersions[vi]), row.ms[vi]);
       }
-      std::printf("  | cuDNN fp32 %.3f ms (algo %d), tf32 %.3f ms (algo %d) | max rel diff: "
-                  "versions %.1e, cuDNN fp32 %.1e\n",
-                  row.dnn_fp32, row.algo_fp32, row.dnn_tf32, row.algo_tf32, row.worst_diff,
-                  row.dnn_diff);
+      std::printf(
+          "  | cuDNN fp32 %.3f ms (algo %d), tf32 %.3f ms (algo %d) | max rel diff: "
+          "versions %.1e, cuDNN fp32 %.1e\n",
+          row.dnn_fp32, row.algo_fp32, row.dnn_tf32, row.algo_tf32, row.worst_diff, row.dnn_diff);
       std::fflush(stdout);
       rows.push_back(row);
     }
-    const double bias_ms = clk.median_ms(o, [&] {
-      cuda_kernels::conv1d_backward_weight(s, x.p, dy.p, nullptr, db.p);
-    });
+    const double bias_ms = clk.median_ms(
+        o, [&] { cuda_kernels::conv1d_backward_weight(s, x.p, dy.p, nullptr, db.p); });
     std::printf("  bias grad  live %.3f ms (%.0f GB/s)\n", bias_ms, y.n * 4.0 / bias_ms / 1e6);
 
     // ---- batchnorm on the conv output [B, Cout, Lout], and maxpool(3) where the block pools
     {
       const int64_t B = s.B, C = s.Cout, L = s.Lout, N = B * C * L;
-      Buf rm((size_t)C), rv((size_t)C), sm((size_t)C), si((size_t)C), bw((size_t)C),
-          bb((size_t)C), dbw((size_t)C), dbb((size_t)C), bx(y.n), bdx(y.n);
+      Buf rm((size_t)C), rv((size_t)C), sm((size_t)C), si((size_t)C), bw((size_t)C), bb((size_t)C),
+          dbw((size_t)C), dbb((size_t)C), bx(y.n), bdx(y.n);
       fill_random(bw, 5), fill_random(bb, 6), fill_random(rm, 7);
       CK(cudaMemset(rv.p, 0, rv.n * 4));
       const double f = clk.median_ms(o, [&] {
@@ -444,16 +443,17 @@ int main(int argc, char** argv) {
                                               L, 0.1f, 1e-5f);
       });
       const double bk = clk.median_ms(o, [&] {
-        cuda_kernels::batchnorm_backward(y.p, dy.p, bw.p, sm.p, si.p, bdx.p, dbw.p, dbb.p, B, C,
-                                         L, true);
+        cuda_kernels::batchnorm_backward(y.p, dy.p, bw.p, sm.p, si.p, bdx.p, dbw.p, dbb.p, B, C, L,
+                                         true);
       });
       const double ev = clk.median_ms(o, [&] {
-        cuda_kernels::batchnorm_eval_forward(y.p, bw.p, bb.p, rm.p, rv.p, bx.p, sm.p, si.p, B, C,
-                                             L, 1e-5f);
+        cuda_kernels::batchnorm_eval_forward(y.p, bw.p, bb.p, rm.p, rv.p, bx.p, sm.p, si.p, B, C, L,
+                                             1e-5f);
       });
-      std::printf("  batchnorm  train fwd %.3f ms (%.0f GB/s)  backward %.3f ms (%.0f GB/s)  "
-                  "eval fwd %.3f ms (%.0f GB/s)",
-                  f, 2.0 * N * 4 / f / 1e6, bk, 3.0 * N * 4 / bk / 1e6, ev, 2.0 * N * 4 / ev / 1e6);
+      std::printf(
+          "  batchnorm  train fwd %.3f ms (%.0f GB/s)  backward %.3f ms (%.0f GB/s)  "
+          "eval fwd %.3f ms (%.0f GB/s)",
+          f, 2.0 * N * 4 / f / 1e6, bk, 3.0 * N * 4 / bk / 1e6, ev, 2.0 * N * 4 / ev / 1e6);
 #ifdef SYN_HAVE_CUDNN
       {
         DNN(cudnnSetTensor4dDescriptor(dnn.xd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, (int)B, (int)C,
@@ -472,8 +472,8 @@ int main(int argc, char** argv) {
           };
           auto bwd = [&] {
             return cudnnBatchNormalizationBackward(dnn.h, mode, &one, &zero, &one, &zero, dnn.xd,
-                                                   y.p, dnn.xd, dy.p, dnn.xd, bdx.p, dnn.bnd,
-                                                   bw.p, dbw.p, dbb.p, 1e-5, sm.p, si.p);
+                                                   y.p, dnn.xd, dy.p, dnn.xd, bdx.p, dnn.bnd, bw.p,
+                                                   dbw.p, dbb.p, 1e-5, sm.p, si.p);
           };
           if (fwd() != CUDNN_STATUS_SUCCESS || bwd() != CUDNN_STATUS_SUCCESS) continue;
           best_f = std::min(best_f, clk.median_ms(o, [&] { DNN(fwd()); }));
@@ -487,9 +487,8 @@ int main(int argc, char** argv) {
       if (l.stride == 1 && L >= 3) {  // the nine blocks pool by 3 after BN + ReLU
         const int64_t Lp = L / 3, rows_n = B * C;
         Buf py((size_t)(rows_n * Lp)), pa(py.n);
-        const double pf = clk.median_ms(o, [&] {
-          cuda_kernels::maxpool1d_forward(bx.p, py.p, pa.p, rows_n, L, Lp, 3, 3, 0);
-        });
+        const double pf = clk.median_ms(
+            o, [&] { cuda_kernels::maxpool1d_forward(bx.p, py.p, pa.p, rows_n, L, Lp, 3, 3, 0); });
         const double pb = clk.median_ms(o, [&] {
           cuda_kernels::maxpool1d_backward(py.p, pa.p, bdx.p, rows_n, L, Lp, 3, 3, 0);
         });
@@ -503,9 +502,9 @@ int main(int argc, char** argv) {
   // ---- summary table
   std::printf("\nSummary (ms; TFLOP/s and %%peak for the live version; peak %.1f TFLOP/s fp32)\n",
               o.peak_tflops);
-  std::printf("%-10s %-10s %9s %9s %9s %9s %9s %8s %6s %9s %9s %7s %7s\n", "layer", "phase",
-              "v1", "v2", "v3 tf32", "small", "live", "TFLOP/s", "%peak", "cuDNN32", "cuDNNtf",
-              "live/32", "v3/tf");
+  std::printf("%-10s %-10s %9s %9s %9s %9s %9s %8s %6s %9s %9s %7s %7s\n", "layer", "phase", "v1",
+              "v2", "v3 tf32", "small", "live", "TFLOP/s", "%peak", "cuDNN32", "cuDNNtf", "live/32",
+              "v3/tf");
   double tot_live = 0, tot_dnn = 0;
   for (const Row& r : rows) {
     std::printf("%-10s %-10s", r.layer.c_str(), r.phase.c_str());

@@ -85,8 +85,7 @@ std::vector<std::string> synthetic_words(int64_t words) {
   return out;
 }
 
-std::string random_words(const std::vector<std::string>& vocab, int64_t n, Rng& rng,
-                         char sep) {
+std::string random_words(const std::vector<std::string>& vocab, int64_t n, Rng& rng, char sep) {
   std::string s;
   for (int64_t i = 0; i < n; ++i) {
     if (i) s += sep;
@@ -144,9 +143,8 @@ std::string torch_command(const Options& o, const Config& cfg, const ParamCounts
          " --schedule " + s("schedule") + " --timesteps " + i("timesteps") + " --lr " +
          f("learning_rate") + " --beta1 " + f("adam_beta1") + " --beta2 " + f("adam_beta2") +
          " --weight-decay " + f("weight_decay") + " --grad-clip " + f("grad_clip") +
-         " --ema-decay " + f("ema_decay") + " --max-shift " + i("max_shift") +
-         " --subgroup-prob " + f("subgroup_prob") + " --cond-drop-prob " + f("cond_drop_prob") +
-         " 2>/dev/null";
+         " --ema-decay " + f("ema_decay") + " --max-shift " + i("max_shift") + " --subgroup-prob " +
+         f("subgroup_prob") + " --cond-drop-prob " + f("cond_drop_prob") + " 2>/dev/null";
 }
 
 enum class TorchResult { Ok, Unavailable, Mismatch };
@@ -201,19 +199,32 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
     auto next_int = [&]() { return std::atoll(next().c_str()); };
-    if (a == "--batch") o.batch = next_int();
-    else if (a == "--threads") o.threads = (int)next_int();
-    else if (a == "--warmup") o.warmup = (int)next_int();
-    else if (a == "--repeats") o.repeats = (int)next_int();
-    else if (a == "--sample-batch") o.sample_batch = next_int();
-    else if (a == "--sample-steps") o.sample_steps = next_int();
-    else if (a == "--sample-warmup") o.sample_warmup = (int)next_int();
-    else if (a == "--sample-repeats") o.sample_repeats = (int)next_int();
-    else if (a == "--guidance") o.guidance = std::atof(next().c_str());
-    else if (a == "--vocab") o.vocab = next_int();
-    else if (a == "--rounds") o.rounds = (int)next_int();
-    else if (a == "--no-torch") o.use_torch = false;
-    else return usage(argv[0]);
+    if (a == "--batch")
+      o.batch = next_int();
+    else if (a == "--threads")
+      o.threads = (int)next_int();
+    else if (a == "--warmup")
+      o.warmup = (int)next_int();
+    else if (a == "--repeats")
+      o.repeats = (int)next_int();
+    else if (a == "--sample-batch")
+      o.sample_batch = next_int();
+    else if (a == "--sample-steps")
+      o.sample_steps = next_int();
+    else if (a == "--sample-warmup")
+      o.sample_warmup = (int)next_int();
+    else if (a == "--sample-repeats")
+      o.sample_repeats = (int)next_int();
+    else if (a == "--guidance")
+      o.guidance = std::atof(next().c_str());
+    else if (a == "--vocab")
+      o.vocab = next_int();
+    else if (a == "--rounds")
+      o.rounds = (int)next_int();
+    else if (a == "--no-torch")
+      o.use_torch = false;
+    else
+      return usage(argv[0]);
   }
   try {
     // The shipped training config: sizes, optimiser, augmentation, guidance.
@@ -239,8 +250,7 @@ int main(int argc, char** argv) {
     models::PromptTokenizer tok = models::PromptTokenizer::build(vocab);
     Rng data_rng(0);
     const int64_t S = cfg.get_int("image_size");
-    app::ImagineTask trainer(cfg, synthetic_data(vocab, 209, S, data_rng), app::ImagineData{},
-                             tok);
+    app::ImagineTask trainer(cfg, synthetic_data(vocab, 209, S, data_rng), app::ImagineData{}, tok);
     models::TextToImageNet& net = trainer.net();
     const ParamCounts ours{net.num_parameters(), net.unet().num_parameters(),
                            net.text().num_parameters()};
@@ -264,8 +274,7 @@ int main(int argc, char** argv) {
         (long long)S, (long long)o.batch, cfg.get_float("learning_rate"),
         cfg.get_float("grad_clip"), (long long)o.sample_steps, o.guidance,
         (long long)(o.guidance != 1.0 ? 2 : 1) * o.sample_batch, (long long)o.sample_batch,
-        o.threads, num_threads(), o.repeats, o.warmup, o.sample_repeats, o.sample_warmup,
-        o.rounds);
+        o.threads, num_threads(), o.repeats, o.warmup, o.sample_repeats, o.sample_warmup, o.rounds);
     std::fflush(stdout);
 
     int64_t step = 0;
@@ -353,14 +362,14 @@ int main(int argc, char** argv) {
     if (have) {
       row("pytorch", torch_r);
       const char* how = o.rounds > 1 ? " (median of the rounds' ratios)" : "";
-      std::printf("ratio ours/PyTorch (time; < 1 = ours faster): train step %.2f, sample set %.2f%s\n",
-                  train_ratios.empty() ? std::nan("") : median(train_ratios),
-                  sample_ratios.empty() ? std::nan("") : median(sample_ratios), how);
+      std::printf(
+          "ratio ours/PyTorch (time; < 1 = ours faster): train step %.2f, sample set %.2f%s\n",
+          train_ratios.empty() ? std::nan("") : median(train_ratios),
+          sample_ratios.empty() ? std::nan("") : median(sample_ratios), how);
       std::printf(
           "last training loss: ours %.4f, PyTorch %.4f (≈ 1 at the start: the output conv starts "
           "at zero); sampled mean |x0|: ours %.4f, PyTorch %.4f\n",
-          ours_r.back().loss, torch_r.back().loss, ours_r.back().mean_abs,
-          torch_r.back().mean_abs);
+          ours_r.back().loss, torch_r.back().loss, ours_r.back().mean_abs, torch_r.back().mean_abs);
     } else {
       std::printf("last training loss: ours %.4f; sampled mean |x0|: ours %.4f\n",
                   ours_r.back().loss, ours_r.back().mean_abs);

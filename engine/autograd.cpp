@@ -76,8 +76,8 @@ void run_backward(const Tensor& root, const Tensor& seed) {
     if (!node->backward) SYN_FAIL("backward through '", node->name, "' a second time");
     if (!node->grad_output.defined()) continue;
     std::vector<Tensor> grads = node->backward(node->grad_output, node->needs_grad);
-    SYN_CHECK(grads.size() == node->inputs.size(), "op '", node->name, "' returned ",
-              grads.size(), " gradients for ", node->inputs.size(), " inputs");
+    SYN_CHECK(grads.size() == node->inputs.size(), "op '", node->name, "' returned ", grads.size(),
+              " gradients for ", node->inputs.size(), " inputs");
     for (size_t i = 0; i < grads.size(); ++i) {
       if (!node->needs_grad[i] || !grads[i].defined()) continue;
       const Tensor& in = node->inputs[i];

@@ -26,8 +26,8 @@ template <class... Parts>
 
 }  // namespace syn
 
-#define SYN_CHECK(cond, ...)                                    \
-  do {                                                          \
+#define SYN_CHECK(cond, ...)                                   \
+  do {                                                         \
     if (!(cond)) ::syn::fail(__FILE__, __LINE__, __VA_ARGS__); \
   } while (0)
 

@@ -7,6 +7,7 @@
 #include "engine/check.h"
 #include "engine/config.h"
 #include "engine/config_detail.h"
+#include "engine/io/safe_file.h"
 
 namespace syn {
 
@@ -239,11 +240,8 @@ Config Config::parse(const std::string& text, const std::string& source) {
 }
 
 Config Config::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  SYN_CHECK(in.good(), "config: cannot open '", path, "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse(ss.str(), path);
+  // A regular file of at most 64 MiB: a FIFO or /dev/zero is refused, never read.
+  return parse(io::read_small_file(path, "config file"), path);
 }
 
 }  // namespace syn

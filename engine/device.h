@@ -39,7 +39,7 @@ struct CacheStats {
   size_t cuda_malloc_calls = 0, cache_hits = 0, cuda_free_calls = 0;
 };
 CacheStats cache_stats();
-size_t trim_cache();                     // releases every cached block; returns bytes freed
+size_t trim_cache();                    // releases every cached block; returns bytes freed
 size_t allocation_class(size_t bytes);  // the size class a request is rounded up to
 }  // namespace cuda
 

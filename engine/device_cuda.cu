@@ -39,8 +39,6 @@ namespace syn::cuda {
     SYN_CHECK(err_ == cudaSuccess, what, ": ", cudaGetErrorString(err_)); \
   } while (0)
 
-
-
 namespace {
 
 constexpr size_t kMinBlock = 512;

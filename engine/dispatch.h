@@ -41,9 +41,8 @@ struct Kernel {
   Fn* cuda = nullptr;
 
   Kernel(const char* n, Fn* cpu_fn) : name(n), cpu(cpu_fn) {
-    register_kernel_slot(n, this, [](const void* s) {
-      return static_cast<const Kernel*>(s)->cuda != nullptr;
-    });
+    register_kernel_slot(
+        n, this, [](const void* s) { return static_cast<const Kernel*>(s)->cuda != nullptr; });
   }
 
   Fn* on(Device d) const {

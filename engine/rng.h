@@ -13,10 +13,10 @@ class Rng {
   void seed_with(uint64_t seed);
 
   uint64_t next_u64();
-  float uniform();                   // [0, 1)
+  float uniform();                    // [0, 1)
   float uniform(float lo, float hi);  // [lo, hi)
-  float normal();                    // standard normal
-  int64_t randint(int64_t n);        // [0, n)
+  float normal();                     // standard normal
+  int64_t randint(int64_t n);         // [0, n)
   bool bernoulli(float p) { return uniform() < p; }
 
   // The full state, for checkpoints that resume exactly.

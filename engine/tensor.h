@@ -39,8 +39,8 @@ struct TensorImpl {
   int64_t offset = 0;  // in floats
   Shape shape;
   bool requires_grad = false;
-  std::shared_ptr<TensorImpl> grad;   // accumulated gradient of a leaf (never mutated in place)
-  std::shared_ptr<Node> grad_fn;      // the op that produced this tensor, when recorded
+  std::shared_ptr<TensorImpl> grad;  // accumulated gradient of a leaf (never mutated in place)
+  std::shared_ptr<Node> grad_fn;     // the op that produced this tensor, when recorded
 };
 
 class Tensor {

@@ -21,12 +21,11 @@
 // forward (once for the statistics, once to normalise) and x, dy twice in the backward; the
 // minimum is one read. A fused single-pass version (statistics in shared memory, then a grid-
 // wide sync, or the normalisation folded into the next conv's loader) is the obvious v2.
-#include "kernels/batchnorm_cuda.h"
-
 #include <algorithm>
 
 #include "engine/device.h"
 #include "engine/ops/batchnorm.h"
+#include "kernels/batchnorm_cuda.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 
@@ -95,10 +94,10 @@ __global__ void stats_partial_kernel(const float* x, Dims d, double* part) {
 }
 
 // Training finish: mean / invstd, running stats, and coef[c] = (mean, scale, shift).
-__global__ void stats_finish_kernel(const float* x, const double* part, Dims d,
-                                    const float* weight, const float* bias, float* running_mean,
-                                    float* running_var, float* save_mean, float* save_invstd,
-                                    float momentum, float eps, float* coef) {
+__global__ void stats_finish_kernel(const float* x, const double* part, Dims d, const float* weight,
+                                    const float* bias, float* running_mean, float* running_var,
+                                    float* save_mean, float* save_invstd, float momentum, float eps,
+                                    float* coef) {
   const int c = blockIdx.x * blockDim.x + threadIdx.x;
   if (c >= d.C) return;
   double s1 = 0, s2 = 0;
@@ -116,17 +115,14 @@ __global__ void stats_finish_kernel(const float* x, const double* part, Dims d,
   coef[3 * c] = (float)mean;
   coef[3 * c + 1] = w * invstd;
   coef[3 * c + 2] = bias ? bias[c] : 0.0f;
-  if (running_mean)
-    running_mean[c] = (float)((1.0 - momentum) * running_mean[c] + momentum * mean);
+  if (running_mean) running_mean[c] = (float)((1.0 - momentum) * running_mean[c] + momentum * mean);
   if (running_var)
-    running_var[c] =
-        (float)((1.0 - momentum) * running_var[c] + momentum * (var * N / (N - 1.0)));
+    running_var[c] = (float)((1.0 - momentum) * running_var[c] + momentum * (var * N / (N - 1.0)));
 }
 
-__global__ void eval_coef_kernel(const float* weight, const float* bias,
-                                 const float* running_mean, const float* running_var,
-                                 float* save_mean, float* save_invstd, int C, float eps,
-                                 float* coef) {
+__global__ void eval_coef_kernel(const float* weight, const float* bias, const float* running_mean,
+                                 const float* running_var, float* save_mean, float* save_invstd,
+                                 int C, float eps, float* coef) {
   const int c = blockIdx.x * blockDim.x + threadIdx.x;
   if (c >= C) return;
   const float invstd = (float)(1.0 / sqrt((double)running_var[c] + (double)eps));
@@ -138,8 +134,8 @@ __global__ void eval_coef_kernel(const float* weight, const float* bias,
 }
 
 // part[c][s] = (sum dy, sum dy * (x - mean)).
-__global__ void grad_partial_kernel(const float* x, const float* dy, const float* save_mean,
-                                    Dims d, double* part) {
+__global__ void grad_partial_kernel(const float* x, const float* dy, const float* save_mean, Dims d,
+                                    double* part) {
   const int c = blockIdx.x, s = blockIdx.y;
   const float mean = save_mean[c];
   double s1 = 0, s2 = 0;
@@ -229,8 +225,8 @@ void launch_elementwise(const char* what, Op op, const Dims& d) {
 }
 
 Dims make_dims(const char* op, int64_t B, int64_t C, int64_t L) {
-  SYN_CHECK(B * L <= (int64_t{1} << 31) - 1 && C <= (int64_t{1} << 31) - 1, op, ": x [", B, ", ",
-            C, ", ", L, "] exceeds the CUDA kernels' 32-bit index range");
+  SYN_CHECK(B * L <= (int64_t{1} << 31) - 1 && C <= (int64_t{1} << 31) - 1, op, ": x [", B, ", ", C,
+            ", ", L, "] exceeds the CUDA kernels' 32-bit index range");
   const int64_t N = B * L;
   // ~4 blocks per SM over all channels, each slice at least 4096 values.
   const int64_t S = std::clamp<int64_t>((4 * sm_count() + C - 1) / std::max<int64_t>(C, 1), 1,
@@ -268,16 +264,15 @@ void batchnorm_eval_forward(const float* x, const float* weight, const float* bi
   const Dims d = make_dims("batchnorm eval forward", B, C, L);
   Scratch scratch(sizeof(float) * 3 * (size_t)C);
   float* coef = (float*)scratch.p;
-  eval_coef_kernel<<<channel_blocks(d.C), 128>>>(weight, bias, running_mean, running_var,
-                                                 save_mean, save_invstd, d.C, eps, coef);
+  eval_coef_kernel<<<channel_blocks(d.C), 128>>>(weight, bias, running_mean, running_var, save_mean,
+                                                 save_invstd, d.C, eps, coef);
   SYN_CUDA_LAUNCH_CHECK("batchnorm eval coefficients C=", C);
   launch_elementwise("batchnorm eval normalise", NormalizeOp{x, y, coef}, d);
 }
 
 void batchnorm_backward(const float* x, const float* dy, const float* weight,
-                        const float* save_mean, const float* save_invstd, float* dx,
-                        float* dweight, float* dbias, int64_t B, int64_t C, int64_t L,
-                        bool batch_stats) {
+                        const float* save_mean, const float* save_invstd, float* dx, float* dweight,
+                        float* dbias, int64_t B, int64_t C, int64_t L, bool batch_stats) {
   if (C == 0) return;
   const Dims d = make_dims("batchnorm backward", B, C, L);
   const bool need_sums = dweight || dbias || (dx && batch_stats);
@@ -285,13 +280,11 @@ void batchnorm_backward(const float* x, const float* dy, const float* weight,
   double* part = (double*)scratch.p;
   float* coef = (float*)(part + 2 * C * d.S);
   if (need_sums) {
-    grad_partial_kernel<<<dim3((unsigned)C, (unsigned)d.S), kThreads>>>(x, dy, save_mean, d,
-                                                                       part);
+    grad_partial_kernel<<<dim3((unsigned)C, (unsigned)d.S), kThreads>>>(x, dy, save_mean, d, part);
     SYN_CUDA_LAUNCH_CHECK("batchnorm gradient sums B=", B, " C=", C, " L=", L, " S=", d.S);
   }
-  grad_finish_kernel<<<channel_blocks(d.C), 128>>>(need_sums ? part : nullptr, d, weight,
-                                                   save_mean, save_invstd, batch_stats, dweight,
-                                                   dbias, coef);
+  grad_finish_kernel<<<channel_blocks(d.C), 128>>>(need_sums ? part : nullptr, d, weight, save_mean,
+                                                   save_invstd, batch_stats, dweight, dbias, coef);
   SYN_CUDA_LAUNCH_CHECK("batchnorm gradient finish C=", C);
   if (dx) launch_elementwise("batchnorm input gradient", InputGradOp{x, dy, dx, coef}, d);
 }

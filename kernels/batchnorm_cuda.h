@@ -13,8 +13,7 @@ void batchnorm_eval_forward(const float* x, const float* weight, const float* bi
                             float* save_mean, float* save_invstd, int64_t B, int64_t C, int64_t L,
                             float eps);
 void batchnorm_backward(const float* x, const float* dy, const float* weight,
-                        const float* save_mean, const float* save_invstd, float* dx,
-                        float* dweight, float* dbias, int64_t B, int64_t C, int64_t L,
-                        bool batch_stats);
+                        const float* save_mean, const float* save_invstd, float* dx, float* dweight,
+                        float* dbias, int64_t B, int64_t C, int64_t L, bool batch_stats);
 
 }  // namespace syn::cuda_kernels

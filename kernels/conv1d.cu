@@ -40,12 +40,11 @@
 // This file: the entry points, v1, Small and the bias gradient; the implicit GEMMs (v2, v3) are
 // in kernels/conv1d_tiled.cu. Split-K and bias partials are scratch from the engine's caching
 // allocator, returned at the end of each call (Scratch, kernels/kernel_helpers.cuh).
-#include "kernels/conv1d_cuda.h"
-
 #include <algorithm>
 #include <cstdint>
 
 #include "engine/ops/conv1d.h"
+#include "kernels/conv1d_cuda.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
 
@@ -59,7 +58,7 @@ ConvDims dims_of(const Conv1dShape& s, const char* op) {
                 s.Cin * s.L <= lim && s.Cout * s.Lout <= lim,
             op, ": sizes exceed the CUDA kernels' 32-bit index range: B ", s.B, " Cin ", s.Cin,
             " Cout ", s.Cout, " L ", s.L, " K ", s.K);
-  return ConvDims{(int)s.B, (int)s.Cin, (int)s.Cout, (int)s.L,
+  return ConvDims{(int)s.B, (int)s.Cin,    (int)s.Cout,    (int)s.L,
                   (int)s.K, (int)s.stride, (int)s.padding, (int)s.Lout};
 }
 
@@ -86,8 +85,8 @@ __global__ void fwd_naive_kernel(const float* x, const float* w, const float* bi
       for (int k = 0; k < d.K; ++k) {
         const int pos = t * d.stride + k - d.pad;
         if (pos >= 0 && pos < d.L)
-          acc = fmaf(w[((i64)co * d.Cin + ci) * d.K + k], x[((i64)b * d.Cin + ci) * d.L + pos],
-                     acc);
+          acc =
+              fmaf(w[((i64)co * d.Cin + ci) * d.K + k], x[((i64)b * d.Cin + ci) * d.L + pos], acc);
       }
     y[i] = acc;
   }
@@ -126,8 +125,8 @@ __global__ void weight_naive_kernel(const float* x, const float* dy, float* dw, 
   for (int j = threadIdx.x; j < J; j += blockDim.x) {
     const int b = j / d.Lout, t = j - b * d.Lout, pos = t * d.stride + k - d.pad;
     if (pos >= 0 && pos < d.L)
-      acc = fmaf(dy[((i64)b * d.Cout + co) * d.Lout + t], x[((i64)b * d.Cin + ci) * d.L + pos],
-                 acc);
+      acc =
+          fmaf(dy[((i64)b * d.Cout + co) * d.Lout + t], x[((i64)b * d.Cin + ci) * d.L + pos], acc);
   }
   acc = block_sum(acc, red);
   if (threadIdx.x == 0) dw[i] = acc;
@@ -190,8 +189,8 @@ void bias_grad(const ConvDims& d, const float* dy, float* db) {
                                      std::max<i64>(1, std::min<i64>(65535, N / 4096)));
   Scratch scratch(sizeof(double) * (size_t)d.Cout * S);
   double* part = (double*)scratch.p;
-  channel_sum_partial_kernel<<<dim3((unsigned)d.Cout, (unsigned)S), 256>>>(dy, d.B, d.Cout,
-                                                                         d.Lout, S, part);
+  channel_sum_partial_kernel<<<dim3((unsigned)d.Cout, (unsigned)S), 256>>>(dy, d.B, d.Cout, d.Lout,
+                                                                           S, part);
   SYN_CUDA_LAUNCH_CHECK("conv1d bias grad B=", d.B, " C=", d.Cout, " L=", d.Lout);
   channel_sum_final_kernel<<<(unsigned)ceil_div(d.Cout, 128), 128>>>(part, d.Cout, S, db);
   SYN_CUDA_LAUNCH_CHECK("conv1d bias grad combine C=", d.Cout);
@@ -202,8 +201,8 @@ constexpr int kSmallMax = 16;
 constexpr int kFwdCoPerBlock = 32;
 
 template <int MAXKK>
-__global__ void __launch_bounds__(128) fwd_small_kernel(const float* x, const float* w,
-                                                        const float* bias, float* y, ConvDims d) {
+__global__ void __launch_bounds__(128)
+    fwd_small_kernel(const float* x, const float* w, const float* bias, float* y, ConvDims d) {
   __shared__ float ws[kFwdCoPerBlock * MAXKK];
   __shared__ float bs[kFwdCoPerBlock];
   const int KK = d.Cin * d.K, co0 = blockIdx.y * kFwdCoPerBlock, b = blockIdx.z;
@@ -238,8 +237,8 @@ __global__ void __launch_bounds__(128) fwd_small_kernel(const float* x, const fl
 // grid (ceil(Cout / CO_T), S): block (g, s) accumulates, for channels [g*CO_T, +CO_T) and
 // positions [s*chunk, +chunk), the KK weight sums and the bias sum; part[s][co][KK + 1].
 template <int MAXKK, int CO_T>
-__global__ void __launch_bounds__(256) weight_small_kernel(const float* x, const float* dy,
-                                                           ConvDims d, int chunk, float* part) {
+__global__ void __launch_bounds__(256)
+    weight_small_kernel(const float* x, const float* dy, ConvDims d, int chunk, float* part) {
   constexpr int V = CO_T * (MAXKK + 1);
   __shared__ float red[8][V];
   const int KK = d.Cin * d.K, co0 = blockIdx.x * CO_T, s = blockIdx.y, nt = blockDim.x;
@@ -313,8 +312,7 @@ __global__ void weight_small_final_kernel(const float* part, int S, int Cout, in
 
 bool small_ok(const Conv1dShape& s) { return s.Cin * s.K <= kSmallMax && s.B <= 65535; }
 
-void forward_small(const ConvDims& d, const float* x, const float* w, const float* bias,
-                   float* y) {
+void forward_small(const ConvDims& d, const float* x, const float* w, const float* bias, float* y) {
   if (d.B == 0 || d.Lout == 0 || d.Cout == 0) return;
   const dim3 grid((unsigned)ceil_div(d.Lout, 128), (unsigned)ceil_div(d.Cout, kFwdCoPerBlock),
                   (unsigned)d.B);
@@ -372,11 +370,16 @@ void check_version(ConvVersion v, const Conv1dShape& s, const char* op) {
 // ------------------------------------------------------------------ public entry points
 const char* conv_version_name(ConvVersion v) {
   switch (v) {
-    case ConvVersion::Auto: return "auto";
-    case ConvVersion::Naive: return "v1 naive";
-    case ConvVersion::Tiled: return "v2 tiled";
-    case ConvVersion::Tf32: return "v3 tf32";
-    case ConvVersion::Small: return "small";
+    case ConvVersion::Auto:
+      return "auto";
+    case ConvVersion::Naive:
+      return "v1 naive";
+    case ConvVersion::Tiled:
+      return "v2 tiled";
+    case ConvVersion::Tf32:
+      return "v3 tf32";
+    case ConvVersion::Small:
+      return "small";
   }
   return "?";
 }
@@ -402,8 +405,12 @@ void conv1d_forward_v(ConvVersion v, const Conv1dShape& s, const float* x, const
                             " L=", s.L);
       return;
     }
-    case ConvVersion::Small: forward_small(d, x, w, bias, y); return;
-    default: forward_tiled(v == ConvVersion::Tf32, s, x, w, bias, y); return;
+    case ConvVersion::Small:
+      forward_small(d, x, w, bias, y);
+      return;
+    default:
+      forward_tiled(v == ConvVersion::Tf32, s, x, w, bias, y);
+      return;
   }
 }
 
@@ -423,7 +430,9 @@ void conv1d_backward_data_v(ConvVersion v, const Conv1dShape& s, const float* dy
                             " Cout=", s.Cout, " L=", s.L);
       return;
     }
-    default: data_tiled(v == ConvVersion::Tf32, s, dy, w, dx); return;
+    default:
+      data_tiled(v == ConvVersion::Tf32, s, dy, w, dx);
+      return;
   }
 }
 
@@ -448,7 +457,9 @@ void conv1d_backward_weight_v(ConvVersion v, const Conv1dShape& s, const float* 
       }
       return;
     }
-    case ConvVersion::Small: weight_small(d, x, dy, dw, dbias); return;
+    case ConvVersion::Small:
+      weight_small(d, x, dy, dw, dbias);
+      return;
     default:
       if (dw) weight_tiled(v == ConvVersion::Tf32, s, x, dy, dw);
       if (dbias) bias_grad(d, dy, dbias);

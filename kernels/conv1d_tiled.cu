@@ -75,7 +75,14 @@ struct FwdLoader {  // A = w [Cout, Cin*K] along depth; B = im2col(x) along n = 
   float ra[AR], rb[BR];
 
   __device__ FwdLoader(const Params& p, int tid, int bm0, int bn0, int kbeg, int kend_)
-      : w(p.w), M(p.M), KK(p.KK), L(p.d.L), K(p.d.K), dk(p.dk), dci(p.dci), kend(kend_),
+      : w(p.w),
+        M(p.M),
+        KK(p.KK),
+        L(p.d.L),
+        K(p.d.K),
+        dk(p.dk),
+        dci(p.dci),
+        kend(kend_),
         kcur(kbeg) {
     a_k = tid % BK;
     a_m = tid / BK;
@@ -139,8 +146,15 @@ struct DataLoader {  // A = w seen as [Cin, (co,k)] along m; B = dy gathered alo
   float ra[R], rb[R];
 
   __device__ DataLoader(const Params& p, int tid, int bm0, int bn0, int kbeg, int kend_)
-      : w(p.w), Cin(p.d.Cin), K(p.d.K), Lout(p.d.Lout), stride(p.d.stride), dk(p.dk),
-        dci(p.dci), kend(kend_), kcur(kbeg) {
+      : w(p.w),
+        Cin(p.d.Cin),
+        K(p.d.K),
+        Lout(p.d.Lout),
+        stride(p.d.stride),
+        dk(p.dk),
+        dci(p.dci),
+        kend(kend_),
+        kcur(kbeg) {
     c = tid % T::BM;  // this thread's column of the A tile (m) and of the B tile (n)
     r_k = tid / T::BM;
     m = bm0 + c;
@@ -205,8 +219,17 @@ struct WeightLoader {  // A = dy [Cout, (b,t)], B = im2col(x)^T [(b,t), (ci,k)];
   float ra[AR], rb[BR];
 
   __device__ WeightLoader(const Params& p, int tid, int bm0, int bn0, int kbeg, int kend_)
-      : x(p.x), dy(p.dy), Cin(p.d.Cin), Cout(p.d.Cout), L(p.d.L), Lout(p.d.Lout),
-        stride(p.d.stride), M(p.M), db(p.db), dt(p.dt), kend(kend_) {
+      : x(p.x),
+        dy(p.dy),
+        Cin(p.d.Cin),
+        Cout(p.d.Cout),
+        L(p.d.L),
+        Lout(p.d.Lout),
+        stride(p.d.stride),
+        M(p.M),
+        db(p.db),
+        dt(p.dt),
+        kend(kend_) {
     a_j = tid % BK;
     a_m = bm0 + tid / BK;
     b_n = tid / BK;
@@ -424,8 +447,8 @@ void run_igemm(const char* what, const Conv1dShape& s, const typename Loader::Pa
   }
   Scratch scratch(splits > 1 ? sizeof(float) * (size_t)splits * M * N : 0);
   Out o{y, bias, (float*)scratch.p, M, N, seg};
-  igemm_kernel<Loader, Core, T><<<dim3((unsigned)tn, (unsigned)tm, (unsigned)splits), T::NT>>>(
-      p, o, kchunk, depth);
+  igemm_kernel<Loader, Core, T>
+      <<<dim3((unsigned)tn, (unsigned)tm, (unsigned)splits), T::NT>>>(p, o, kchunk, depth);
   SYN_CUDA_LAUNCH_CHECK(what, " B=", s.B, " Cin=", s.Cin, " Cout=", s.Cout, " L=", s.L, " K=", s.K,
                         " stride=", s.stride, " pad=", s.padding, " splits=", splits);
   if (splits > 1) {
@@ -442,8 +465,7 @@ void forward_tiled_t(const Conv1dShape& s, const ConvDims& d, const float* x, co
   if constexpr (kSmallTile) {
     if (M <= 64) {
       typename FwdLoader<T64>::Params p{x, w, d, M, N, KK, BK % d.K, BK / d.K};
-      run_igemm<FwdLoader<T64>, Core<T64>, T64>("conv1d forward", s, p, M, N, KK, y, bias,
-                                                d.Lout);
+      run_igemm<FwdLoader<T64>, Core<T64>, T64>("conv1d forward", s, p, M, N, KK, y, bias, d.Lout);
       return;
     }
   }
@@ -457,12 +479,12 @@ void data_tiled_tile(const Conv1dShape& s, const ConvDims& d, const float* dy, c
   const int M = d.Cin, N = d.B * d.L, KK = d.Cout * d.K;
   if (d.stride == 1) {
     typename DataLoader<T, true>::Params p{dy, w, d, M, N, KK, BK % d.K, BK / d.K};
-    run_igemm<DataLoader<T, true>, Core<T>, T>("conv1d backward data", s, p, M, N, KK, dx,
-                                               nullptr, d.L);
+    run_igemm<DataLoader<T, true>, Core<T>, T>("conv1d backward data", s, p, M, N, KK, dx, nullptr,
+                                               d.L);
   } else {
     typename DataLoader<T, false>::Params p{dy, w, d, M, N, KK, BK % d.K, BK / d.K};
-    run_igemm<DataLoader<T, false>, Core<T>, T>("conv1d backward data", s, p, M, N, KK, dx,
-                                                nullptr, d.L);
+    run_igemm<DataLoader<T, false>, Core<T>, T>("conv1d backward data", s, p, M, N, KK, dx, nullptr,
+                                                d.L);
   }
 }
 

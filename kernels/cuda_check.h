@@ -4,10 +4,10 @@
 
 #include "engine/check.h"
 
-#define SYN_CUDA_CHECK(call, ...)                                                     \
-  do {                                                                                \
-    cudaError_t err_ = (call);                                                        \
-    SYN_CHECK(err_ == cudaSuccess, __VA_ARGS__, ": ", cudaGetErrorString(err_));      \
+#define SYN_CUDA_CHECK(call, ...)                                                \
+  do {                                                                           \
+    cudaError_t err_ = (call);                                                   \
+    SYN_CHECK(err_ == cudaSuccess, __VA_ARGS__, ": ", cudaGetErrorString(err_)); \
   } while (0)
 
 // After a <<<...>>> launch: reports launch-configuration errors with the op's description.

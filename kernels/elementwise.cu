@@ -23,25 +23,41 @@ static void launch_map2(const char* name, const float* a, const float* b, float*
   SYN_CUDA_LAUNCH_CHECK(name, " n=", n);
 }
 
-struct AddOp { __device__ float operator()(float x, float y) const { return x + y; } };
-struct SubOp { __device__ float operator()(float x, float y) const { return x - y; } };
-struct MulOp { __device__ float operator()(float x, float y) const { return x * y; } };
+struct AddOp {
+  __device__ float operator()(float x, float y) const { return x + y; }
+};
+struct SubOp {
+  __device__ float operator()(float x, float y) const { return x - y; }
+};
+struct MulOp {
+  __device__ float operator()(float x, float y) const { return x * y; }
+};
 struct AffineOp {
   float alpha, beta;
   __device__ float operator()(float x, float) const { return alpha * x + beta; }
 };
-struct ReluOp { __device__ float operator()(float x, float) const { return x > 0.f ? x : 0.f; } };
+struct ReluOp {
+  __device__ float operator()(float x, float) const { return x > 0.f ? x : 0.f; }
+};
 struct ReluBackOp {
   __device__ float operator()(float x, float dy) const { return x > 0.f ? dy : 0.f; }
 };
 
-void add(const float* a, const float* b, float* out, int64_t n) { launch_map2("add", a, b, out, n, AddOp{}); }
-void sub(const float* a, const float* b, float* out, int64_t n) { launch_map2("sub", a, b, out, n, SubOp{}); }
-void mul(const float* a, const float* b, float* out, int64_t n) { launch_map2("mul", a, b, out, n, MulOp{}); }
+void add(const float* a, const float* b, float* out, int64_t n) {
+  launch_map2("add", a, b, out, n, AddOp{});
+}
+void sub(const float* a, const float* b, float* out, int64_t n) {
+  launch_map2("sub", a, b, out, n, SubOp{});
+}
+void mul(const float* a, const float* b, float* out, int64_t n) {
+  launch_map2("mul", a, b, out, n, MulOp{});
+}
 void affine(const float* a, float alpha, float beta, float* out, int64_t n) {
   launch_map2("affine", a, nullptr, out, n, AffineOp{alpha, beta});
 }
-void relu(const float* a, float, float, float* out, int64_t n) { launch_map2("relu", a, nullptr, out, n, ReluOp{}); }
+void relu(const float* a, float, float, float* out, int64_t n) {
+  launch_map2("relu", a, nullptr, out, n, ReluOp{});
+}
 void relu_backward(const float* x, const float* dy, float* dx, int64_t n) {
   launch_map2("relu_backward", x, dy, dx, n, ReluBackOp{});
 }

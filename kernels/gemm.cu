@@ -14,8 +14,6 @@
 // run after the CUDA context is gone), bound to the default stream like every other kernel here.
 // Math mode CUBLAS_DEFAULT_MATH (fp32) unless gemm_set_tf32(true).
 // Version: cuBLAS only (no hand-written GEMM); timings not yet measured.
-#include "kernels/gemm_cuda.h"
-
 #include <cublas_v2.h>
 
 #include <algorithm>
@@ -24,6 +22,7 @@
 
 #include "engine/ops/linear.h"
 #include "kernels/cuda_check.h"
+#include "kernels/gemm_cuda.h"
 #include "kernels/kernel_helpers.cuh"
 
 namespace syn::cuda_kernels {
@@ -34,22 +33,32 @@ bool g_tf32 = false;
 
 const char* cublas_status_name(cublasStatus_t s) {
   switch (s) {
-    case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
-    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
-    case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
-    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
-    case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
-    case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
-    case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
-    case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
-    case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
-    default: return "cuBLAS error";
+    case CUBLAS_STATUS_SUCCESS:
+      return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED:
+      return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_ALLOC_FAILED:
+      return "CUBLAS_STATUS_ALLOC_FAILED";
+    case CUBLAS_STATUS_INVALID_VALUE:
+      return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_ARCH_MISMATCH:
+      return "CUBLAS_STATUS_ARCH_MISMATCH";
+    case CUBLAS_STATUS_MAPPING_ERROR:
+      return "CUBLAS_STATUS_MAPPING_ERROR";
+    case CUBLAS_STATUS_EXECUTION_FAILED:
+      return "CUBLAS_STATUS_EXECUTION_FAILED";
+    case CUBLAS_STATUS_INTERNAL_ERROR:
+      return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED:
+      return "CUBLAS_STATUS_NOT_SUPPORTED";
+    default:
+      return "cuBLAS error";
   }
 }
 
-#define SYN_CUBLAS_CHECK(call, ...)                                                   \
-  do {                                                                                \
-    cublasStatus_t st_ = (call);                                                      \
+#define SYN_CUBLAS_CHECK(call, ...)                                                      \
+  do {                                                                                   \
+    cublasStatus_t st_ = (call);                                                         \
     SYN_CHECK(st_ == CUBLAS_STATUS_SUCCESS, __VA_ARGS__, ": ", cublas_status_name(st_)); \
   } while (0)
 
@@ -66,9 +75,9 @@ cublasHandle_t handle() {
     g_handle_tf32 = false;
   }
   if (g_handle_tf32 != g_tf32) {
-    SYN_CUBLAS_CHECK(cublasSetMathMode(g_handle, g_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
-                                                        : CUBLAS_DEFAULT_MATH),
-                     "gemm: cublasSetMathMode");
+    SYN_CUBLAS_CHECK(
+        cublasSetMathMode(g_handle, g_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+        "gemm: cublasSetMathMode");
     g_handle_tf32 = g_tf32;
   }
   return g_handle;
@@ -105,17 +114,16 @@ __global__ void column_sum_kernel(const float* g, float* out, long long rows, lo
 void gemm_set_tf32(bool on) { g_tf32 = on; }
 bool gemm_tf32() { return g_tf32; }
 
-void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-          int64_t ldc) {
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   SYN_CHECK(M >= 0 && N >= 0 && K >= 0, "gemm: negative size M ", M, " N ", N, " K ", K);
   if (M == 0 || N == 0) return;
   SYN_CHECK(M <= INT_MAX && N <= INT_MAX && K <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX &&
                 ldc <= INT_MAX,
             "gemm: sizes exceed cuBLAS's int range: M ", M, " N ", N, " K ", K);
   SYN_CHECK(ldc >= N && lda >= (trans_a ? M : K) && ldb >= (trans_b ? K : N), "gemm: leading ",
-            "dimensions too small: M ", M, " N ", N, " K ", K, " lda ", lda, " ldb ", ldb,
-            " ldc ", ldc, " trans_a ", trans_a, " trans_b ", trans_b);
+            "dimensions too small: M ", M, " N ", N, " K ", K, " lda ", lda, " ldb ", ldb, " ldc ",
+            ldc, " trans_a ", trans_a, " trans_b ", trans_b);
   if (K == 0 || alpha == 0.0f) {  // no product: C = beta * C (cuBLAS rejects lda = 0)
     scale_kernel<<<grid_for(M * N, 256), 256>>>(C, M, N, ldc, beta);
     SYN_CUDA_LAUNCH_CHECK("gemm (scale only) M=", M, " N=", N);

@@ -6,9 +6,8 @@
 namespace syn::cuda_kernels {
 
 // Row-major C[M,N] = alpha * op(A) op(B) + beta * C (the GemmFn contract; cublasSgemm).
-void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-          int64_t ldc);
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 // y[r, c] = bias[c].
 void row_fill(float* y, const float* bias, int64_t rows, int64_t cols);
 // out[c] = sum_r g[r, c].

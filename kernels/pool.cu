@@ -14,21 +14,20 @@
 // Index arithmetic is 32-bit when the tensor allows (the division per element then stays far
 // below the memory time); 64-bit otherwise.
 // Version: v1 only (timings not yet measured; both kernels should run at memory bandwidth).
-#include "kernels/pool_cuda.h"
-
 #include <algorithm>
 
 #include "engine/ops/pool.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
+#include "kernels/pool_cuda.h"
 
 namespace syn::cuda_kernels {
 
 namespace {
 
 template <class I>
-__global__ void maxpool_forward_kernel(const float* x, float* y, float* argmax, I rows, I L,
-                                       I Lout, I kernel, I stride, I padding) {
+__global__ void maxpool_forward_kernel(const float* x, float* y, float* argmax, I rows, I L, I Lout,
+                                       I kernel, I stride, I padding) {
   const I total = rows * Lout;
   for (I i = blockIdx.x * (I)blockDim.x + threadIdx.x; i < total; i += (I)gridDim.x * blockDim.x) {
     const I r = i / Lout, o = i - r * Lout;

@@ -38,7 +38,8 @@ NoiseSchedule NoiseSchedule::cosine(int64_t T, double s) {
     return c * c;
   };
   for (int64_t t = 0; t < T; ++t)
-    n.betas.push_back(std::min(1.0 - f((double)(t + 1) / (double)T) / f((double)t / (double)T), 0.999));
+    n.betas.push_back(
+        std::min(1.0 - f((double)(t + 1) / (double)T) / f((double)t / (double)T), 0.999));
   cumprod(n);
   return n;
 }

@@ -1,9 +1,10 @@
 // emoji_classifier.h — a small CNN that names the concept an emoji-sized picture shows: the
 // measuring instrument for "does the generated image show the prompt's concept?" (the diffusion
-// U-Net is trained on the emoji art of data/datasets/emoji_dataset.h; apps/eval/image_quality.h scores
-// its samples with this model).
+// U-Net is trained on the emoji art of data/datasets/emoji_dataset.h; apps/eval/image_quality.h
+// scores its samples with this model).
 //
-// Concept: an emoji's split key, data/datasets/emoji_dataset.h split_key(name) — the CLDR name before any
+// Concept: an emoji's split key, data/datasets/emoji_dataset.h split_key(name) — the CLDR name
+// before any
 // ':' qualifier, so the six skin-tone variants of "woman dancing" are one concept. The music-
 // picture vocabulary (223 images) holds 198 concepts.
 //

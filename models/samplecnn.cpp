@@ -37,7 +37,8 @@ SampleCNN::SampleCNN(const SampleCNNConfig& cfg, Rng& rng) : cfg_(cfg) {
   sequential_->add(last);
   feature_dim_ = c_in;
   if (cfg.out_dim > 0) {
-    if (cfg.supervised) dropout_ = register_module("dropout", std::make_shared<nn::Dropout>(0.5f, rng));
+    if (cfg.supervised)
+      dropout_ = register_module("dropout", std::make_shared<nn::Dropout>(0.5f, rng));
     fc_ = register_module("fc", std::make_shared<nn::Linear>(c_in, cfg.out_dim, true, rng));
   }
 }

@@ -20,7 +20,7 @@ namespace syn::models {
 struct SampleCNNConfig {
   std::vector<int64_t> hidden = {128, 128, 256, 256, 256, 256, 256, 256, 512};
   int64_t first_channels = 128;
-  int64_t out_dim = 0;     // 0: no fc head (CLMR's encoder, fc replaced by Identity)
+  int64_t out_dim = 0;      // 0: no fc head (CLMR's encoder, fc replaced by Identity)
   bool supervised = false;  // dropout 0.5 before fc, as CLMR's supervised SampleCNN
   // Samples per example: 3 (first conv stride) × 3 per block.
   int64_t input_samples() const;

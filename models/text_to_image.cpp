@@ -28,8 +28,8 @@ int64_t meta_int(const std::map<std::string, std::string>& meta, const std::stri
   } catch (const std::exception&) {
     used = 0;
   }
-  SYN_CHECK(used == it->second.size() && used > 0, source, ": metadata '", key, "' = '",
-            it->second, "' is not an integer");
+  SYN_CHECK(used == it->second.size() && used > 0, source, ": metadata '", key, "' = '", it->second,
+            "' is not an integer");
   return v;
 }
 
@@ -71,7 +71,8 @@ void write_text_to_image_meta(std::map<std::string, std::string>& m, const TextT
 TextToImageConfig read_text_to_image_meta(const std::map<std::string, std::string>& m,
                                           const std::string& src) {
   auto kind = m.find("kind");
-  SYN_CHECK(kind != m.end() && kind->second == kKind, src, ": not a text-to-image weights file (meta/kind is '",
+  SYN_CHECK(kind != m.end() && kind->second == kKind, src,
+            ": not a text-to-image weights file (meta/kind is '",
             kind == m.end() ? std::string("missing") : kind->second, "', expected '", kKind, "')");
   TextToImageConfig c;
   c.schedule = meta_str(m, "schedule", src);
@@ -80,7 +81,8 @@ TextToImageConfig read_text_to_image_meta(const std::map<std::string, std::strin
   u.image_size = meta_int(m, "unet.image_size", src);
   u.in_channels = meta_int(m, "unet.in_channels", src);
   u.base_channels = meta_int(m, "unet.base_channels", src);
-  u.channel_mult = parse_int_list(meta_str(m, "unet.channel_mult", src), src + ": unet.channel_mult");
+  u.channel_mult =
+      parse_int_list(meta_str(m, "unet.channel_mult", src), src + ": unet.channel_mult");
   u.res_blocks = meta_int(m, "unet.res_blocks", src);
   u.attention_levels =
       parse_int_list(meta_str(m, "unet.attention_levels", src), src + ": unet.attention_levels");
@@ -131,7 +133,8 @@ Tensor sample_images(TextToImageNet& net, const PromptTokenizer& tok, const Nois
     for (int64_t k = 0; k < N; ++k) rows.push_back("");  // the unconditional prompt
   const bool was_training = net.is_training();
   net.eval();
-  const PromptTokens text = net.text().forward(encode_prompts(tok, rows, net.config().text.max_len));
+  const PromptTokens text =
+      net.text().forward(encode_prompts(tok, rows, net.config().text.max_len));
   const Device dev = text.tokens.device();
   Rng rng(o.seed);
   Tensor x_T = Tensor::randn({N, C, S, S}, rng, 1.0f, dev);

@@ -78,8 +78,10 @@ Tensor sample_images(TextToImageNet& net, const PromptTokenizer& tok, const Nois
 
 class TextToImage {
  public:
-  static TextToImage load(const std::string& weights_path);  // EMA U-Net + prompt encoder + tokenizer + schedule; clear errors naming the file
-  int64_t image_size() const;                                 // native resolution (32)
+  static TextToImage load(
+      const std::string& weights_path);  // EMA U-Net + prompt encoder + tokenizer + schedule; clear
+                                         // errors naming the file
+  int64_t image_size() const;            // native resolution (32)
   // One image per prompt (batch copies each, so prompts.size()*batch images, prompt-major):
   // [N, 3, S, S] floats in [0, 1] on the CPU. Same seed → same images.
   Tensor generate(const std::vector<std::string>& prompts, const ImagineOptions& options) const;

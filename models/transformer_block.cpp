@@ -10,15 +10,17 @@
 
 namespace syn::models {
 
-MultiHeadAttention::MultiHeadAttention(int64_t query_dim, int64_t context_dim, int64_t h,
-                                       Rng& rng)
+MultiHeadAttention::MultiHeadAttention(int64_t query_dim, int64_t context_dim, int64_t h, Rng& rng)
     : heads(h) {
   SYN_CHECK(h > 0 && query_dim % h == 0, "attention: width ", query_dim,
             " is not divisible by heads ", h);
   q_proj = register_module("q_proj", std::make_shared<nn::Linear>(query_dim, query_dim, true, rng));
-  k_proj = register_module("k_proj", std::make_shared<nn::Linear>(context_dim, query_dim, true, rng));
-  v_proj = register_module("v_proj", std::make_shared<nn::Linear>(context_dim, query_dim, true, rng));
-  out_proj = register_module("out_proj", std::make_shared<nn::Linear>(query_dim, query_dim, true, rng));
+  k_proj =
+      register_module("k_proj", std::make_shared<nn::Linear>(context_dim, query_dim, true, rng));
+  v_proj =
+      register_module("v_proj", std::make_shared<nn::Linear>(context_dim, query_dim, true, rng));
+  out_proj =
+      register_module("out_proj", std::make_shared<nn::Linear>(query_dim, query_dim, true, rng));
 }
 
 Tensor MultiHeadAttention::split_heads(const Tensor& x) const {
@@ -27,8 +29,8 @@ Tensor MultiHeadAttention::split_heads(const Tensor& x) const {
 }
 
 Tensor MultiHeadAttention::forward(const Tensor& xq, const Tensor& xkv, const Tensor& key_padding) {
-  SYN_CHECK(xq.dim() == 3 && xkv.dim() == 3 && xq.size(0) == xkv.size(0),
-            "attention: queries ", xq.describe(), " and keys/values ", xkv.describe(),
+  SYN_CHECK(xq.dim() == 3 && xkv.dim() == 3 && xq.size(0) == xkv.size(0), "attention: queries ",
+            xq.describe(), " and keys/values ", xkv.describe(),
             " must be [B, T, C] with the same B");
   ops::AttentionOptions o;
   o.key_padding = key_padding;
@@ -45,10 +47,11 @@ FeedForward::FeedForward(int64_t dim, int64_t hidden, Rng& rng) {
 
 Tensor FeedForward::forward(const Tensor& x) { return fc2->forward(ops::gelu(fc1->forward(x))); }
 
-TransformerBlock::TransformerBlock(int64_t dim, int64_t context_dim, int64_t heads,
-                                   int64_t ff_mult, bool cross, Rng& rng) {
+TransformerBlock::TransformerBlock(int64_t dim, int64_t context_dim, int64_t heads, int64_t ff_mult,
+                                   bool cross, Rng& rng) {
   norm1 = register_module("norm1", std::make_shared<nn::LayerNorm>(dim));
-  self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(dim, dim, heads, rng));
+  self_attn =
+      register_module("self_attn", std::make_shared<MultiHeadAttention>(dim, dim, heads, rng));
   if (cross) {
     norm2 = register_module("norm2", std::make_shared<nn::LayerNorm>(dim));
     cross_attn = register_module(

@@ -72,7 +72,8 @@ ResBlock::ResBlock(int64_t cin, int64_t cout, int64_t temb_dim, int64_t groups, 
   conv2->weight.fill_(0.0f);
   conv2->bias.fill_(0.0f);
   if (cin != cout)
-    skip = register_module("skip", std::make_shared<nn::Conv2d>(cin, cout, 1, 1, Padding2d{}, true, rng));
+    skip = register_module("skip",
+                           std::make_shared<nn::Conv2d>(cin, cout, 1, 1, Padding2d{}, true, rng));
 }
 
 Tensor ResBlock::forward(const Tensor& x, const Tensor& temb_act) {
@@ -151,22 +152,22 @@ UNet::UNet(const UNetConfig& c, Rng& rng) : cfg_(c) {
   for (int64_t k = 0; k < K; ++k) {
     const int64_t out = C * c.channel_mult[(size_t)k];
     for (int64_t r = 0; r < c.res_blocks; ++r) {
-      down_[(size_t)k].push_back(make_stage(
-          "down." + std::to_string(k) + "." + std::to_string(r), ch, out, attn[(size_t)k], rng));
+      down_[(size_t)k].push_back(make_stage("down." + std::to_string(k) + "." + std::to_string(r),
+                                            ch, out, attn[(size_t)k], rng));
       ch = out;
       skips.push_back(ch);
     }
     if (k + 1 < K) {
-      downsample_[(size_t)k] = register_module(
-          "down." + std::to_string(k) + ".downsample",
-          std::make_shared<nn::Conv2d>(ch, ch, 3, 3, same, true, rng, 2, 2));
+      downsample_[(size_t)k] =
+          register_module("down." + std::to_string(k) + ".downsample",
+                          std::make_shared<nn::Conv2d>(ch, ch, 3, 3, same, true, rng, 2, 2));
       skips.push_back(ch);
     }
   }
   mid1_ = register_module("mid.res1", std::make_shared<ResBlock>(ch, ch, temb, c.norm_groups, rng));
-  mid_attn_ = register_module("mid.attn",
-                              std::make_shared<SpatialTransformer>(ch, c.context_dim, c.heads,
-                                                                   c.ff_mult, c.norm_groups, rng));
+  mid_attn_ =
+      register_module("mid.attn", std::make_shared<SpatialTransformer>(
+                                      ch, c.context_dim, c.heads, c.ff_mult, c.norm_groups, rng));
   mid2_ = register_module("mid.res2", std::make_shared<ResBlock>(ch, ch, temb, c.norm_groups, rng));
   up_.resize((size_t)K);
   upsample_.resize((size_t)K);
@@ -180,13 +181,13 @@ UNet::UNet(const UNetConfig& c, Rng& rng) : cfg_(c) {
       ch = out;
     }
     if (k > 0)
-      upsample_[(size_t)k] = register_module(
-          "up." + std::to_string(k) + ".upsample",
-          std::make_shared<nn::Conv2d>(ch, ch, 3, 3, same, true, rng));
+      upsample_[(size_t)k] =
+          register_module("up." + std::to_string(k) + ".upsample",
+                          std::make_shared<nn::Conv2d>(ch, ch, 3, 3, same, true, rng));
   }
   norm_out_ = register_module("norm_out", std::make_shared<GroupNorm>(c.norm_groups, ch));
-  conv_out_ = register_module("conv_out",
-                              std::make_shared<nn::Conv2d>(ch, c.in_channels, 3, 3, same, true, rng));
+  conv_out_ = register_module(
+      "conv_out", std::make_shared<nn::Conv2d>(ch, c.in_channels, 3, 3, same, true, rng));
   conv_out_->weight.fill_(0.0f);
   conv_out_->bias.fill_(0.0f);
 }
@@ -206,10 +207,10 @@ Tensor UNet::forward(const Tensor& x, const Tensor& t, const Tensor& context,
             ", S, S] with S divisible by ", (int64_t{1} << (K - 1)));
   SYN_CHECK(t.dim() == 1 && t.size(0) == x.size(0), "U-Net: timesteps ", t.describe(),
             " must be [B] for input ", x.describe());
-  SYN_CHECK(context.dim() == 3 && context.size(0) == x.size(0) &&
-                context.size(2) == cfg_.context_dim,
-            "U-Net: text context ", context.describe(), " must be [B, L, ", cfg_.context_dim,
-            "] for input ", x.describe());
+  SYN_CHECK(
+      context.dim() == 3 && context.size(0) == x.size(0) && context.size(2) == cfg_.context_dim,
+      "U-Net: text context ", context.describe(), " must be [B, L, ", cfg_.context_dim,
+      "] for input ", x.describe());
   TimestepEmbeddingOptions te;
   te.flip_sin_to_cos = true;  // Stable Diffusion's convention: cos first, 10000^(-i/half)
   te.downscale_freq_shift = 0.0f;

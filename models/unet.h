@@ -103,7 +103,7 @@ class UNet : public Module {
   UNetConfig cfg_;
   std::shared_ptr<nn::Linear> time_fc1_, time_fc2_;
   std::shared_ptr<nn::Conv2d> conv_in_, conv_out_;
-  std::vector<std::vector<Stage>> down_, up_;                  // per level
+  std::vector<std::vector<Stage>> down_, up_;                       // per level
   std::vector<std::shared_ptr<nn::Conv2d>> downsample_, upsample_;  // per level (null at ends)
   std::shared_ptr<unet_detail::ResBlock> mid1_, mid2_;
   std::shared_ptr<unet_detail::SpatialTransformer> mid_attn_;

@@ -11,9 +11,9 @@
 #include <functional>
 #include <map>
 
-#include "data/datasets/audio_folder.h"
 #include "data/audio/audio_io.h"
 #include "data/audio/resample.h"
+#include "data/datasets/audio_folder.h"
 #include "engine/check.h"
 #include "engine/rng.h"
 

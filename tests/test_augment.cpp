@@ -21,7 +21,8 @@ constexpr float kSr = kClmrSampleRate;
 
 std::vector<float> tone(int64_t n, double hz, double amp, double phase = 0.0) {
   std::vector<float> x((size_t)n);
-  for (int64_t i = 0; i < n; ++i) x[(size_t)i] = (float)(amp * std::sin(2 * kPi * hz * i / kSr + phase));
+  for (int64_t i = 0; i < n; ++i)
+    x[(size_t)i] = (float)(amp * std::sin(2 * kPi * hz * i / kSr + phase));
   return x;
 }
 
@@ -326,7 +327,8 @@ TEST_CASE("delay adds an echo at the drawn delay time") {
     int64_t d = random_delay(z, cfg, rng);
     REQUIRE(allowed.count(d) == 1);
     seen.insert(d);
-    int64_t echo = 1001 + (int64_t)(std::max_element(z.begin() + 1001, z.end()) - (z.begin() + 1001));
+    int64_t echo =
+        1001 + (int64_t)(std::max_element(z.begin() + 1001, z.end()) - (z.begin() + 1001));
     CHECK(echo == 1000 + d);
     CHECK(z[(size_t)(1000 + d)] == 0.25f);
   }
@@ -351,7 +353,7 @@ TEST_CASE("reverb lengthens the decay") {
   std::copy(b.begin(), b.end(), x.begin());
   double e_burst = energy(x, 0, burst);
   const int64_t tail0 = burst + 220, tail1 = burst + 22050;  // 10 ms .. 1 s after the burst
-  REQUIRE(energy(x, tail0, tail1) == 0.0);                    // the dry signal has no tail
+  REQUIRE(energy(x, tail0, tail1) == 0.0);                   // the dry signal has no tail
 
   auto late_tail = [&](ReverbParams p) {
     std::vector<float> y = x;

@@ -58,7 +58,8 @@ TEST_CASE("a deep chain does not overflow the stack") {
 TEST_CASE("the same seed gives the same numbers") {
   Rng a(42), b(42), c(43);
   std::vector<float> va, vb, vc;
-  for (int i = 0; i < 16; ++i) va.push_back(a.normal()), vb.push_back(b.normal()), vc.push_back(c.normal());
+  for (int i = 0; i < 16; ++i)
+    va.push_back(a.normal()), vb.push_back(b.normal()), vc.push_back(c.normal());
   CHECK(va == vb);
   CHECK(va != vc);
   // state round trip mid-stream (including the cached Box-Muller spare)

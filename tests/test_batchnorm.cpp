@@ -68,7 +68,8 @@ Tensor from_double(const std::vector<double>& v, const Shape& s) {
 }  // namespace
 
 TEST_CASE("batchnorm1d running statistics use the unbiased batch variance") {
-  Tensor x = Tensor::from_vector({1, 2, 3, 4}, {2, 1, 2});  // mean 2.5, var 1.25 biased, 5/3 unbiased
+  Tensor x =
+      Tensor::from_vector({1, 2, 3, 4}, {2, 1, 2});  // mean 2.5, var 1.25 biased, 5/3 unbiased
   Tensor rm = Tensor::zeros({1}), rv = Tensor::full({1}, 1.0f);
   Tensor y = ops::batchnorm1d(x, Tensor(), Tensor(), rm, rv, true, 0.1f, 0.0f);
   CHECK(rm.item() == doctest::Approx(0.25).epsilon(1e-6));
@@ -91,8 +92,8 @@ TEST_CASE("batchnorm1d on long rows matches a float64 reference") {
   Tensor rm = Tensor::zeros({C}), rv = Tensor::full({C}, 1.0f);
   Tensor y = ops::batchnorm1d(x, w, b, rm, rv, true);
   y.backward(dy);
-  Reference r = reference(x.to_vector(), w.to_vector(), b.to_vector(), dy.to_vector(), B, C, L,
-                          1e-5);
+  Reference r =
+      reference(x.to_vector(), w.to_vector(), b.to_vector(), dy.to_vector(), B, C, L, 1e-5);
   test::check_close(y, from_double(r.y, {B, C, L}), "y", 1e-4f, 1e-5f);
   test::check_close(x.grad(), from_double(r.dx, {B, C, L}), "dx", 1e-4f, 1e-5f);
   // sums over 3711 values: atol scaled to sqrt(N) * fp32 rounding of O(1) terms
@@ -114,8 +115,8 @@ TEST_CASE("batchnorm1d statistics survive a large mean") {
   Tensor x = param({B, C, L}, rng, 1.0f, 10000.0f);
   Tensor rm = Tensor::zeros({C}), rv = Tensor::zeros({C});
   Tensor y = ops::batchnorm1d(x, Tensor(), Tensor(), rm, rv, true, 1.0f);
-  Reference r = reference(x.to_vector(), {1, 1}, {0, 0}, std::vector<float>(x.numel(), 0.0f), B,
-                          C, L, 1e-5);
+  Reference r =
+      reference(x.to_vector(), {1, 1}, {0, 0}, std::vector<float>(x.numel(), 0.0f), B, C, L, 1e-5);
   // fp32 x - mean near 1e4 is exact to ~1e-3 absolute (ulp of 1e4), so 2e-3 on O(1) outputs
   test::check_close(y, from_double(r.y, {B, C, L}), "y", 0.0f, 2e-3f);
   for (int64_t c = 0; c < C; ++c) {
@@ -128,11 +129,10 @@ TEST_CASE("batchnorm1d errors name the op and the shapes") {
   Tensor x = Tensor::zeros({2, 3, 4});
   Tensor rm = Tensor::zeros({3}), rv = Tensor::full({3}, 1.0f);
   CHECK_THROWS_WITH_AS(ops::batchnorm1d(x, Tensor::zeros({4}), Tensor(), rm, rv, true),
-                       doctest::Contains("batchnorm1d: weight must be [3] for x [2, 3, 4]"),
-                       Error);
-  CHECK_THROWS_WITH_AS(ops::batchnorm1d(Tensor::zeros({2, 3, 4, 5}), Tensor(), Tensor(), rm, rv,
-                                        true),
-                       doctest::Contains("[2, 3, 4, 5]"), Error);
+                       doctest::Contains("batchnorm1d: weight must be [3] for x [2, 3, 4]"), Error);
+  CHECK_THROWS_WITH_AS(
+      ops::batchnorm1d(Tensor::zeros({2, 3, 4, 5}), Tensor(), Tensor(), rm, rv, true),
+      doctest::Contains("[2, 3, 4, 5]"), Error);
   CHECK_THROWS_WITH_AS(ops::batchnorm1d(x, Tensor(), Tensor(), Tensor(), Tensor(), false),
                        doctest::Contains("running statistics"), Error);
   CHECK_THROWS_WITH_AS(ops::batchnorm1d(Tensor::zeros({1, 3}), Tensor(), Tensor(), rm, rv, true),

@@ -1,6 +1,5 @@
 // test_checkpoint.cpp — checkpoint round trips and rejection of damaged files.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <cmath>
@@ -60,7 +59,8 @@ TEST_CASE("fp16 files halve the size and round to nearest") {
   save_checkpoint(p16, {{{"t", t}}, {}}, true);
   CHECK(fs::file_size(p16) < fs::file_size(p32) * 0.6);
   std::vector<float> a = t.to_vector(), b = load_checkpoint(p16).tensors[0].second.to_vector();
-  for (size_t i = 0; i < a.size(); ++i) CHECK(std::fabs(a[i] - b[i]) <= std::fabs(a[i]) * 4.9e-4f + 6e-8f);
+  for (size_t i = 0; i < a.size(); ++i)
+    CHECK(std::fabs(a[i] - b[i]) <= std::fabs(a[i]) * 4.9e-4f + 6e-8f);
   CHECK(half_to_float(float_to_half(65504.0f)) == 65504.0f);
   CHECK(half_to_float(float_to_half(1e-7f)) == doctest::Approx(1.19209e-07).epsilon(0.01));
   fs::remove(p32);
@@ -82,7 +82,8 @@ TEST_CASE("truncated, corrupt and foreign files are clear errors naming the file
   CHECK_THROWS_WITH_AS(load_checkpoint(p), doctest::Contains("corrupt"), Error);
 
   write_all(p, {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '!'});
-  CHECK_THROWS_WITH_AS(load_checkpoint(p), doctest::Contains("not a Synesthesia checkpoint"), Error);
+  CHECK_THROWS_WITH_AS(load_checkpoint(p), doctest::Contains("not a Synesthesia checkpoint"),
+                       Error);
   CHECK_THROWS_WITH_AS(load_checkpoint(p), doctest::Contains(p.c_str()), Error);
 
   CHECK_THROWS_WITH_AS(load_checkpoint(p + ".missing"), doctest::Contains("cannot open"), Error);

@@ -33,9 +33,9 @@ Config parse(const std::string& yaml, std::vector<std::string> words) {
 
 // The flags that shrink pretraining to milliseconds: 3 SampleCNN blocks on 81 samples.
 std::vector<std::string> tiny(std::vector<std::string> words, const fs::path& runs) {
-  for (std::string w : {"--encoder_blocks", "3", "--encoder_width_divisor", "16",
-                        "--audio_length", "81", "--projection_dim", "8", "--batch_size", "4",
-                        "--log_every_seconds", "0", "--checkpoint_every", "0"})
+  for (std::string w : {"--encoder_blocks", "3", "--encoder_width_divisor", "16", "--audio_length",
+                        "81", "--projection_dim", "8", "--batch_size", "4", "--log_every_seconds",
+                        "0", "--checkpoint_every", "0"})
     words.push_back(w);
   words.push_back("--log_dir");
   words.push_back(runs.string());
@@ -89,10 +89,10 @@ TEST_CASE("pretrain: CLMR's README command runs on a miniature MagnaTagATune") {
   fs::path dir = fresh_dir("mtt");
   test::write_mini_mtt(dir / "mtt");
   // README: python main.py --dataset magnatagatune  (here with a dataset_dir and tiny sizes)
-  Config cfg = parse("config.yaml",
-                     tiny({"pretrain", "--dataset", "magnatagatune", "--dataset_dir",
-                           (dir / "mtt").string(), "--max_epochs", "1", "--gpus", "0"},
-                          dir / "runs"));
+  Config cfg =
+      parse("config.yaml", tiny({"pretrain", "--dataset", "magnatagatune", "--dataset_dir",
+                                 (dir / "mtt").string(), "--max_epochs", "1", "--gpus", "0"},
+                                dir / "runs"));
   std::ostringstream log;
   CHECK(run_pretrain(cfg, log) == 3);  // 10 training clips at batch 4
   CHECK(cfg.get_string("device") == "cpu");
@@ -112,18 +112,17 @@ TEST_CASE("--gpus, --accelerator and --supervised: CLMR's meaning or a clear err
   CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(clash),
                        doctest::Contains("contradicts --device cuda"), Error);
   Config ddp = parse("config.yaml", {"pretrain", "--accelerator", "ddp"});
-  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(ddp),
-                       doctest::Contains("--accelerator"), Error);
+  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(ddp), doctest::Contains("--accelerator"), Error);
   Config sup = parse("config.yaml", {"pretrain", "--supervised", "1"});
-  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(sup),
-                       doctest::Contains("--supervised 1"), Error);
+  CHECK_THROWS_WITH_AS(app::apply_clmr_infra_flags(sup), doctest::Contains("--supervised 1"),
+                       Error);
   // linear_evaluation reads the same names.
   Config eval_two = parse("linear_evaluation.yaml", {"linear_evaluation", "--gpus", "2"});
   CHECK_THROWS_WITH_AS(app::apply_linear_evaluation_clmr_flags(eval_two),
                        doctest::Contains("--gpus 2 needs distributed training"), Error);
   // pretrain accepts the finetuner_* keys of CLMR's shared config (linear_evaluation uses them).
-  Config fin = parse("config.yaml", {"pretrain", "--finetuner_max_epochs", "20",
-                                     "--finetuner_mlp", "1"});
+  Config fin =
+      parse("config.yaml", {"pretrain", "--finetuner_max_epochs", "20", "--finetuner_mlp", "1"});
   app::apply_clmr_infra_flags(fin);
   CHECK(fin.get_int("finetuner_max_epochs") == 20);
 }
@@ -132,21 +131,30 @@ TEST_CASE("linear_evaluation: CLMR's README command runs; pretraining keys are r
   fs::path dir = fresh_dir("eval");
   test::write_mini_mtt(dir / "mtt");
   // A tiny encoder checkpoint from our pretrain, standing in for clmr_checkpoint_10000.pt.
-  Config pre = parse("config.yaml", tiny({"pretrain", "--dataset", "synthetic",
-                                          "--synthetic_clips", "10", "--max_steps", "1"},
+  Config pre = parse("config.yaml", tiny({"pretrain", "--dataset", "synthetic", "--synthetic_clips",
+                                          "10", "--max_steps", "1"},
                                          dir / "runs"));
   std::ostringstream log;
   REQUIRE(run_pretrain(pre, log) == 1);
   const std::string ck = (dir / "runs" / "clmr" / "checkpoint_1.synt").string();
   // README: python linear_evaluation.py --checkpoint_path ./clmr_checkpoint_10000.pt
-  std::vector<std::string> words = {"linear_evaluation",  "--checkpoint_path", ck,
-                                    "--dataset_dir",      (dir / "mtt").string(),
-                                    "--audio_length",     "81",
-                                    "--finetuner_max_epochs", "2",
-                                    "--gpus",             "0",
-                                    "--labels",           "refined",
-                                    "--refined_top_n",    "8",
-                                    "--log_dir",          (dir / "runs").string()};
+  std::vector<std::string> words = {"linear_evaluation",
+                                    "--checkpoint_path",
+                                    ck,
+                                    "--dataset_dir",
+                                    (dir / "mtt").string(),
+                                    "--audio_length",
+                                    "81",
+                                    "--finetuner_max_epochs",
+                                    "2",
+                                    "--gpus",
+                                    "0",
+                                    "--labels",
+                                    "refined",
+                                    "--refined_top_n",
+                                    "8",
+                                    "--log_dir",
+                                    (dir / "runs").string()};
   Config cfg = parse("linear_evaluation.yaml", words);
   app::apply_linear_evaluation_clmr_flags(cfg);
   app::LinearEvaluationResult r = app::run_linear_evaluation(cfg, log);
@@ -158,8 +166,7 @@ TEST_CASE("linear_evaluation: CLMR's README command runs; pretraining keys are r
     w.push_back(bad);
     w.push_back(std::string(bad) == "--max_epochs" ? "5" : "0.1");
     Config c = parse("linear_evaluation.yaml", w);
-    CHECK_THROWS_WITH_AS(app::apply_linear_evaluation_clmr_flags(c), doctest::Contains(bad),
-                         Error);
+    CHECK_THROWS_WITH_AS(app::apply_linear_evaluation_clmr_flags(c), doctest::Contains(bad), Error);
   }
   // At their defaults they are accepted, as CLMR's shared config.yaml passes them.
   std::vector<std::string> w = words;

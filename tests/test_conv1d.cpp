@@ -64,9 +64,8 @@ void compare_with_naive(const Cfg& c, uint64_t seed) {
     return ops::conv1d(x, w, b, c.stride, c.pad);
   };
   auto naive = [&c](const std::vector<float>& x, const std::vector<float>& w,
-                    const std::vector<float>& b, const std::vector<float>& gy) {
-    return naive_conv(c, x, w, b, gy);
-  };
+                    const std::vector<float>& b,
+                    const std::vector<float>& gy) { return naive_conv(c, x, w, b, gy); };
   test::check_conv_vs_reference(conv, {c.B, c.Cin, c.L}, {c.Cout, c.Cin, c.K}, c.bias, seed, naive);
 }
 

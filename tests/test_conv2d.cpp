@@ -79,11 +79,10 @@ void compare_with_naive(const Cfg& c, uint64_t seed) {
     return ops::conv2d(x, w, b, c.sh, c.sw, c.pad);
   };
   auto naive = [&c](const std::vector<float>& x, const std::vector<float>& w,
-                    const std::vector<float>& b, const std::vector<float>& gy) {
-    return naive_conv2d(c, x, w, b, gy);
-  };
-  test::check_conv_vs_reference(conv, {c.B, c.Cin, c.H, c.W}, {c.Cout, c.Cin, c.kh, c.kw},
-                                c.bias, seed, naive);
+                    const std::vector<float>& b,
+                    const std::vector<float>& gy) { return naive_conv2d(c, x, w, b, gy); };
+  test::check_conv_vs_reference(conv, {c.B, c.Cin, c.H, c.W}, {c.Cout, c.Cin, c.kh, c.kw}, c.bias,
+                                seed, naive);
 }
 
 }  // namespace

@@ -16,8 +16,8 @@
 #include "tests/support/error_text.h"
 
 using namespace syn;
-using syn::test::error_of;
 using syn::test::contains;
+using syn::test::error_of;
 using namespace syn::app;
 
 namespace {

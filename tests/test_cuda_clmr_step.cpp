@@ -44,7 +44,8 @@ StepResult one_step(const models::ClmrConfig& cfg, const NamedTensors& init, con
 double relative_l2(const Tensor& a, const Tensor& b) {
   std::vector<float> x = a.to_vector(), y = b.to_vector();
   double num = 0, den = 0;
-  for (size_t i = 0; i < x.size(); ++i) num += std::pow((double)x[i] - y[i], 2), den += (double)y[i] * y[i];
+  for (size_t i = 0; i < x.size(); ++i)
+    num += std::pow((double)x[i] - y[i], 2), den += (double)y[i] * y[i];
   return std::sqrt(num / std::max(den, 1e-30));
 }
 

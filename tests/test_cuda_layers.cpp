@@ -114,23 +114,23 @@ Conv1dShape shape_of(const ConvCase& c) {
 // Shapes for conv1d: tiny and odd, both tile sizes and their edges, depth splits, strides and
 // paddings the SampleCNN never uses, and the SampleCNN's own layers at small batch.
 const ConvCase kConvCases[] = {
-    {1, 1, 1, 1, 1, 1, 0, true},       // everything 1
-    {1, 1, 1, 3, 3, 1, 1, false},      // K = 3, p = 1 on 3 samples
-    {2, 3, 5, 17, 3, 1, 1, true},      // odd small
-    {3, 17, 33, 33, 3, 1, 1, true},    // 33 x 33
-    {2, 5, 7, 40, 5, 2, 2, false},     // stride 2
-    {2, 4, 6, 50, 4, 3, 2, true},      // stride 3, even K
-    {2, 3, 7, 20, 7, 1, 6, true},      // padding > K - 1
-    {2, 1, 130, 37, 5, 2, 3, true},    // Small with padding; Cout not a multiple of 32
-    {1, 1, 128, 300, 3, 3, 0, true},   // first-layer geometry, short
-    {2, 6, 9, 31, 2, 1, 0, true},      // Cin*K = 12: Small's 16-wide variant
-    {3, 100, 70, 37, 3, 1, 1, true},   // depth 300; 128-tile with M = 70
-    {2, 130, 129, 129, 3, 1, 1, true}, // two M tiles (129) on both sides
-    {4, 64, 64, 200, 3, 1, 1, true},   // the 64x64 tile exactly full
-    {2, 65, 33, 500, 3, 1, 1, false},  // 64-tile forward (M = 33), 128-tile backward data (65)
-    {5, 20, 40, 1000, 3, 2, 1, true},  // stride 2 through the tiled backward data
-    {48, 256, 512, 9, 3, 1, 1, true},  // SampleCNN block 8 at batch 48: depth splits
-    {48, 512, 512, 1, 3, 1, 1, true},  // SampleCNN's last conv: length 1
+    {1, 1, 1, 1, 1, 1, 0, true},        // everything 1
+    {1, 1, 1, 3, 3, 1, 1, false},       // K = 3, p = 1 on 3 samples
+    {2, 3, 5, 17, 3, 1, 1, true},       // odd small
+    {3, 17, 33, 33, 3, 1, 1, true},     // 33 x 33
+    {2, 5, 7, 40, 5, 2, 2, false},      // stride 2
+    {2, 4, 6, 50, 4, 3, 2, true},       // stride 3, even K
+    {2, 3, 7, 20, 7, 1, 6, true},       // padding > K - 1
+    {2, 1, 130, 37, 5, 2, 3, true},     // Small with padding; Cout not a multiple of 32
+    {1, 1, 128, 300, 3, 3, 0, true},    // first-layer geometry, short
+    {2, 6, 9, 31, 2, 1, 0, true},       // Cin*K = 12: Small's 16-wide variant
+    {3, 100, 70, 37, 3, 1, 1, true},    // depth 300; 128-tile with M = 70
+    {2, 130, 129, 129, 3, 1, 1, true},  // two M tiles (129) on both sides
+    {4, 64, 64, 200, 3, 1, 1, true},    // the 64x64 tile exactly full
+    {2, 65, 33, 500, 3, 1, 1, false},   // 64-tile forward (M = 33), 128-tile backward data (65)
+    {5, 20, 40, 1000, 3, 2, 1, true},   // stride 2 through the tiled backward data
+    {48, 256, 512, 9, 3, 1, 1, true},   // SampleCNN block 8 at batch 48: depth splits
+    {48, 512, 512, 1, 3, 1, 1, true},   // SampleCNN's last conv: length 1
 };
 
 // SampleCNN's first conv and its first block at batch 2 (the largest shapes in this file).
@@ -251,12 +251,12 @@ TEST_CASE("maxpool1d on CUDA matches the CPU exactly: values, argmax choice, gra
     int64_t kernel, stride, pad;
   };
   const PoolCase cases[] = {
-      {{2, 3, 10}, 3, 3, 0},      // SampleCNN's pool, one sample left over
-      {{1, 1, 1}, 1, 1, 0},       // a single element
-      {{2, 4, 17}, 3, 2, 1},      // overlapping windows with padding
-      {{3, 5, 33}, 4, 1, 2},      // stride 1: every element in up to 4 windows
-      {{2, 2, 9}, 2, 0, 1},       // stride 0 = kernel, padding 1
-      {{4, 128, 19683}, 3, 3, 0}, // SampleCNN block 1 at batch 4
+      {{2, 3, 10}, 3, 3, 0},       // SampleCNN's pool, one sample left over
+      {{1, 1, 1}, 1, 1, 0},        // a single element
+      {{2, 4, 17}, 3, 2, 1},       // overlapping windows with padding
+      {{3, 5, 33}, 4, 1, 2},       // stride 1: every element in up to 4 windows
+      {{2, 2, 9}, 2, 0, 1},        // stride 0 = kernel, padding 1
+      {{4, 128, 19683}, 3, 3, 0},  // SampleCNN block 1 at batch 4
   };
   uint64_t seed = 300;
   for (const PoolCase& c : cases) {
@@ -293,8 +293,8 @@ TEST_CASE("GEMM slot on cuBLAS matches the CPU GEMM: transposes, odd sizes, padd
   struct Dims {
     int64_t M, N, K;
   };
-  const Dims dims[] = {{1, 1, 1}, {3, 17, 33}, {33, 1, 65}, {64, 64, 64}, {127, 129, 255},
-                       {5, 7, 0}};
+  const Dims dims[] = {{1, 1, 1},    {3, 17, 33},     {33, 1, 65},
+                       {64, 64, 64}, {127, 129, 255}, {5, 7, 0}};
   Rng rng(400);
   for (const Dims& d : dims)
     for (int ta = 0; ta < 2; ++ta)
@@ -314,8 +314,8 @@ TEST_CASE("GEMM slot on cuBLAS matches the CPU GEMM: transposes, odd sizes, padd
             C = Tensor::from_vector(cv, C.shape());
           }
           Tensor Cg = C.to(kGpu), Ag = A.to(kGpu), Bg = B.to(kGpu);
-          gemm_kernel.cpu(ta, tb, d.M, d.N, d.K, 1.5f, A.data(), lda, B.data(), ldb, beta,
-                          C.data(), ldc);
+          gemm_kernel.cpu(ta, tb, d.M, d.N, d.K, 1.5f, A.data(), lda, B.data(), ldb, beta, C.data(),
+                          ldc);
           gemm_kernel.on(kGpu)(ta, tb, d.M, d.N, d.K, 1.5f, Ag.data(), lda, Bg.data(), ldb, beta,
                                Cg.data(), ldc);
           expect_close(Cg, C, "C (padding included)");

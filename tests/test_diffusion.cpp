@@ -40,7 +40,8 @@ TEST_CASE("cosine schedule: ᾱ_t = f(t+1)/f(0) until the β cap, β capped at 0
   // Mid-way, half the signal power is left: ᾱ_499 = f(0.5)/f(0) ≈ 0.4938.
   CHECK(s.alphas_cumprod[499] == doctest::Approx(f_cos(0.5) / f_cos(0.0)).epsilon(1e-9));
   CHECK(s.alphas_cumprod[499] == doctest::Approx(0.4938).epsilon(1e-3));
-  for (int t = 1; t < 1000; ++t) REQUIRE(s.alphas_cumprod[(size_t)t] < s.alphas_cumprod[(size_t)t - 1]);
+  for (int t = 1; t < 1000; ++t)
+    REQUIRE(s.alphas_cumprod[(size_t)t] < s.alphas_cumprod[(size_t)t - 1]);
   CHECK(s.alphas_cumprod[999] > 0.0);
   CHECK(s.alphas_cumprod[999] < 1e-4);
 }
@@ -65,7 +66,8 @@ TEST_CASE("q_sample is √ᾱ x0 + √(1−ᾱ) ε per image; noise_batch draws 
   auto vx = x0.to_vector(), ve = e.to_vector(), vt = xt.to_vector();
   for (size_t i = 0; i < vt.size(); ++i) {
     const double ab = s.alphas_cumprod[i < 12 ? 5 : 90];
-    CHECK(vt[i] == doctest::Approx(std::sqrt(ab) * vx[i] + std::sqrt(1 - ab) * ve[i]).epsilon(1e-6));
+    CHECK(vt[i] ==
+          doctest::Approx(std::sqrt(ab) * vx[i] + std::sqrt(1 - ab) * ve[i]).epsilon(1e-6));
   }
   Rng r1(9), r2(9);
   NoisedBatch a = noise_batch(s, x0, r1), b = noise_batch(s, x0, r2);
@@ -109,7 +111,8 @@ TEST_CASE("DDIM with a perfect ε-predictor recovers x0") {
       Tensor xT = Tensor::randn(x0.shape(), rng);
       auto out = ddim_sample(s, perfect, xT, steps, clip).to_vector();
       double worst = 0;
-      for (size_t i = 0; i < out.size(); ++i) worst = std::max(worst, (double)std::fabs(out[i] - vx0[i]));
+      for (size_t i = 0; i < out.size(); ++i)
+        worst = std::max(worst, (double)std::fabs(out[i] - vx0[i]));
       INFO("steps ", steps, " clip ", clip);
       // Several steps: exact up to float rounding. One step jumps from t = T−1 straight to x0,
       // dividing by √ᾱ_999 ≈ 5e-5, which magnifies x_t's fp32 rounding (~1e-7) 20,000-fold.
@@ -123,7 +126,8 @@ TEST_CASE("DDIM with a perfect ε-predictor recovers x0") {
   auto ve = e.to_vector();
   const double ap = s.alphas_cumprod[400];
   for (size_t i = 0; i < y.size(); ++i)
-    CHECK(y[i] == doctest::Approx(std::sqrt(ap) * vx0[i] + std::sqrt(1 - ap) * ve[i]).epsilon(1e-4));
+    CHECK(y[i] ==
+          doctest::Approx(std::sqrt(ap) * vx0[i] + std::sqrt(1 - ap) * ve[i]).epsilon(1e-4));
 }
 
 TEST_CASE("DDIM clipping keeps x̂0 in [-1, 1] and ε̂ consistent with it") {
@@ -137,7 +141,8 @@ TEST_CASE("DDIM clipping keeps x̂0 in [-1, 1] and ε̂ consistent with it") {
 }
 
 TEST_CASE("classifier-free guidance combines ε̂_u + s (ε̂_c − ε̂_u)") {
-  Tensor c = Tensor::from_vector({1, 2, 3, 4}, {2, 2}), u = Tensor::from_vector({0, 1, -1, 2}, {2, 2});
+  Tensor c = Tensor::from_vector({1, 2, 3, 4}, {2, 2}),
+         u = Tensor::from_vector({0, 1, -1, 2}, {2, 2});
   Tensor both = ops::concat({c, u}, 0);
   CHECK(guided_eps(both, 1.0f).to_vector() == c.to_vector());  // scale 1 = conditional
   CHECK(guided_eps(both, 0.0f).to_vector() == u.to_vector());  // scale 0 = unconditional

@@ -61,15 +61,31 @@ app::ImagineData tiny_data() {
 
 Config tiny_config(const std::string& dir) {
   Config cfg = load_config("train_imagine.yaml");
-  for (auto [k, v] : std::vector<std::pair<const char*, const char*>>{
-           {"workers", "0"}, {"base_channels", "8"}, {"channel_mult", "1,2"},
-           {"attention_levels", "1"}, {"unet_heads", "2"}, {"norm_groups", "4"},
-           {"text_dim", "16"}, {"text_heads", "2"}, {"text_layers", "1"}, {"batch_size", "4"},
-           {"learning_rate", "0.003"}, {"warmup_steps", "2"}, {"max_steps", "10"},
-           {"timesteps", "100"}, {"val_timesteps", "10,50,90"}, {"val_every", "0"},
-           {"sample_every", "-1"}, {"sample_steps", "4"}, {"sample_prompts", "red square left|blue"},
-           {"checkpoint_every", "0"}, {"keep_checkpoints", "0"}, {"log_every_steps", "0"},
-           {"log_every_seconds", "0"}, {"run_name", "t"}})
+  for (auto [k, v] :
+       std::vector<std::pair<const char*, const char*>>{{"workers", "0"},
+                                                        {"base_channels", "8"},
+                                                        {"channel_mult", "1,2"},
+                                                        {"attention_levels", "1"},
+                                                        {"unet_heads", "2"},
+                                                        {"norm_groups", "4"},
+                                                        {"text_dim", "16"},
+                                                        {"text_heads", "2"},
+                                                        {"text_layers", "1"},
+                                                        {"batch_size", "4"},
+                                                        {"learning_rate", "0.003"},
+                                                        {"warmup_steps", "2"},
+                                                        {"max_steps", "10"},
+                                                        {"timesteps", "100"},
+                                                        {"val_timesteps", "10,50,90"},
+                                                        {"val_every", "0"},
+                                                        {"sample_every", "-1"},
+                                                        {"sample_steps", "4"},
+                                                        {"sample_prompts", "red square left|blue"},
+                                                        {"checkpoint_every", "0"},
+                                                        {"keep_checkpoints", "0"},
+                                                        {"log_every_steps", "0"},
+                                                        {"log_every_seconds", "0"},
+                                                        {"run_name", "t"}})
     cfg.set(k, v);
   cfg.set("log_dir", dir);
   return cfg;
@@ -102,7 +118,7 @@ TEST_CASE("a tiny training run lowers the training and the validation loss") {
   app::ImagineTask tr(cfg, tiny_data(), tiny_data());
   const double v0 = tr.validation_loss(false);
   CHECK(v0 == doctest::Approx(1.0).epsilon(0.3));  // the zero-initialised output predicts ε̂ = 0
-  CHECK(tr.validation_loss(false) == v0);            // fixed t and noise: deterministic
+  CHECK(tr.validation_loss(false) == v0);          // fixed t and noise: deterministic
   std::ostringstream log;
   app::Trainer trainer(tr);
   CHECK(trainer.fit(log));
@@ -212,7 +228,8 @@ TEST_CASE("TextToImage: export / load round-trip, seeded generation, prompt-majo
   CHECK_THROWS_WITH_AS(models::TextToImage::load((dir / "missing.synckpt").string()),
                        doctest::Contains("missing.synckpt"), Error);
   const std::string ck = (dir / "t" / "checkpoint_10.synt").string();
-  CHECK_THROWS_WITH_AS(models::TextToImage::load(ck), doctest::Contains("checkpoint_10.synt"), Error);
+  CHECK_THROWS_WITH_AS(models::TextToImage::load(ck), doctest::Contains("checkpoint_10.synt"),
+                       Error);
   o.steps = 0;
   CHECK_THROWS_WITH_AS(h.generate({"red"}, o), doctest::Contains("steps"), Error);
   fs::remove_all(dir);
@@ -222,8 +239,8 @@ TEST_CASE("image grid and nearest upscaling") {
   Tensor img = Tensor::from_vector({0.0f, 1.0f, 0.5f, 0.25f}, {1, 2, 2});
   Tensor up = app::upscale_nearest(img, 4);
   CHECK(up.shape() == Shape{1, 4, 4});
-  CHECK(up.to_vector() ==
-        std::vector<float>{0, 0, 1, 1, 0, 0, 1, 1, 0.5f, 0.5f, 0.25f, 0.25f, 0.5f, 0.5f, 0.25f, 0.25f});
+  CHECK(up.to_vector() == std::vector<float>{0, 0, 1, 1, 0, 0, 1, 1, 0.5f, 0.5f, 0.25f, 0.25f, 0.5f,
+                                             0.5f, 0.25f, 0.25f});
   CHECK_THROWS_AS(app::upscale_nearest(img, 5), Error);
   Tensor two = Tensor::full({3, 1, 2, 2}, 1.0f);
   Tensor g = app::image_grid(two, 2, 1, 1);  // 2 columns, 2 rows (the third image alone)

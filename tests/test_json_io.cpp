@@ -9,10 +9,10 @@
 #include <limits>
 
 #include "apps/pipeline/json_io.h"
-#include "engine/io/safe_file.h"
 #include "apps/pipeline/tag_json.h"
 #include "apps/pipeline/tagger.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 using namespace syn;
 namespace fs = std::filesystem;
@@ -72,9 +72,9 @@ TEST_CASE("malformed JSON is an error naming the file and the problem") {
   CHECK_THROWS_WITH_AS(app::parse_json("{\"a\": \"b\nc\"}", "raw.json"),
                        doctest::Contains("control character"), Error);
   fs::remove(path);
-  CHECK_THROWS_WITH_AS(app::read_json_file(path.string()),
-                       doctest::Contains(("JSON file '" + path.string() + "': cannot open").c_str()),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      app::read_json_file(path.string()),
+      doctest::Contains(("JSON file '" + path.string() + "': cannot open").c_str()), Error);
   // Well-formed JSON of the wrong shape names the file and the field.
   CHECK_THROWS_WITH_AS(
       app::parse_tag_json(R"({"tags": [{"tag": 3, "probability": 0.5}]})", "t.json"),

@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <sstream>
 
+#include "apps/eval/linear_evaluation.h"
 #include "apps/pipeline/chunk_features.h"
 #include "apps/pipeline/encoder_loading.h"
 #include "apps/pipeline/json_io.h"
-#include "apps/eval/linear_evaluation.h"
 #include "apps/pipeline/tag_head.h"
 #include "engine/check.h"
 #include "engine/optim/plateau.h"
@@ -42,11 +42,11 @@ TEST_CASE("clip predictions are the mean over their chunks") {
 TEST_CASE("plateau and early stopping follow PyTorch's and Lightning's rules") {
   ReduceLrOnPlateau p({.factor = 0.1, .patience = 2, .threshold = 1e-4});
   double lr = 1.0;
-  lr = p.step(1.0, lr);        // best 1.0
-  lr = p.step(0.99995, lr);    // not better by the relative threshold: bad 1
-  lr = p.step(1.0, lr);        // bad 2
+  lr = p.step(1.0, lr);      // best 1.0
+  lr = p.step(0.99995, lr);  // not better by the relative threshold: bad 1
+  lr = p.step(1.0, lr);      // bad 2
   CHECK(lr == 1.0);
-  lr = p.step(1.0, lr);        // bad 3 > patience: decay
+  lr = p.step(1.0, lr);  // bad 3 > patience: decay
   CHECK(lr == doctest::Approx(0.1));
   lr = p.step(0.5, lr);
   CHECK(lr == doctest::Approx(0.1));
@@ -99,11 +99,16 @@ namespace {
 
 Config tiny_eval_config(const fs::path& root, const fs::path& runs) {
   Config cfg = Config::load(std::string(SYN_SOURCE_DIR) + "/config/linear_evaluation.yaml");
-  for (auto [k, v] : std::vector<std::pair<const char*, std::string>>{
-           {"dataset_dir", root.string()}, {"encoder_blocks", "3"},
-           {"encoder_width_divisor", "16"}, {"audio_length", "81"},
-           {"finetuner_max_epochs", "5"}, {"log_dir", runs.string()}, {"run_name", "tiny"},
-           {"labels", "refined"}, {"refined_top_n", "8"}})
+  for (auto [k, v] :
+       std::vector<std::pair<const char*, std::string>>{{"dataset_dir", root.string()},
+                                                        {"encoder_blocks", "3"},
+                                                        {"encoder_width_divisor", "16"},
+                                                        {"audio_length", "81"},
+                                                        {"finetuner_max_epochs", "5"},
+                                                        {"log_dir", runs.string()},
+                                                        {"run_name", "tiny"},
+                                                        {"labels", "refined"},
+                                                        {"refined_top_n", "8"}})
     cfg.set(k, v);
   return cfg;
 }
@@ -166,8 +171,8 @@ TEST_CASE("linear evaluation runs end to end on a miniature MagnaTagATune") {
   // A head trained on other tags is refused; so is a non-head file.
   Config other = again;
   other.set("refined_top_n", "6");
-  CHECK_THROWS_WITH_AS(app::run_linear_evaluation(other, log2),
-                       doctest::Contains("other tags"), Error);
+  CHECK_THROWS_WITH_AS(app::run_linear_evaluation(other, log2), doctest::Contains("other tags"),
+                       Error);
   Config bad = cfg;
   bad.set("finetuner_checkpoint_path", (root / "annotations_final.csv").string());
   CHECK_THROWS_AS(app::run_linear_evaluation(bad, log2), Error);

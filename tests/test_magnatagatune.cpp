@@ -17,11 +17,11 @@
 #include "apps/train/clmr_task.h"
 #include "data/datasets/audio_folder.h"
 #include "data/datasets/magnatagatune.h"
-#include "engine/io/npy.h"
 #include "data/tags/refined_tags.h"
 #include "engine/check.h"
-#include "tests/support/mini_mtt.h"
+#include "engine/io/npy.h"
 #include "tests/support/error_text.h"
+#include "tests/support/mini_mtt.h"
 
 using namespace syn;
 using syn::test::error_of;

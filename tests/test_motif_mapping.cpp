@@ -1,5 +1,5 @@
-// test_motif_mapping.cpp — apps/pipeline/motif_mapping.h: the four prompt strategies on hand-made tag
-// lists and sentences (order, thresholds, negation, plurals, caption alternatives, the default
+// test_motif_mapping.cpp — apps/pipeline/motif_mapping.h: the four prompt strategies on hand-made
+// tag lists and sentences (order, thresholds, negation, plurals, caption alternatives, the default
 // motif), the table's completeness against both musicnn vocabularies and the refined names, and
 // — when fonts-noto-color-emoji and unicode-data are installed — that every caption of the table
 // is an image of the emoji dataset (the builder's own vocabulary selection and font lookup).
@@ -12,17 +12,17 @@
 #include <map>
 #include <set>
 
-#include "data/datasets/emoji_dataset.h"
 #include "apps/pipeline/motif_mapping.h"
-#include "data/tags/refined_tags.h"
+#include "data/datasets/emoji_dataset.h"
 #include "data/images/truetype_cbdt.h"
+#include "data/tags/refined_tags.h"
 #include "engine/check.h"
 #include "models/musicnn.h"
 #include "tests/support/error_text.h"
 
 using namespace syn;
-using syn::test::error_of;
 using syn::test::contains;
+using syn::test::error_of;
 namespace fs = std::filesystem;
 
 namespace {

@@ -1,5 +1,5 @@
-// test_music_character.cpp — apps/pipeline/music_character.h: tempo of synthetic click tracks made here
-// (90 and 140 BPM within ±3 BPM as the brief asks, and a sweep of 60..180 BPM, at two sample
+// test_music_character.cpp — apps/pipeline/music_character.h: tempo of synthetic click tracks made
+// here (90 and 140 BPM within ±3 BPM as the brief asks, and a sweep of 60..180 BPM, at two sample
 // rates, over a sustained chord and noise), the octave choice of the tempo prior, loudness and
 // spectral centroid against closed-form values, the arousal/valence formula on hand-computed
 // cases, and that every spelling in the mood table exists in some tagger vocabulary.
@@ -17,8 +17,8 @@
 #include "tests/support/error_text.h"
 
 using namespace syn;
-using syn::test::error_of;
 using syn::test::contains;
+using syn::test::error_of;
 
 namespace {
 

@@ -11,10 +11,9 @@
 //  * on the reference clip in ../shared/fixtures/musicnn-reference (skipped when absent), the
 //    clip-level top 10 of MTT_musicnn is the list musicnn's documentation publishes, in order.
 #include <doctest/doctest.h>
-
-#include <cmath>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "apps/pipeline/tagger.h"

@@ -137,8 +137,8 @@ TEST_CASE("musicnn's per-patch probabilities barely depend on how patches are ba
   const std::vector<float> x = test_signal(40 * 16000, 16000, 9);
   const MusicnnInput in = musicnn_input_from_audio(x);
   REQUIRE(in.patches.size(0) == 13);
-  const std::vector<float> all = models::musicnn_predict(*m.model, in.patches)
-                                     .patch_probabilities.to_vector();
+  const std::vector<float> all =
+      models::musicnn_predict(*m.model, in.patches).patch_probabilities.to_vector();
   std::vector<float> pieces;
   for (int64_t i = 0; i < 13; i += 4) {
     const int64_t n = std::min<int64_t>(4, 13 - i);
@@ -146,7 +146,8 @@ TEST_CASE("musicnn's per-patch probabilities barely depend on how patches are ba
     Tensor t = Tensor::from_vector(
         std::vector<float>(part.begin() + i * 187 * 96, part.begin() + (i + n) * 187 * 96),
         {n, 187, 96});
-    const std::vector<float> p = models::musicnn_predict(*m.model, t).patch_probabilities.to_vector();
+    const std::vector<float> p =
+        models::musicnn_predict(*m.model, t).patch_probabilities.to_vector();
     pieces.insert(pieces.end(), p.begin(), p.end());
   }
   REQUIRE(all.size() == pieces.size());

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/io/npy.h"
 #include "engine/check.h"
+#include "engine/io/npy.h"
 
 using namespace syn;
 namespace fs = std::filesystem;

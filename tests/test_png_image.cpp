@@ -1,5 +1,5 @@
-// test_png_image.cpp — data/images/png_image.h: exact round trips (every 8-bit level, odd sizes, grey),
-// the rounding and clamping rule, atomic replacement, and errors that name the path.
+// test_png_image.cpp — data/images/png_image.h: exact round trips (every 8-bit level, odd sizes,
+// grey), the rounding and clamping rule, atomic replacement, and errors that name the path.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -13,8 +13,8 @@
 #include "tests/support/error_text.h"
 
 using namespace syn;
-using syn::test::error_of;
 using syn::test::contains;
+using syn::test::error_of;
 namespace fs = std::filesystem;
 
 namespace {

@@ -44,11 +44,19 @@ static fs::path fresh_dir(const std::string& name) {
 // A tiny model so the loop-mechanics tests take milliseconds: 3 blocks, 81 samples.
 static Config tiny_config(const fs::path& dir) {
   Config cfg = load_config("config.yaml");
-  for (auto [k, v] : std::vector<std::pair<const char*, std::string>>{
-           {"dataset", "synthetic"}, {"synthetic_clips", "10"}, {"batch_size", "4"},
-           {"encoder_blocks", "3"}, {"encoder_width_divisor", "16"}, {"audio_length", "81"},
-           {"projection_dim", "8"}, {"max_steps", "6"}, {"checkpoint_every", "3"},
-           {"log_dir", dir.string()}, {"run_name", "tiny"}, {"log_every_seconds", "0"}})
+  for (auto [k, v] :
+       std::vector<std::pair<const char*, std::string>>{{"dataset", "synthetic"},
+                                                        {"synthetic_clips", "10"},
+                                                        {"batch_size", "4"},
+                                                        {"encoder_blocks", "3"},
+                                                        {"encoder_width_divisor", "16"},
+                                                        {"audio_length", "81"},
+                                                        {"projection_dim", "8"},
+                                                        {"max_steps", "6"},
+                                                        {"checkpoint_every", "3"},
+                                                        {"log_dir", dir.string()},
+                                                        {"run_name", "tiny"},
+                                                        {"log_every_seconds", "0"}})
     cfg.set(k, v);
   return cfg;
 }
@@ -94,7 +102,8 @@ TEST_CASE("a checkpoint of another model is refused with every mismatch named") 
   other.set("projection_dim", "16");
   app::ClmrTask b(other, app::make_clip_source(other, log));
   std::string path = (dir / "tiny" / "checkpoint_1.synt").string();
-  CHECK_THROWS_WITH_AS(app::Trainer(b).resume(path), doctest::Contains("projector.2.weight expects [16, 16]"), Error);
+  CHECK_THROWS_WITH_AS(app::Trainer(b).resume(path),
+                       doctest::Contains("projector.2.weight expects [16, 16]"), Error);
 }
 
 TEST_CASE("a non-finite loss stops the run and keeps the last good checkpoint") {
@@ -136,7 +145,8 @@ TEST_CASE("config errors name the key") {
   c2.set("dataset", "audio");
   c2.set("dataset_dir", "/nonexistent/music");
   std::ostringstream log;
-  CHECK_THROWS_WITH_AS(app::make_clip_source(c2, log), doctest::Contains("/nonexistent/music"), Error);
+  CHECK_THROWS_WITH_AS(app::make_clip_source(c2, log), doctest::Contains("/nonexistent/music"),
+                       Error);
   CHECK(load_config("config.yaml").undocumented_keys().empty());
   CHECK(load_config("demo.yaml").undocumented_keys().empty());
 }
@@ -174,8 +184,11 @@ TEST_CASE("pretraining on a folder of generated audio learns timbre features") {
   Rng rng(7);
   models::Clmr random_model(app::clmr_config_from(cfg), rng);
   int64_t len = cfg.get_int("audio_length");
-  auto trained = app::synthetic_timbre_probe(task.model().encoder(), len, 22050, Device::CPU, 10, 100, 77);
-  auto random = app::synthetic_timbre_probe(random_model.encoder(), len, 22050, Device::CPU, 10, 100, 77);
-  MESSAGE("held-out probe accuracy: trained ", trained.test_accuracy, ", random ", random.test_accuracy);
+  auto trained =
+      app::synthetic_timbre_probe(task.model().encoder(), len, 22050, Device::CPU, 10, 100, 77);
+  auto random =
+      app::synthetic_timbre_probe(random_model.encoder(), len, 22050, Device::CPU, 10, 100, 77);
+  MESSAGE("held-out probe accuracy: trained ", trained.test_accuracy, ", random ",
+          random.test_accuracy);
   CHECK(trained.test_accuracy > random.test_accuracy + 0.05);
 }

@@ -23,8 +23,10 @@ TEST_CASE("prompt words: lower-case, split at punctuation, UTF-8 kept, ’ split
 }
 
 TEST_CASE("tokenizer: sorted vocabulary, <bos> first, unknown words -> <unk>, cut to max_len") {
-  PromptTokenizer tok = PromptTokenizer::build({"guitar", "red heart", "musical instrument", "Guitar"});
-  CHECK(tok.vocabulary() == std::vector<std::string>{"guitar", "heart", "instrument", "musical", "red"});
+  PromptTokenizer tok =
+      PromptTokenizer::build({"guitar", "red heart", "musical instrument", "Guitar"});
+  CHECK(tok.vocabulary() ==
+        std::vector<std::string>{"guitar", "heart", "instrument", "musical", "red"});
   CHECK(tok.vocab_size() == 8);
   CHECK(tok.encode("Red guitar", 16) == std::vector<int64_t>{PromptTokenizer::kBos, 7, 3});
   CHECK(tok.encode("purple guitar zzz", 16) ==
@@ -50,7 +52,8 @@ TEST_CASE("prompt encoder: shapes, padding mask, batch-independent tokens") {
   Rng rng(3);
   PromptEncoder enc(c, rng);
   NoGradGuard ng;
-  PromptIds ids = encode_prompts(tok, {"red heart", "", "unknown words everywhere guitar"}, c.max_len);
+  PromptIds ids =
+      encode_prompts(tok, {"red heart", "", "unknown words everywhere guitar"}, c.max_len);
   CHECK(ids.T == 5);
   CHECK(ids.lengths == std::vector<int64_t>{3, 1, 5});
   PromptTokens out = enc.forward(ids);

@@ -25,8 +25,8 @@ namespace {
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("syn_safe_file_" + std::to_string(getpid()) + "_" +
-                                        std::to_string(counter()++));
+    path = fs::temp_directory_path() /
+           ("syn_safe_file_" + std::to_string(getpid()) + "_" + std::to_string(counter()++));
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -85,7 +85,7 @@ TEST_CASE("a FIFO as the output is refused and stays a FIFO") {
   CHECK(contains(err, "--json"));
   CHECK(contains(err, fifo));
   CHECK(contains(err, "FIFO"));
-  struct stat st{};
+  struct stat st {};
   REQUIRE(lstat(fifo.c_str(), &st) == 0);
   CHECK(S_ISFIFO(st.st_mode));
   CHECK(temporaries_in(dir.path) == 0);
@@ -102,7 +102,7 @@ TEST_CASE("a character device made in a temporary folder is refused and left alo
   }
   CHECK(contains(error_of([&] { io::write_file_atomic(dev, "png bytes", "-o"); }),
                  "character device"));
-  struct stat st{};
+  struct stat st {};
   REQUIRE(lstat(dev.c_str(), &st) == 0);
   CHECK(S_ISCHR(st.st_mode));
 }
@@ -182,7 +182,7 @@ TEST_CASE("read_small_file reads regular files and refuses FIFOs, devices and ov
   CHECK(contains(err, "limit of 999"));
   CHECK(io::read_small_file(large, "--from", 1000).size() == 1000);
 
-  CHECK(contains(error_of([&] { io::read_small_file(dir / "missing", "--config"); }),
-                 "cannot open"));
+  CHECK(
+      contains(error_of([&] { io::read_small_file(dir / "missing", "--config"); }), "cannot open"));
   CHECK(contains(error_of([&] { io::read_small_file(dir.path.string()); }), "a folder"));
 }

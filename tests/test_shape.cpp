@@ -31,8 +31,11 @@ TEST_CASE("reshape is a view with one inferred dim") {
                        doctest::Contains("reshape: cannot view [2, 3, 4] cpu as [5, -1]"), Error);
   CHECK_THROWS_WITH_AS(ops::reshape(x, {5, 5}), doctest::Contains("[5, 5]"), Error);
   Rng rng(41);
-  test::check_gradients([](auto& in) { return ops::reshape(in[0], {3, -1}); },
-                        {param({2, 3, 2}, rng)});
+  test::check_gradients(
+      [](auto& in) {
+        return ops::reshape(in[0], {3, -1});
+      },
+      {param({2, 3, 2}, rng)});
 }
 
 TEST_CASE("flatten merges the trailing dims into a view") {
@@ -41,8 +44,7 @@ TEST_CASE("flatten merges the trailing dims into a view") {
   CHECK(ops::flatten(x, 0).shape() == Shape{24});
   CHECK(ops::flatten(x, -1).shape() == Shape{2, 3, 4});
   CHECK(ops::flatten(x, 2).data() == x.data());
-  CHECK_THROWS_WITH_AS(ops::flatten(x, 3), doctest::Contains("flatten: dim 3 out of range"),
-                       Error);
+  CHECK_THROWS_WITH_AS(ops::flatten(x, 3), doctest::Contains("flatten: dim 3 out of range"), Error);
   Rng rng(42);
   test::check_gradients([](auto& in) { return ops::flatten(in[0]); }, {param({2, 3, 2}, rng)});
 }
@@ -98,11 +100,11 @@ TEST_CASE("slice is a view when contiguous and a copy otherwise") {
   CHECK(v0.shape() == Shape{2, 3, 5});
   CHECK(v0.data() == x.data() + 15);
   CHECK(v0.to_vector()[0] == 15.0f);
-  Tensor one = ops::slice(x, 0, 2, 3);             // [1, 3, 5]
-  Tensor v1 = ops::slice(one, 1, 1, -1);           // leading dim is 1: still a view
+  Tensor one = ops::slice(x, 0, 2, 3);    // [1, 3, 5]
+  Tensor v1 = ops::slice(one, 1, 1, -1);  // leading dim is 1: still a view
   CHECK(v1.data() == x.data() + 2 * 15 + 5);
   CHECK(v1.to_vector() == std::vector<float>{35, 36, 37, 38, 39});
-  Tensor c = ops::slice(x, 2, -3, 5);              // dim 2 of [4, 3, 5]: a copy
+  Tensor c = ops::slice(x, 2, -3, 5);  // dim 2 of [4, 3, 5]: a copy
   CHECK(c.shape() == Shape{4, 3, 3});
   CHECK(c.data() != x.data() + 2);
   CHECK(c.to_vector()[0] == 2.0f);
@@ -120,8 +122,8 @@ TEST_CASE("gradients through chained views reach the leaf") {
   // flatten → slice (copy) → reshape → transpose
   test::check_gradients(
       [](auto& in) {
-        Tensor f = ops::flatten(in[0]);           // [2, 12]
-        Tensor s = ops::slice(f, 1, 2, 10);       // [2, 8]
+        Tensor f = ops::flatten(in[0]);      // [2, 12]
+        Tensor s = ops::slice(f, 1, 2, 10);  // [2, 8]
         Tensor r = ops::reshape(s, {2, 2, 4});
         return ops::transpose(r, 0, 2);
       },

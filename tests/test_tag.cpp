@@ -9,9 +9,9 @@
 #include <filesystem>
 
 #include "apps/pipeline/encoder_loading.h"
+#include "apps/pipeline/tagger.h"
 #include "apps/train/clmr_task.h"
 #include "apps/train/trainer.h"
-#include "apps/pipeline/tagger.h"
 #include "data/audio/synthetic_audio.h"
 #include "data/tags/tag_profile.h"
 #include "engine/check.h"
@@ -70,8 +70,8 @@ TEST_CASE("the refined profile merges synonyms by their maximum and takes genres
   CHECK(find(both, "female")->probability == 0.7f);  // max of female, woman, female vocal
   CHECK(find(both, "female")->source == "mtt:woman");
   CHECK(find(both, "female")->group == "voice");
-  CHECK(find(both, "percussion")->probability == 0.3f);  // the family of drums
-  CHECK(find(both, "rock")->probability == 0.4f);        // MSD: rock or classic rock
+  CHECK(find(both, "percussion")->probability == 0.3f);          // the family of drums
+  CHECK(find(both, "rock")->probability == 0.4f);                // MSD: rock or classic rock
   CHECK(find(both, "electronic")->source == "msd:electronica");  // genre from MSD, not MTT
   CHECK(find(both, "techno")->source == "mtt:techno");  // a genre MSD cannot name stays MTT's
   CHECK(find(both, "1980s")->group == "era");
@@ -117,10 +117,16 @@ TEST_CASE("the SampleCNN tagger runs an encoder checkpoint and a tag head") {
   fs::create_directories(dir);
   // A tiny pretraining checkpoint (3 blocks, 81 samples) and a head with named tags.
   Config pc = Config::load(std::string(SYN_SOURCE_DIR) + "/config/config.yaml");
-  for (auto [k, v] : std::vector<std::pair<const char*, std::string>>{
-           {"dataset", "synthetic"}, {"synthetic_clips", "5"}, {"batch_size", "2"},
-           {"encoder_blocks", "3"}, {"encoder_width_divisor", "16"}, {"audio_length", "81"},
-           {"projection_dim", "8"}, {"max_steps", "1"}, {"log_dir", dir.string()}})
+  for (auto [k, v] :
+       std::vector<std::pair<const char*, std::string>>{{"dataset", "synthetic"},
+                                                        {"synthetic_clips", "5"},
+                                                        {"batch_size", "2"},
+                                                        {"encoder_blocks", "3"},
+                                                        {"encoder_width_divisor", "16"},
+                                                        {"audio_length", "81"},
+                                                        {"projection_dim", "8"},
+                                                        {"max_steps", "1"},
+                                                        {"log_dir", dir.string()}})
     pc.set(k, v);
   std::ostringstream log;
   app::ClmrTask task(pc, app::make_clip_source(pc, log));
@@ -151,12 +157,14 @@ TEST_CASE("the SampleCNN tagger runs an encoder checkpoint and a tag head") {
   std::string wide_path = (dir / "wide_head.synt").string();
   app::save_tag_head(wide_path, *wide, {"loud", "quiet", "fast"}, false, {});
   cfg.set("finetuner_checkpoint", wide_path);
-  CHECK_THROWS_WITH_AS(app::make_tagger(cfg, "samplecnn"),
-                       doctest::Contains(("tag head '" + wide_path + "' takes " +
-                                          std::to_string(dim * 2) + "-wide features but the "
-                                          "encoder '" + enc + "' gives " + std::to_string(dim))
-                                             .c_str()),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      app::make_tagger(cfg, "samplecnn"),
+      doctest::Contains(("tag head '" + wide_path + "' takes " + std::to_string(dim * 2) +
+                         "-wide features but the "
+                         "encoder '" +
+                         enc + "' gives " + std::to_string(dim))
+                            .c_str()),
+      Error);
   fs::remove_all(dir);
 }
 

@@ -18,8 +18,8 @@
 #include <sstream>
 
 #include "engine/check.h"
-#include "engine/tensorboard.h"
 #include "engine/io/tf_checkpoint.h"
+#include "engine/tensorboard.h"
 #include "tests/support/fixtures.h"
 
 using namespace syn;

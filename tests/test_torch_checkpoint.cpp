@@ -12,8 +12,8 @@
 
 #include "engine/autograd.h"
 #include "engine/check.h"
-#include "engine/rng.h"
 #include "engine/io/torch_checkpoint.h"
+#include "engine/rng.h"
 #include "models/clmr_weights.h"
 #include "tests/support/fixtures.h"
 

@@ -77,7 +77,8 @@ class ToyTask : public app::Task {
 
   std::vector<double> lrs;
   std::vector<int64_t> validated_at, artifacts_at;
-  std::vector<uintmax_t> events_bytes;  // size of the events file on disk when each step began  // artifacts: -step for the final call
+  std::vector<uintmax_t> events_bytes;  // size of the events file on disk when each step began  //
+                                        // artifacts: -step for the final call
   nn::Linear& model() { return *model_; }
 
  private:

@@ -61,7 +61,8 @@ TEST_CASE("U-Net maps [B, 3, S, S] to [B, 3, S, S] and starts by predicting zero
   CHECK(find_named(p, "mid.attn.block.self_attn.q_proj.weight") != nullptr);
   CHECK(find_named(p, "up.0.1.res.skip.weight") != nullptr);
   CHECK(find_named(p, "down.0.downsample.weight") != nullptr);
-  CHECK(find_named(p, "down.2.downsample.weight") == nullptr);  // no downsampling after the last level
+  CHECK(find_named(p, "down.2.downsample.weight") ==
+        nullptr);  // no downsampling after the last level
 }
 
 TEST_CASE("tiny U-Net gradients match finite differences") {
@@ -141,8 +142,9 @@ TEST_CASE("U-Net errors name the shapes") {
   Tensor t = Tensor::zeros({1});
   CHECK_THROWS_WITH_AS(net.forward(Tensor::zeros({1, 3, 7, 7}), t, ctx, Tensor()),
                        doctest::Contains("divisible by 2"), Error);
-  CHECK_THROWS_WITH_AS(net.forward(Tensor::zeros({1, 3, 8, 8}), t, Tensor::zeros({1, 2, 5}), Tensor()),
-                       doctest::Contains("text context"), Error);
+  CHECK_THROWS_WITH_AS(
+      net.forward(Tensor::zeros({1, 3, 8, 8}), t, Tensor::zeros({1, 2, 5}), Tensor()),
+      doctest::Contains("text context"), Error);
   CHECK_THROWS_WITH_AS(net.forward(Tensor::zeros({1, 3, 8, 8}), Tensor::zeros({2}), ctx, Tensor()),
                        doctest::Contains("timesteps"), Error);
   UNetConfig bad = tiny_config();

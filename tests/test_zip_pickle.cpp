@@ -14,9 +14,9 @@
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/io/pickle_reader.h"
-#include "engine/rng.h"
 #include "engine/io/torch_checkpoint.h"
 #include "engine/io/zip_reader.h"
+#include "engine/rng.h"
 
 using namespace syn;
 using pickle::Kind;

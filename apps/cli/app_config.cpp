@@ -1,12 +1,12 @@
 // app_config.cpp — see app_config.h.
 #include "apps/cli/app_config.h"
 
-#include "engine/check.h"
-#include "engine/io/safe_file.h"
-
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+
+#include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -20,7 +20,7 @@ AppArgs parse_app_args(int argc, char** argv, const std::string& default_config,
   // Short flags become their --key form before the overrides are parsed.
   std::string path = std::string(SYN_SOURCE_DIR) + "/config/" + default_config;
   std::vector<std::string> long_forms;  // owns the rewritten "--key" strings
-  long_forms.reserve((size_t)argc);  // at most one per argument: no reallocation
+  long_forms.reserve((size_t)argc);     // at most one per argument: no reallocation
   std::vector<const char*> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
     const ShortFlag* short_flag = nullptr;
@@ -48,14 +48,16 @@ AppArgs parse_app_args(int argc, char** argv, const std::string& default_config,
   args.config = Config::load(path);
   args.positional = args.config.apply_overrides((int)rest.size(), rest.data());
   if (args.config.help_requested()) {
-    args.config.print_help(std::cout, usage + "\n  --config FILE  YAML defaults (default: " +
-                                          path + ")");
+    args.config.print_help(std::cout,
+                           usage + "\n  --config FILE  YAML defaults (default: " + path + ")");
     args.help = true;
   }
   if (args.config.has("workers")) {
     const int64_t workers = args.config.get_int("workers");
-    SYN_CHECK(workers >= 0 && workers <= 4096, "--workers must be 0 (all cores) or a thread count"
-              " up to 4096, got ", workers);
+    SYN_CHECK(workers >= 0 && workers <= 4096,
+              "--workers must be 0 (all cores) or a thread count"
+              " up to 4096, got ",
+              workers);
   }
   if (args.config.has("workers") && args.config.get_int("workers") > 0) {
 #ifdef _OPENMP

@@ -41,7 +41,8 @@ void apply_clmr_infra_flags(Config& cfg) {
             "--accelerator selects distributed training (Lightning's dp / ddp), which is not "
             "implemented; leave it unset (null) and use --gpus 0 or 1");
   SYN_CHECK(!cfg.has("supervised") || cfg.get_int("supervised") == 0, "--supervised ",
-            cfg.get_int("supervised"), ": CLMR's fully supervised baseline is not implemented (only 0, contrastive "
+            cfg.get_int("supervised"),
+            ": CLMR's fully supervised baseline is not implemented (only 0, contrastive "
             "pretraining, is)");
   if (!cfg.has("gpus") || cfg.is_null("gpus")) return;
   const int64_t gpus = cfg.get_int("gpus");
@@ -50,7 +51,8 @@ void apply_clmr_infra_flags(Config& cfg) {
             " needs distributed training, which is not implemented; use --gpus 1 (one CUDA "
             "device) or --gpus 0 (CPU)");
   const std::string& device = cfg.get_string("device");
-  SYN_CHECK(!(gpus == 0 && device == "cuda"), "--gpus 0 (CPU) contradicts --device cuda; give one of them");
+  SYN_CHECK(!(gpus == 0 && device == "cuda"),
+            "--gpus 0 (CPU) contradicts --device cuda; give one of them");
   cfg.set("device", gpus == 1 ? "cuda" : "cpu");
 }
 
@@ -77,19 +79,21 @@ void apply_linear_evaluation_clmr_flags(Config& cfg) {
   SYN_CHECK(!cfg.has("max_epochs") || cfg.is_null("max_epochs"),
             "--max_epochs is pretraining's (apps/pretrain); the head trains for "
             "--finetuner_max_epochs, as in CLMR's linear_evaluation.py");
-  require_defaults(cfg,
-                   {"optimizer", "learning_rate", "transforms_polarity", "transforms_noise",
-                    "transforms_gain", "transforms_filters", "transforms_delay",
-                    "transforms_pitch", "transforms_reverb"},
-                   "it only applies to pretraining (apps/pretrain; the head uses Adam at "
-                   "--finetuner_learning_rate on unaugmented crops)");
+  require_defaults(
+      cfg,
+      {"optimizer", "learning_rate", "transforms_polarity", "transforms_noise", "transforms_gain",
+       "transforms_filters", "transforms_delay", "transforms_pitch", "transforms_reverb"},
+      "it only applies to pretraining (apps/pretrain; the head uses Adam at "
+      "--finetuner_learning_rate on unaugmented crops)");
 }
 
 void require_defaults(const Config& cfg, const std::vector<std::string>& keys,
                       const std::string& why) {
   for (const std::string& key : keys)
-    SYN_CHECK(holds_default(cfg, key), "--", key, " is set to a value other than its "
-              "default, but ", why, "; leave it at its default");
+    SYN_CHECK(holds_default(cfg, key), "--", key,
+              " is set to a value other than its "
+              "default, but ",
+              why, "; leave it at its default");
 }
 
 }  // namespace syn::app

@@ -45,8 +45,8 @@ void folder_problem(const std::string& key, const fs::path& dir) {
   if (up.empty()) up = ".";
   SYN_CHECK(fs::is_directory(up, ec), "--", key, ": cannot create '", dir.string(), "': '",
             up.string(), "' is not a folder");
-  SYN_CHECK(access(up.c_str(), W_OK) == 0, "--", key, ": cannot create '", dir.string(),
-            "' in '", up.string(), "' (", std::strerror(errno), ")");
+  SYN_CHECK(access(up.c_str(), W_OK) == 0, "--", key, ": cannot create '", dir.string(), "' in '",
+            up.string(), "' (", std::strerror(errno), ")");
 }
 
 }  // namespace
@@ -72,8 +72,8 @@ FlagChecks& FlagChecks::int_in(const std::string& key, int64_t lo, int64_t hi) {
 FlagChecks& FlagChecks::float_in(const std::string& key, double lo, double hi) {
   std::string p = problem_of([&] {
     double v = cfg_.get_float(key);
-    SYN_CHECK(std::isfinite(v) && v >= lo && v <= hi, "--", key, " must be a number in [", lo,
-              ", ", hi, "], got ", v);
+    SYN_CHECK(std::isfinite(v) && v >= lo && v <= hi, "--", key, " must be a number in [", lo, ", ",
+              hi, "], got ", v);
   });
   if (!p.empty()) problems_.push_back(p);
   return *this;
@@ -103,8 +103,7 @@ FlagChecks& FlagChecks::one_of(const std::string& key, const std::vector<std::st
   return *this;
 }
 
-FlagChecks& FlagChecks::input_file(const std::string& key, bool optional,
-                                   const std::string& hint) {
+FlagChecks& FlagChecks::input_file(const std::string& key, bool optional, const std::string& hint) {
   std::string p = problem_of([&] {
     const std::string& v = cfg_.get_string(key);
     if (v.empty() && optional) return;

@@ -8,9 +8,9 @@
 
 #include "data/datasets/emoji_dataset.h"
 #include "data/text/porter_stemmer.h"
-#include "engine/io/safe_file.h"
 #include "engine/autograd.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 #include "engine/ops/shape.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"

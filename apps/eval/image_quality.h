@@ -5,14 +5,16 @@
 // [0, 1] (dataset images: data/images/image_augment.h unit_images()).
 //
 // Definitions
-//   concept     an emoji's split key, data/datasets/emoji_dataset.h split_key(caption): the CLDR name
+//   concept     an emoji's split key, data/datasets/emoji_dataset.h split_key(caption): the CLDR
+//   name
 //               before any ':' ("woman dancing: medium skin tone" → "woman dancing"), so skin-tone
 //               variants of one emoji are one concept. The classifier (models/emoji_classifier.h)
 //               has one class per concept, in the order of its file's meta/concepts.
 //   words       text_words(): lower-cased ASCII, every character other than a-z / 0-9 a separator
 //               ("snow-capped" → "snow capped"), stop words dropped (a an and at by for from in
 //               into is of on over the to with), each word reduced to its Porter stem
-//               (data/text/porter_stemmer.h: "stars" → "star", "dancing" → "danc"), duplicates removed.
+//               (data/text/porter_stemmer.h: "stars" → "star", "dancing" → "danc"), duplicates
+//               removed.
 //   text match  best_text_match(query, texts): (1) the first text whose normalised form (lower-
 //               case, separators collapsed, stop words kept) equals the query's; else (2) the text
 //               sharing the most words with the query; ties go to the larger share of the text's

@@ -53,8 +53,7 @@ ChunkFeatures features_of(models::SampleCNN& encoder, const AudioFolderCache& ca
   return encode_chunks(
       encoder, (int64_t)clips.cache_index.size(),
       [&](int64_t i) { return cache.clip(clips.cache_index[(size_t)i]); },
-      cfg.get_int("audio_length"), mode, rng, dev, cfg.get_int("finetuner_batch_size"), &log,
-      what);
+      cfg.get_int("audio_length"), mode, rng, dev, cfg.get_int("finetuner_batch_size"), &log, what);
 }
 
 void write_results(const std::string& path, const LinearEvaluationResult& r, const Config& cfg) {
@@ -63,19 +62,19 @@ void write_results(const std::string& path, const LinearEvaluationResult& r, con
     per_tag.push_back({{"tag", r.tags[t]},
                        {"roc_auc", json_number(r.test.roc_auc[t])},
                        {"pr_auc", json_number(r.test.average_precision[t])}});
-  write_json_file(path, {{"checkpoint_path", cfg.get_string("checkpoint_path")},
-                         {"head", r.head_path},
-                         {"labels", cfg.get_string("labels")},
-                         {"split", cfg.get_string("split")},
-                         {"clips", {{"train", r.train_clips},
-                                    {"valid", r.valid_clips},
-                                    {"test", r.test_clips}}},
-                         {"test_chunks", r.test_chunks},
-                         {"epochs", r.epochs},
-                         {"best_epoch", r.best_epoch},
-                         {"roc_auc", json_number(r.test.roc_auc_macro)},
-                         {"pr_auc", json_number(r.test.pr_auc_macro)},
-                         {"per_tag", std::move(per_tag)}});
+  write_json_file(
+      path,
+      {{"checkpoint_path", cfg.get_string("checkpoint_path")},
+       {"head", r.head_path},
+       {"labels", cfg.get_string("labels")},
+       {"split", cfg.get_string("split")},
+       {"clips", {{"train", r.train_clips}, {"valid", r.valid_clips}, {"test", r.test_clips}}},
+       {"test_chunks", r.test_chunks},
+       {"epochs", r.epochs},
+       {"best_epoch", r.best_epoch},
+       {"roc_auc", json_number(r.test.roc_auc_macro)},
+       {"pr_auc", json_number(r.test.pr_auc_macro)},
+       {"per_tag", std::move(per_tag)}});
 }
 
 }  // namespace
@@ -147,10 +146,10 @@ LinearEvaluationResult run_linear_evaluation(const Config& cfg, std::ostream& lo
     r.head_path = cfg.get_string("finetuner_checkpoint_path");
     log << "head: " << h.description << "\n";
   } else {
-    ChunkFeatures tr = features_of(*enc.encoder, cache, train, train_mode, rng, dev, cfg, log,
-                                   "train features");
-    ChunkFeatures va = features_of(*enc.encoder, cache, valid, train_mode, rng, dev, cfg, log,
-                                   "valid features");
+    ChunkFeatures tr =
+        features_of(*enc.encoder, cache, train, train_mode, rng, dev, cfg, log, "train features");
+    ChunkFeatures va =
+        features_of(*enc.encoder, cache, valid, train_mode, rng, dev, cfg, log, "valid features");
     models::ClmrHeadConfig hc;
     hc.in_dim = tr.features.size(1);
     hc.out_dim = (int64_t)r.tags.size();
@@ -167,13 +166,14 @@ LinearEvaluationResult run_linear_evaluation(const Config& cfg, std::ostream& lo
     ho.seed = (uint64_t)cfg.get_int("seed") + 2;
     ho.device = dev;
     HeadTrainingResult hr =
-        train_tag_head(*head, tr.features, expand_to_chunks(train.labels, tr.clip_of),
-                       va.features, expand_to_chunks(valid.labels, va.clip_of), ho, log);
+        train_tag_head(*head, tr.features, expand_to_chunks(train.labels, tr.clip_of), va.features,
+                       expand_to_chunks(valid.labels, va.clip_of), ho, log);
     r.epochs = (int64_t)hr.train_loss.size();
     r.best_epoch = hr.best_epoch;
     r.head_path = (run_dir / "finetuner.synt").string();
     save_tag_head(r.head_path, *head, r.tags, hc.hidden_dim > 0,
-                  {{"encoder", enc.description}, {"labels", cfg.get_string("labels")},
+                  {{"encoder", enc.description},
+                   {"labels", cfg.get_string("labels")},
                    {"config", cfg.to_yaml()}});
     log << "head saved to " << r.head_path << "\n";
   }
@@ -184,12 +184,12 @@ LinearEvaluationResult run_linear_evaluation(const Config& cfg, std::ostream& lo
   ChunkFeatures te =
       features_of(*enc.encoder, cache, test, ChunkMode::All, rng, dev, cfg, log, "test features");
   r.test_chunks = te.features.size(0);
-  Tensor probs = mean_over_chunks(head_probabilities(*head, te.features, dev), te.clip_of,
-                                  te.clips);
+  Tensor probs =
+      mean_over_chunks(head_probabilities(*head, te.features, dev), te.clip_of, te.clips);
   r.test = multilabel_metrics(probs, test.labels);
   log << std::fixed << std::setprecision(4) << "test (" << r.test_clips << " clips, "
-      << r.test_chunks << " chunks, " << r.tags.size() << " tags): ROC-AUC "
-      << r.test.roc_auc_macro << ", PR-AUC " << r.test.pr_auc_macro;
+      << r.test_chunks << " chunks, " << r.tags.size() << " tags): ROC-AUC " << r.test.roc_auc_macro
+      << ", PR-AUC " << r.test.pr_auc_macro;
   if (r.test.tags_with_both_classes < (int64_t)r.tags.size())
     log << " (only " << r.test.tags_with_both_classes << " tags have both classes in the test "
         << "set; ROC-AUC is undefined for the others)";

@@ -15,7 +15,7 @@ namespace syn::app {
 
 struct LinearEvaluationResult {
   std::vector<std::string> tags;
-  MacroMetrics test;            // per tag and macro, over test clips
+  MacroMetrics test;  // per tag and macro, over test clips
   int64_t train_clips = 0, valid_clips = 0, test_clips = 0;
   int64_t test_chunks = 0;
   int64_t epochs = 0, best_epoch = 0;  // 0 when the head was loaded, not trained

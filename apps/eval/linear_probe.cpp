@@ -68,12 +68,13 @@ double accuracy(const Tensor& logits, const std::vector<int64_t>& y) {
 }  // namespace
 
 ProbeResult linear_probe(const Tensor& train_x, const std::vector<int64_t>& train_y,
-                         const Tensor& test_x, const std::vector<int64_t>& test_y,
-                         int64_t classes, int64_t epochs, uint64_t seed) {
+                         const Tensor& test_x, const std::vector<int64_t>& test_y, int64_t classes,
+                         int64_t epochs, uint64_t seed) {
   int64_t dim = train_x.size(1);
   std::vector<float> tr = train_x.to_vector(), te = test_x.to_vector();
   standardise(tr, te, dim);
-  Tensor xtr = Tensor::from_vector(tr, train_x.shape()), xte = Tensor::from_vector(te, test_x.shape());
+  Tensor xtr = Tensor::from_vector(tr, train_x.shape()),
+         xte = Tensor::from_vector(te, test_x.shape());
   Rng rng(seed);
   nn::Linear head(dim, classes, true, rng);
   AdamOptions o;

@@ -20,8 +20,8 @@ struct ProbeResult {
 };
 
 ProbeResult linear_probe(const Tensor& train_x, const std::vector<int64_t>& train_y,
-                         const Tensor& test_x, const std::vector<int64_t>& test_y,
-                         int64_t classes, int64_t epochs = 300, uint64_t seed = 0);
+                         const Tensor& test_x, const std::vector<int64_t>& test_y, int64_t classes,
+                         int64_t epochs = 300, uint64_t seed = 0);
 
 // The synthetic-timbre probe used by apps/pretrain and its test: `train_per_class` and
 // `test_per_class` fresh clips of each of the 5 timbres (seeded by `seed`, disjoint from the

@@ -21,8 +21,8 @@ std::vector<int64_t> chunk_starts(int64_t n, int64_t length) {
 
 ChunkFeatures encode_chunks(nn::Layer& encoder, int64_t clips,
                             const std::function<std::span<const float>(int64_t)>& clip,
-                            int64_t length, ChunkMode mode, Rng& rng, Device device,
-                            int64_t batch, std::ostream* log, const std::string& what) {
+                            int64_t length, ChunkMode mode, Rng& rng, Device device, int64_t batch,
+                            std::ostream* log, const std::string& what) {
   SYN_CHECK(batch > 0, "feature batch size must be positive, got ", batch);
   NoGradGuard no_grad;
   bool was_training = encoder.is_training();
@@ -105,7 +105,8 @@ Tensor mean_over_chunks(const Tensor& per_chunk, const std::vector<int64_t>& cli
   std::vector<int64_t> count((size_t)clips, 0);
   for (size_t r = 0; r < clip_of.size(); ++r) {
     ++count[(size_t)clip_of[r]];
-    for (int64_t j = 0; j < t; ++j) sum[(size_t)(clip_of[r] * t + j)] += v[r * (size_t)t + (size_t)j];
+    for (int64_t j = 0; j < t; ++j)
+      sum[(size_t)(clip_of[r] * t + j)] += v[r * (size_t)t + (size_t)j];
   }
   std::vector<float> out((size_t)(clips * t));
   for (int64_t c = 0; c < clips; ++c) {

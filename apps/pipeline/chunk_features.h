@@ -23,8 +23,8 @@ std::vector<int64_t> chunk_starts(int64_t n, int64_t length);
 
 // Features of many chunks; clip_of[r] names the clip row r came from.
 struct ChunkFeatures {
-  Tensor features;                // [M, D], CPU
-  std::vector<int64_t> clip_of;   // [M]: index of the clip (0 .. clips-1)
+  Tensor features;               // [M, D], CPU
+  std::vector<int64_t> clip_of;  // [M]: index of the clip (0 .. clips-1)
   int64_t clips = 0;
 };
 
@@ -38,8 +38,8 @@ enum class ChunkMode {
 // `device`. `clip(i)` returns clip i's samples. Progress goes to `log` (nullptr: silent).
 ChunkFeatures encode_chunks(nn::Layer& encoder, int64_t clips,
                             const std::function<std::span<const float>(int64_t)>& clip,
-                            int64_t length, ChunkMode mode, Rng& rng, Device device,
-                            int64_t batch, std::ostream* log, const std::string& what);
+                            int64_t length, ChunkMode mode, Rng& rng, Device device, int64_t batch,
+                            std::ostream* log, const std::string& what);
 
 // Rows of `per_clip` [clips, T] repeated for each chunk: [M, T].
 Tensor expand_to_chunks(const Tensor& per_clip, const std::vector<int64_t>& clip_of);

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 #include "models/clmr_weights.h"
 
 namespace syn::app {
@@ -115,8 +115,8 @@ LoadedHead load_tag_head(const std::string& path) {
     throw Error(str_cat("tag head '", path, "': ", e.what()));
   }
   out.head->eval();
-  out.description = str_cat("tag head '", path, "' (", hc.out_dim, " tags",
-                            hc.hidden_dim ? ", MLP" : "", ")");
+  out.description =
+      str_cat("tag head '", path, "' (", hc.out_dim, " tags", hc.hidden_dim ? ", MLP" : "", ")");
   return out;
 }
 

@@ -8,8 +8,8 @@
 namespace syn::app {
 
 Tensor upscale_nearest(const Tensor& image, int64_t out) {
-  SYN_CHECK(image.dim() == 3 && image.size(1) == image.size(2), "upscale: image ",
-            image.describe(), " must be [C, S, S]");
+  SYN_CHECK(image.dim() == 3 && image.size(1) == image.size(2), "upscale: image ", image.describe(),
+            " must be [C, S, S]");
   const int64_t C = image.size(0), S = image.size(1);
   SYN_CHECK(out >= S && out % S == 0, "upscale: output size ", out,
             " must be a positive multiple of the native size ", S);

@@ -18,9 +18,11 @@ using Json = nlohmann::ordered_json;
 Json parse_json(const std::string& text, const std::string& source);
 Json read_json_file(const std::string& path);
 
-std::string json_text(const Json& value);                          // indented, ends with a newline
-std::string json_inline(const Json& value);                        // one line, for logs and tables
-void write_json_file(const std::string& path, const Json& value);  // atomic, never onto a special file (engine/io/safe_file.h)
+std::string json_text(const Json& value);    // indented, ends with a newline
+std::string json_inline(const Json& value);  // one line, for logs and tables
+void write_json_file(
+    const std::string& path,
+    const Json& value);  // atomic, never onto a special file (engine/io/safe_file.h)
 
 // A measured number as our files print it: 6 significant digits (what the hand-written writers
 // printed: enough for probabilities and seconds, and files stay readable), null if not finite.

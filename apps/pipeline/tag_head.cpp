@@ -55,7 +55,8 @@ double head_loss(nn::Sequential& head, const Tensor& x, const Tensor& y, Device 
 }
 
 Tensor head_probabilities(nn::Sequential& head, const Tensor& x, Device device) {
-  SYN_CHECK(x.dim() == 2, "head_probabilities: features must be [N, D], got ", shape_str(x.shape()));
+  SYN_CHECK(x.dim() == 2, "head_probabilities: features must be [N, D], got ",
+            shape_str(x.shape()));
   NoGradGuard no_grad;
   bool was_training = head.is_training();
   head.eval();
@@ -92,8 +93,8 @@ HeadTrainingResult train_tag_head(nn::Sequential& head, const Tensor& train_x,
   std::iota(order.begin(), order.end(), 0);
   NamedTensors best_state;
   HeadTrainingResult r;
-  Progress progress(o.max_epochs, log, {.every_seconds = 0, .every_steps = 1, .unit = "examples",
-                                   .prefix = "head"});
+  Progress progress(o.max_epochs, log,
+                    {.every_seconds = 0, .every_steps = 1, .unit = "examples", .prefix = "head"});
   for (int64_t epoch = 1; epoch <= o.max_epochs; ++epoch) {
     for (size_t i = order.size(); i > 1; --i)  // Fisher-Yates with our seeded generator
       std::swap(order[i - 1], order[(size_t)rng.randint((int64_t)i)]);
@@ -117,8 +118,7 @@ HeadTrainingResult train_tag_head(nn::Sequential& head, const Tensor& train_x,
     r.valid_loss.push_back(valid);
     r.lr.push_back(opt.lr());
     progress.update(epoch, (int64_t)order.size(),
-                    {{"train_loss", r.train_loss.back()}, {"valid_loss", valid},
-                     {"lr", opt.lr()}});
+                    {{"train_loss", r.train_loss.back()}, {"valid_loss", valid}, {"lr", opt.lr()}});
     bool stop = stopper.step(valid);
     if (stopper.improved()) {
       r.best_epoch = epoch;

@@ -32,7 +32,7 @@ struct HeadTrainingOptions {
 
 struct HeadTrainingResult {
   std::vector<double> train_loss, valid_loss, lr;  // per epoch run
-  int64_t best_epoch = 0;                           // 1-based; its weights are kept
+  int64_t best_epoch = 0;                          // 1-based; its weights are kept
   bool early_stopped = false;
 };
 

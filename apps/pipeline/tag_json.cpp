@@ -11,7 +11,8 @@ namespace syn::app {
 
 namespace {
 
-std::vector<ScoredTag> scored_list(const Json& arr, const std::string& key, const std::string& src) {
+std::vector<ScoredTag> scored_list(const Json& arr, const std::string& key,
+                                   const std::string& src) {
   SYN_CHECK(arr.is_array(), "'", src, "': \"", key, "\" is not an array");
   std::vector<ScoredTag> out;
   for (size_t i = 0; i < arr.size(); ++i) {

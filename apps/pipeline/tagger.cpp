@@ -84,9 +84,10 @@ class SampleCnnTagger : public Tagger {
  public:
   explicit SampleCnnTagger(const Config& cfg)
       : cfg_(cfg), device_(tagger_device(cfg.get_string("device"))) {
-    SYN_CHECK(!cfg.get_string("finetuner_checkpoint").empty(),
-              "--model samplecnn needs --finetuner_checkpoint (a tag head: apps/linear_evaluation's "
-              "finetuner.synt or CLMR's finetuner_checkpoint_200.pt) and --encoder_checkpoint");
+    SYN_CHECK(
+        !cfg.get_string("finetuner_checkpoint").empty(),
+        "--model samplecnn needs --finetuner_checkpoint (a tag head: apps/linear_evaluation's "
+        "finetuner.synt or CLMR's finetuner_checkpoint_200.pt) and --encoder_checkpoint");
     SYN_CHECK(!cfg.get_string("encoder_checkpoint").empty(),
               "--model samplecnn needs --encoder_checkpoint (apps/pretrain's checkpoint or CLMR's "
               "clmr_checkpoint_10000.pt)");

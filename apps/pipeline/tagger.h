@@ -21,12 +21,12 @@ namespace syn::app {
 
 struct TagResult {
   std::string file, model;
-  double duration_seconds = 0;          // of the decoded audio
-  std::vector<std::string> labels;      // the model's tags, in output order
-  std::vector<float> clip;              // [tags] clip-level probabilities
+  double duration_seconds = 0;                 // of the decoded audio
+  std::vector<std::string> labels;             // the model's tags, in output order
+  std::vector<float> clip;                     // [tags] clip-level probabilities
   std::vector<double> chunk_start, chunk_end;  // seconds, one per taggram row
   std::vector<std::vector<float>> taggram;     // [chunks][tags]
-  AudioCheck input_check;  // data/audio/not_music.h: is the input music at all?
+  AudioCheck input_check;                      // data/audio/not_music.h: is the input music at all?
   TaggerOutput output() const { return {labels, clip}; }
 };
 

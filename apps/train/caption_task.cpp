@@ -99,7 +99,7 @@ BpeTokenizer learn_caption_tokenizer(const std::vector<CaptionPair>& train, cons
 }
 
 CaptionTask::CaptionTask(const Config& cfg, std::vector<CaptionPair> train,
-                               std::vector<CaptionPair> val, std::optional<BpeTokenizer> tokenizer)
+                         std::vector<CaptionPair> val, std::optional<BpeTokenizer> tokenizer)
     : cfg_(cfg), text_(caption_text_from(cfg)) {
   SYN_CHECK(!train.empty(), "train_captioner: no training rows");
   tok_ = tokenizer ? std::move(*tokenizer) : learn_caption_tokenizer(train, cfg_);
@@ -111,8 +111,8 @@ CaptionTask::CaptionTask(const Config& cfg, std::vector<CaptionPair> train,
   for (const auto& p : train) train_.push_back(tokenise(p));
   for (const auto& p : val) val_.push_back(tokenise(p));
   Rng init(derived_rng(cfg_.get_int("seed"), -1, 0));
-  model_ = std::make_unique<models::CaptionDecoder>(decoder_config_from(cfg_, tok_.vocab_size()),
-                                                    init);
+  model_ =
+      std::make_unique<models::CaptionDecoder>(decoder_config_from(cfg_, tok_.vocab_size()), init);
   model_->to(device_);
   AdamOptions o;
   o.lr = cfg_.get_float("learning_rate");
@@ -163,7 +163,8 @@ const std::vector<int64_t>& CaptionTask::epoch_rows(int64_t epoch) {
   shuffle(batches, rng);
   epoch_order_.clear();
   for (int64_t k : batches)
-    for (int64_t i = k * b; i < std::min(n, (k + 1) * b); ++i) epoch_order_.push_back(order[(size_t)i]);
+    for (int64_t i = k * b; i < std::min(n, (k + 1) * b); ++i)
+      epoch_order_.push_back(order[(size_t)i]);
   cached_epoch_ = epoch;
   return epoch_order_;
 }
@@ -243,7 +244,8 @@ double CaptionTask::validation_loss() {
     for (int64_t k = i; k < std::min<int64_t>((int64_t)val_.size(), i + b); ++k) {
       rows.push_back(&val_[(size_t)k]);
       const auto& t = val_[(size_t)k].tags;
-      tags.emplace_back(t.begin(), t.begin() + std::min<int64_t>((int64_t)t.size(), text_.max_tags));
+      tags.emplace_back(t.begin(),
+                        t.begin() + std::min<int64_t>((int64_t)t.size(), text_.max_tags));
     }
     Batch bt = make_batch(rows, tags);
     sum += (double)batch_loss(bt, nullptr).item() * (double)bt.tokens;
@@ -272,9 +274,8 @@ TrainerOptions CaptionTask::trainer_options() const {
 
 std::string CaptionTask::summary() const {
   return str_cat(model_->num_parameters(), " parameters, vocabulary ", tok_.vocab_size(), ", ",
-                 train_.size(), " training rows (", steps_per_epoch(),
-                 " steps per epoch at batch ", cfg_.get_int("batch_size"), "), ", val_.size(),
-                 " validation rows");
+                 train_.size(), " training rows (", steps_per_epoch(), " steps per epoch at batch ",
+                 cfg_.get_int("batch_size"), "), ", val_.size(), " validation rows");
 }
 
 void CaptionTask::validation(std::ostream& log, SummaryWriter* tb) {
@@ -299,7 +300,7 @@ void CaptionTask::load_state(const Checkpoint& ck, const std::string& path) {
 }
 
 void CaptionTask::export_weights(const std::string& path,
-                                    const std::map<std::string, std::string>& provenance) const {
+                                 const std::map<std::string, std::string>& provenance) const {
   Checkpoint ck;
   for (auto& [name, t] : model_->state_dict()) ck.tensors.emplace_back("model." + name, t);
   ck.meta = provenance;

@@ -3,12 +3,12 @@
 // apps/train_emoji_classifier and tests/test_emoji_classifier.cpp.
 //
 // With about one picture per concept there is nothing to hold out, so the classifier is trained
-// on every real image under strong augmentation (data/images/image_augment.h): each step draws a batch
-// of images from a shuffled pass over the set (reshuffled each epoch) and a fresh augmented view
-// of each; loss = cross-entropy; AdamW with a linear-warmup cosine
-// schedule. Its accuracy is then measured on augmented views drawn from a DIFFERENT seed:
-// that measures robustness to the augmentations (shift, scale, blur, noise, colour), not
-// generalisation to unseen emoji — the classifier has seen every concept's picture.
+// on every real image under strong augmentation (data/images/image_augment.h): each step draws a
+// batch of images from a shuffled pass over the set (reshuffled each epoch) and a fresh augmented
+// view of each; loss = cross-entropy; AdamW with a linear-warmup cosine schedule. Its accuracy is
+// then measured on augmented views drawn from a DIFFERENT seed: that measures robustness to the
+// augmentations (shift, scale, blur, noise, colour), not generalisation to unseen emoji — the
+// classifier has seen every concept's picture.
 #pragma once
 #include <cstdint>
 #include <iosfwd>

@@ -95,7 +95,7 @@ models::TextToImageConfig text_to_image_config_from(const Config& cfg, int64_t v
 }
 
 ImagineTask::ImagineTask(const Config& cfg, ImagineData train, ImagineData val,
-                               std::optional<models::PromptTokenizer> tokenizer)
+                         std::optional<models::PromptTokenizer> tokenizer)
     : cfg_(cfg), train_(std::move(train)), val_(std::move(val)) {
   SYN_CHECK(train_.size() > 0, "train_imagine: no training images");
   tok_ = tokenizer ? std::move(*tokenizer) : build_prompt_tokenizer(train_);
@@ -162,9 +162,9 @@ ImagineTask::Batch ImagineTask::training_batch(int64_t step, Rng& rng) {
       for (int64_t y = 0; y < S; ++y)
         for (int64_t xx = 0; xx < S; ++xx) {
           const int64_t sy = y - dy, sx = xx - dx;
-          x[(size_t)(j * per + (c * S + y) * S + xx)] =
-              sy >= 0 && sy < S && sx >= 0 && sx < S ? src[i * per + (c * S + sy) * S + sx]
-                                                     : train_.background;
+          x[(size_t)(j * per + (c * S + y) * S + xx)] = sy >= 0 && sy < S && sx >= 0 && sx < S
+                                                            ? src[i * per + (c * S + sy) * S + sx]
+                                                            : train_.background;
         }
     std::string prompt = train_.captions[(size_t)i];
     if (rng.bernoulli((float)p_sub)) prompt += " " + subgroup_words(train_.subgroups[(size_t)i]);
@@ -323,7 +323,7 @@ void ImagineTask::load_state(const Checkpoint& ck, const std::string& path) {
 }
 
 void ImagineTask::export_weights(const std::string& path,
-                                    const std::map<std::string, std::string>& provenance) {
+                                 const std::map<std::string, std::string>& provenance) {
   std::map<std::string, std::string> meta = provenance;
   meta["step"] = std::to_string(step());
   meta["ema_decay"] = std::to_string(ema_->decay());

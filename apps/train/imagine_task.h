@@ -83,7 +83,8 @@ class ImagineTask : public Task {
   // ε-MSE on the validation images at the fixed timesteps and noise; `ema`: with the EMA weights.
   double validation_loss(bool ema);
   // fp16 EMA weights with the tokenizer, sizes and `provenance` in the metadata.
-  void export_weights(const std::string& path, const std::map<std::string, std::string>& provenance);
+  void export_weights(const std::string& path,
+                      const std::map<std::string, std::string>& provenance);
   // A grid PNG of the sample prompts (EMA weights, fixed seed); returns the images [N,3,S,S].
   Tensor write_samples(const std::string& path);
 

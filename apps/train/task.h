@@ -23,8 +23,8 @@
 namespace syn::app {
 
 struct StepOutput {
-  Tensor loss;         // scalar, with the graph the Trainer runs backward through
-  int64_t units = 0;   // what the progress rate counts (samples, tokens, images) this step
+  Tensor loss;        // scalar, with the graph the Trainer runs backward through
+  int64_t units = 0;  // what the progress rate counts (samples, tokens, images) this step
   std::vector<ProgressMetric> metrics;  // shown after the loss (e.g. a batch accuracy)
 };
 
@@ -32,7 +32,7 @@ class Task {
  public:
   virtual ~Task() = default;
 
-  virtual std::string name() const = 0;  // the app, first word of its lines ("pretrain")
+  virtual std::string name() const = 0;      // the app, first word of its lines ("pretrain")
   virtual const Config& config() const = 0;  // saved in the run dir and every checkpoint
   virtual TrainerOptions trainer_options() const = 0;
   // The header after "<name>: " up to ", steps a -> b, ..." (parameters, data, batch); empty:

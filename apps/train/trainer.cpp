@@ -40,9 +40,9 @@ Trainer::Trainer(Task& task, TrainerOptions options) : task_(task), options_(std
 void Trainer::save_checkpoint(const std::string& path) const {
   Checkpoint ck;
   task_.save_state(ck);
-  store_run_meta(ck, task_.kind(), task_.step(), task_.config(),
-                 options_.record_train_seconds ? std::optional<double>(train_seconds_)
-                                               : std::nullopt);
+  store_run_meta(
+      ck, task_.kind(), task_.step(), task_.config(),
+      options_.record_train_seconds ? std::optional<double>(train_seconds_) : std::nullopt);
   syn::save_checkpoint(path, ck);
 }
 

@@ -203,8 +203,8 @@ int64_t AudioReader::read(std::vector<float>& mono, int64_t max_frames) {
     // MP3 lengths come from a Xing/LAME header or a bitrate estimate: allow two MPEG frames
     // or 1% of slack there; every other container states its length exactly.
     int64_t slack = mpeg_ ? std::max<int64_t>(2304, declared_ / 100) : 0;
-    SYN_CHECK(frames_read_ + slack >= declared_, who_, "truncated: the header declares ",
-              declared_, " frames but only ", frames_read_, " could be decoded");
+    SYN_CHECK(frames_read_ + slack >= declared_, who_, "truncated: the header declares ", declared_,
+              " frames but only ", frames_read_, " could be decoded");
   }
   SYN_CHECK(frames_read_ > 0 || seeked_, who_, "contains zero audio frames");
   return 0;
@@ -213,8 +213,8 @@ int64_t AudioReader::read(std::vector<float>& mono, int64_t max_frames) {
 void AudioReader::seek(int64_t frame) {
   SYN_CHECK(frame >= 0, who_, "seek to a negative frame ", frame);
   sf_count_t at = sf_seek(file_->handle.get(), (sf_count_t)frame, SEEK_SET);
-  SYN_CHECK(at == (sf_count_t)frame, who_, "cannot seek to frame ", frame, " (libsndfile: ",
-            sf_strerror(file_->handle.get()), ")");
+  SYN_CHECK(at == (sf_count_t)frame, who_, "cannot seek to frame ", frame,
+            " (libsndfile: ", sf_strerror(file_->handle.get()), ")");
   seeked_ = true;
   frames_read_ = 0;
 }

@@ -44,7 +44,6 @@ double bessel_i0(double x) {  // power series; converges fast for x <= 15
   return sum;
 }
 
-
 ResampyTable build_table(double sample_ratio) {
   const int64_t nwin = kZeros * kTable + 1;
   ResampyTable t;
@@ -215,8 +214,8 @@ std::vector<float> resample_librosa07(const float* x, int64_t n, int from_rate, 
   }
   std::vector<float> y((size_t)n_out, 0.0f);  // fix_length pads the tail with zeros
   parallel_for((n_resampy + kLanes - 1) / kLanes, 256, [&](int64_t lo, int64_t hi) {
-    resampy_outputs(x, 0, n, times.data(), lo * kLanes, std::min(n_resampy, hi * kLanes),
-                    y.data(), *tab, scale);
+    resampy_outputs(x, 0, n, times.data(), lo * kLanes, std::min(n_resampy, hi * kLanes), y.data(),
+                    *tab, scale);
   });
   return y;
 }
@@ -283,7 +282,7 @@ void Librosa07Stream::finish(std::vector<float>& out) {
   SYN_CHECK(!finished_, "Librosa07Stream: finish called twice");
   finished_ = true;
   if (from_ == to_) return;
-  const int64_t n_resampy = (int64_t)((double)total_ * ratio_);      // resampy: int(n · ratio)
+  const int64_t n_resampy = (int64_t)((double)total_ * ratio_);       // resampy: int(n · ratio)
   const int64_t n_out = (int64_t)std::ceil((double)total_ * ratio_);  // librosa: ceil(n · ratio)
   SYN_CHECK(n_resampy >= 1, "resample_librosa07: ", total_,
             " samples are too few to resample from ", from_, " to ", to_, " Hz");

@@ -11,16 +11,16 @@
 // to librosa's ceil(n · to/from) (both as float64 products, like numpy).
 // Checked bit for bit against resampy 0.2.2 itself (tests/test_spectrogram.cpp). Cost: ~100 ms
 // of CPU per 30 s of 44.1 kHz audio (bench/bench_frontend.cpp).
-// The project's own resampler (data/audio/resample.h) is the alternative (MusicnnResampler::Project):
-// its filter differs from resampy's in the top ~800 Hz below 8 kHz (its passband ends at 0.90
-// of the lower Nyquist, resampy's response rolls off around 0.95 and reaches past 1.0), and
-// resampy has a small gain error from truncating its table step to int(scale · 512) (DC gain
-// 1.0027 = +0.023 dB at 44.1 kHz, 1.0004 at 22.05 kHz). Measured against resampy on the fixture's
-// chirp + noise: a difference of -42 dB (22.05 kHz) and -39 dB (44.1 kHz) of the signal energy over
-// the full band, -50 to -64 dB below 7 kHz; on musicnn's log-mel a mean absolute difference of
-// 0.002-0.006 (log10 units), up to ~0.26 in the two top bands. Its parameters were left alone:
-// moving its band edges towards resampy's would break tests/test_resample.cpp's stopband
-// requirement. Files at 16 kHz (the MagnaTagATune clips) are not resampled at all.
+// The project's own resampler (data/audio/resample.h) is the alternative
+// (MusicnnResampler::Project): its filter differs from resampy's in the top ~800 Hz below 8 kHz
+// (its passband ends at 0.90 of the lower Nyquist, resampy's response rolls off around 0.95 and
+// reaches past 1.0), and resampy has a small gain error from truncating its table step to int(scale
+// · 512) (DC gain 1.0027 = +0.023 dB at 44.1 kHz, 1.0004 at 22.05 kHz). Measured against resampy on
+// the fixture's chirp + noise: a difference of -42 dB (22.05 kHz) and -39 dB (44.1 kHz) of the
+// signal energy over the full band, -50 to -64 dB below 7 kHz; on musicnn's log-mel a mean absolute
+// difference of 0.002-0.006 (log10 units), up to ~0.26 in the two top bands. Its parameters were
+// left alone: moving its band edges towards resampy's would break tests/test_resample.cpp's
+// stopband requirement. Files at 16 kHz (the MagnaTagATune clips) are not resampled at all.
 #pragma once
 #include <cstdint>
 #include <memory>

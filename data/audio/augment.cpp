@@ -140,8 +140,8 @@ void delay(std::vector<float>& x, int64_t offset, float volume) {
 void reverb(std::vector<float>& x, const ReverbParams& p, float sample_rate) {
   SYN_CHECK(p.reverberance >= 0 && p.reverberance <= 100 && p.hf_damping >= 0 &&
                 p.hf_damping <= 100 && p.room_scale >= 0 && p.room_scale <= 100,
-            "reverb: reverberance ", p.reverberance, ", hf_damping ", p.hf_damping,
-            ", room_scale ", p.room_scale, " must lie in [0, 100]");
+            "reverb: reverberance ", p.reverberance, ", hf_damping ", p.hf_damping, ", room_scale ",
+            p.room_scale, " must lie in [0, 100]");
   // sox's mapping: feedback = 1 - exp((r - a)/b) with a, b chosen so r = 0 gives 0.5 and
   // r = 100 gives 0.98 (the comb decays 6 dB per pass at 0%, 0.18 dB at 100%).
   double b = -1.0 / std::log(0.5);
@@ -234,8 +234,8 @@ int random_pitch_shift(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng
 
 ReverbParams random_reverb(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng) {
   int span = cfg.reverb_max - cfg.reverb_min;  // torch.randint excludes the top
-  SYN_CHECK(span >= 1 && cfg.reverb_min >= 0 && cfg.reverb_max <= 101,
-            "random_reverb: range [", cfg.reverb_min, ", ", cfg.reverb_max, ") must be inside [0, 101)");
+  SYN_CHECK(span >= 1 && cfg.reverb_min >= 0 && cfg.reverb_max <= 101, "random_reverb: range [",
+            cfg.reverb_min, ", ", cfg.reverb_max, ") must be inside [0, 101)");
   ReverbParams p;
   p.reverberance = (float)(cfg.reverb_min + rng.randint(span));
   p.hf_damping = (float)(cfg.reverb_min + rng.randint(span));

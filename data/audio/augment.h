@@ -1,8 +1,9 @@
 // augment.h — CLMR's stochastic audio augmentation chain, on mono float signals (22,050 Hz).
 //
 // CLMR (Spijkervet & Burgoyne, github.com/Spijkervet/CLMR, main.py + config/config.yaml) builds
-// each contrastive view with torchaudio-augmentations (github.com/Spijkervet/torchaudio-augmentations,
-// torchaudio_augmentations/augmentations/*.py, v0.2.4), in this order:
+// each contrastive view with torchaudio-augmentations
+// (github.com/Spijkervet/torchaudio-augmentations, torchaudio_augmentations/augmentations/*.py,
+// v0.2.4), in this order:
 //
 //   RandomResizedCrop(n_samples=59049)
 //   RandomApply([PolarityInversion()],                 p=0.8)   transforms_polarity
@@ -15,34 +16,34 @@
 //
 // Parameters (package defaults, which CLMR's main.py uses unchanged) and how we realise them:
 //
-// | transform  | package definition (source file)                          | here                       |
+// | transform  | package definition (source file)                          | here |
 // |------------|-----------------------------------------------------------|----------------------------|
-// | crop       | start ~ randint(0, len - n) inclusive (random_resized_crop)| same; shorter input is     |
-// |            |                                                           | zero-padded at the end     |
-// | polarity   | -x (polarity_inversion.py)                                | same                       |
-// | noise      | ratio r ~ U(min_snr, max_snr) = U(1e-4, 1e-2); add N(0,   | same (std is the unbiased  |
-// |            | (r*std(x))^2) per sample (noise.py). "snr" there is the   | n-1 estimate like torch)   |
-// |            | noise/signal std ratio, i.e. an SNR of 40..80 dB.         |                            |
-// | gain       | g ~ U(-20, -1) dB, torchaudio Vol(g, "db"): x*10^(g/20),  | same, including the clamp  |
-// |            | then clamped to [-1, 1] (gain.py; torchaudio Vol)          |                            |
-// | high/low   | randint(0,1): 0 = high-pass, cutoff ~ U(200, 1200) Hz;    | 4th-order Butterworth (two |
-// |   pass     | 1 = low-pass, cutoff ~ U(2200, 4000) Hz (high_low_pass.py,| bilinear biquads): O(n),   |
-// |            | filter.py). julius windowed-sinc FIR (Hann, 8 zeros)       | 24 dB/octave; julius' FIR  |
-// |            |                                                           | at 200 Hz needs ~880 taps  |
-// | delay      | ms ~ choice{200,250,...,450} (np.arange(200,500,50));     | same; offset =             |
-// |            | offset = int(ms*sr/1000); y = (x + 0.5*x[t-offset]) / 2   | int(ms*sr/1000)            |
-// |            | (delay.py; the /2 halves the dry signal too)              |                            |
-// | pitch      | cents ~ randint(-700, 700) inclusive; WavAugment/sox      | WSOLA time-stretch by      |
-// |            | "pitch" = WSOLA "tempo" (segment 82 ms, search 14.68 ms,  | 2^(c/1200) with sox's      |
-// |            | overlap 12 ms) + resample back to sr; length forced to    | default segment/search/    |
-// |            | n_samples (pitch_shift.py, sox tempo.c)                   | overlap, then windowed-sinc|
-// |            |                                                           | resampling; length kept    |
-// | reverb     | reverberance, HF damping, room scale each ~ randint(0,100)| Freeverb (8 combs + 4      |
-// |            | exclusive (torch.randint), sox reverb (reverb.py; sox      | allpasses) with sox's      |
-// |            | reverb.c: Freeverb, feedback 0.5..0.98 from reverberance, | mappings, pre-delay 0, wet |
-// |            | damping .2+.3*hf, delay lengths * (.1+.9*room), wet gain  | 0 dB (x0.015), out = dry + |
-// |            | 0.015, output dry + wet)                                  | wet; one mono tank instead |
-// |            |                                                           | of sox's stereo pair       |
+// | crop       | start ~ randint(0, len - n) inclusive (random_resized_crop)| same; shorter input
+// is     | |            |                                                           | zero-padded
+// at the end     | | polarity   | -x (polarity_inversion.py)                                | same
+// | | noise      | ratio r ~ U(min_snr, max_snr) = U(1e-4, 1e-2); add N(0,   | same (std is the
+// unbiased  | |            | (r*std(x))^2) per sample (noise.py). "snr" there is the   | n-1
+// estimate like torch)   | |            | noise/signal std ratio, i.e. an SNR of 40..80 dB. | | |
+// gain       | g ~ U(-20, -1) dB, torchaudio Vol(g, "db"): x*10^(g/20),  | same, including the
+// clamp  | |            | then clamped to [-1, 1] (gain.py; torchaudio Vol)          | | | high/low
+// | randint(0,1): 0 = high-pass, cutoff ~ U(200, 1200) Hz;    | 4th-order Butterworth (two | | pass
+// | 1 = low-pass, cutoff ~ U(2200, 4000) Hz (high_low_pass.py,| bilinear biquads): O(n),   | | |
+// filter.py). julius windowed-sinc FIR (Hann, 8 zeros)       | 24 dB/octave; julius' FIR  | | | |
+// at 200 Hz needs ~880 taps  | | delay      | ms ~ choice{200,250,...,450} (np.arange(200,500,50));
+// | same; offset =             | |            | offset = int(ms*sr/1000); y = (x + 0.5*x[t-offset])
+// / 2   | int(ms*sr/1000)            | |            | (delay.py; the /2 halves the dry signal too)
+// |                            | | pitch      | cents ~ randint(-700, 700) inclusive;
+// WavAugment/sox      | WSOLA time-stretch by      | |            | "pitch" = WSOLA "tempo"
+// (segment 82 ms, search 14.68 ms,  | 2^(c/1200) with sox's      | |            | overlap 12 ms) +
+// resample back to sr; length forced to    | default segment/search/    | |            | n_samples
+// (pitch_shift.py, sox tempo.c)                   | overlap, then windowed-sinc| |            | |
+// resampling; length kept    | | reverb     | reverberance, HF damping, room scale each ~
+// randint(0,100)| Freeverb (8 combs + 4      | |            | exclusive (torch.randint), sox reverb
+// (reverb.py; sox      | allpasses) with sox's      | |            | reverb.c: Freeverb, feedback
+// 0.5..0.98 from reverberance, | mappings, pre-delay 0, wet | |            | damping .2+.3*hf,
+// delay lengths * (.1+.9*room), wet gain  | 0 dB (x0.015), out = dry + | |            | 0.015,
+// output dry + wet)                                  | wet; one mono tank instead | |            |
+// | of sox's stereo pair       |
 //
 // sox (pitch, reverb) stores samples as 32-bit integers, so those effects saturate at ±1; we clamp
 // their outputs to [-1, 1] likewise. Everything is deterministic for a given Rng state: each step
@@ -144,7 +145,7 @@ float random_gain(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng);   
 // Returns the cutoff in Hz; *highpass_out says which filter ran.
 float random_high_low_pass(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng,
                            bool* highpass_out = nullptr);
-int64_t random_delay(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng);  // -> samples
+int64_t random_delay(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng);    // -> samples
 int random_pitch_shift(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng);  // -> cents
 ReverbParams random_reverb(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng);
 

@@ -19,9 +19,9 @@ namespace syn::augment {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr int kZeros = 8;             // sinc zero crossings on each side of the kernel
-constexpr int kKernelRes = 512;       // unit-kernel samples per zero crossing
-constexpr int kPhases = 512;          // polyphase rows per input sample
+constexpr int kZeros = 8;        // sinc zero crossings on each side of the kernel
+constexpr int kKernelRes = 512;  // unit-kernel samples per zero crossing
+constexpr int kPhases = 512;     // polyphase rows per input sample
 
 float dot(const float* a, const float* b, int64_t n) {
   float s = 0.0f;
@@ -94,7 +94,8 @@ std::vector<float> resample_by(const std::vector<float>& s, double ratio, int64_
 // Stretches x in time by `factor` keeping its pitch; returns exactly out_len samples.
 std::vector<float> wsola_stretch(const std::vector<float>& x, double factor, float sample_rate,
                                  int64_t out_len) {
-  // sox tempo's default profile: segment 82 ms, overlap = segment / 6.833, search = segment / 5.587.
+  // sox tempo's default profile: segment 82 ms, overlap = segment / 6.833, search = segment
+  // / 5.587.
   int64_t seg = std::max<int64_t>(4, std::llround(0.082 * sample_rate));
   int64_t ovl = std::clamp<int64_t>(std::llround(0.082 / 6.833 * sample_rate), 1, seg / 2);
   int64_t search = std::llround(0.082 / 5.587 * sample_rate);
@@ -121,7 +122,8 @@ std::vector<float> wsola_stretch(const std::vector<float>& x, double factor, flo
     int64_t best = std::clamp(nominal, lo, hi);
     double best_score = -std::numeric_limits<double>::infinity();
     for (int64_t c = lo; c <= hi; ++c) {
-      double score = dot(tail.data(), xp.data() + c, ovl) / std::sqrt(std::max(energy, 0.0) + 1e-12);
+      double score =
+          dot(tail.data(), xp.data() + c, ovl) / std::sqrt(std::max(energy, 0.0) + 1e-12);
       if (score > best_score || (score == best_score && c == nominal)) {
         best_score = score;
         best = c;
@@ -145,7 +147,8 @@ std::vector<float> wsola_stretch(const std::vector<float>& x, double factor, flo
 
 void pitch_shift(std::vector<float>& x, int cents, float sample_rate) {
   SYN_CHECK(sample_rate > 0, "pitch_shift: sample_rate ", sample_rate, " must be > 0");
-  SYN_CHECK(cents >= -2400 && cents <= 2400, "pitch_shift: ", cents, " cents is outside ±2 octaves");
+  SYN_CHECK(cents >= -2400 && cents <= 2400, "pitch_shift: ", cents,
+            " cents is outside ±2 octaves");
   if (cents == 0 || x.empty()) return;  // sox's pitch effect is a no-op at a factor of 1
   double ratio = std::pow(2.0, cents / 1200.0);
   int64_t n = (int64_t)x.size();

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 namespace syn {
 
@@ -21,7 +21,8 @@ void add_harmonic_note(std::vector<float>& out, int64_t start, int64_t len, doub
   int max_k = (int)std::floor(0.45 * sr / f0);
   for (int64_t i = 0; i < len && start + i < (int64_t)out.size(); ++i) {
     double t = (double)i / sr;
-    double attack = std::min(1.0, t / 0.01), release = std::min(1.0, (double)(len - i) / (0.01 * sr));
+    double attack = std::min(1.0, t / 0.01),
+           release = std::min(1.0, (double)(len - i) / (0.01 * sr));
     double phase = kTwoPi * f0 * t + vibrato * std::sin(kTwoPi * 5.0 * t);
     double v = 0;
     for (int k = 1; k <= max_k; k += harmonic_step) v += std::sin(k * phase) / k;
@@ -69,11 +70,21 @@ std::vector<float> synthesize_clip(int timbre, int64_t samples, int sr, Rng& rng
   for (int64_t start = 0; start < samples; start += note_len) {
     double f0 = 110.0 * std::pow(2.0, rng.uniform(0.0f, 36.0f) / 12.0);  // A2 .. A5
     switch (timbre) {
-      case 0: add_harmonic_note(out, start, note_len, f0, sr, 1000000, gain, 0.02); break;
-      case 1: add_harmonic_note(out, start, note_len, f0, sr, 2, gain * 0.7, 0.0); break;
-      case 2: add_harmonic_note(out, start, note_len, f0, sr, 1, gain * 0.5, 0.0); break;
-      case 3: add_plucked_note(out, start, note_len, f0, sr, gain, rng); break;
-      default: add_drum_hit(out, start, sr, gain, rng); break;
+      case 0:
+        add_harmonic_note(out, start, note_len, f0, sr, 1000000, gain, 0.02);
+        break;
+      case 1:
+        add_harmonic_note(out, start, note_len, f0, sr, 2, gain * 0.7, 0.0);
+        break;
+      case 2:
+        add_harmonic_note(out, start, note_len, f0, sr, 1, gain * 0.5, 0.0);
+        break;
+      case 3:
+        add_plucked_note(out, start, note_len, f0, sr, gain, rng);
+        break;
+      default:
+        add_drum_hit(out, start, sr, gain, rng);
+        break;
     }
   }
   float peak = 1e-6f;

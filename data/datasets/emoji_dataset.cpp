@@ -9,9 +9,9 @@
 #include <optional>
 #include <sstream>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
+#include "engine/io/safe_file.h"
 
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION

@@ -17,7 +17,8 @@
 //      flowers, festive lights, performing arts) selects entries by subgroup and, where a
 //      subgroup is mixed, by words of the name. Skin-tone variants are kept by default (they
 //      are different pictures with their own captions) and can be dropped.
-//   3. The sequence is shaped to one glyph (cmap + GSUB ligatures, data/images/truetype_cbdt.h) and its
+//   3. The sequence is shaped to one glyph (cmap + GSUB ligatures, data/images/truetype_cbdt.h) and
+//   its
 //      PNG decoded (stb_image) to RGBA.
 //   4. The bitmap is centred on a square canvas of side max(width, height) filled with the
 //      background grey (its font metrics are ignored: every emoji fills the frame), alpha

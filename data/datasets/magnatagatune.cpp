@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "data/datasets/audio_folder.h"
-#include "engine/io/safe_file.h"
-#include "engine/io/npy.h"
 #include "data/tags/refined_tags.h"
 #include "engine/check.h"
+#include "engine/io/npy.h"
+#include "engine/io/safe_file.h"
 
 namespace syn::mtt {
 

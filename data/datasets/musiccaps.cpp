@@ -5,8 +5,8 @@
 #include <map>
 #include <sstream>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 #include "engine/utf8.h"
 
 namespace syn {

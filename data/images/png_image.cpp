@@ -13,8 +13,8 @@
 #include <iterator>
 #include <vector>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <set>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 namespace syn {
 

@@ -12,7 +12,8 @@ namespace syn {
 const std::vector<MsdProfileTag>& msd_profile_table() {
   static const std::vector<MsdProfileTag> table = {
       // genres
-      {"rock", "genre",
+      {"rock",
+       "genre",
        {"rock", "alternative rock", "classic rock", "hard rock", "indie rock", "Progressive rock"}},
       {"pop", "genre", {"pop", "indie pop"}},
       {"alternative", "genre", {"alternative", "alternative rock"}},
@@ -73,12 +74,18 @@ bool max_over(const TaggerOutput& out, const std::vector<std::string>& sources, 
 
 const char* mtt_group(mtt::TagGroup g) {
   switch (g) {
-    case mtt::TagGroup::Voice: return "voice";
-    case mtt::TagGroup::Instrument: return "instrument";
-    case mtt::TagGroup::Family: return "family";
-    case mtt::TagGroup::Mood: return "tempo/loudness";
-    case mtt::TagGroup::Sound: return "sound";
-    case mtt::TagGroup::Genre: return "genre";
+    case mtt::TagGroup::Voice:
+      return "voice";
+    case mtt::TagGroup::Instrument:
+      return "instrument";
+    case mtt::TagGroup::Family:
+      return "family";
+    case mtt::TagGroup::Mood:
+      return "tempo/loudness";
+    case mtt::TagGroup::Sound:
+      return "sound";
+    case mtt::TagGroup::Genre:
+      return "genre";
   }
   return "other";
 }

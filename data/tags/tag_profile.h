@@ -37,7 +37,7 @@ struct ProfileTag {
 
 struct MsdProfileTag {
   const char* name;
-  const char* group;  // genre, mood, era
+  const char* group;                 // genre, mood, era
   std::vector<const char*> sources;  // MSD_musicnn labels, exactly as musicnn spells them
 };
 const std::vector<MsdProfileTag>& msd_profile_table();

@@ -1,10 +1,11 @@
 // porter_stemmer.cpp — see porter_stemmer.h. Works on code points (as Python's str does), so a
 // word holding a non-ASCII letter measures the same length as in NLTK.
 #include "data/text/porter_stemmer.h"
-#include "engine/utf8.h"
 
 #include <map>
 #include <vector>
+
+#include "engine/utf8.h"
 
 namespace syn {
 

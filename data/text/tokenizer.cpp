@@ -7,8 +7,8 @@
 #include <queue>
 #include <sstream>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 
 namespace syn {
 

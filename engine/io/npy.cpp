@@ -10,8 +10,8 @@
 #include <fstream>
 #include <limits>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 #include "engine/utf8.h"
 
 namespace syn {

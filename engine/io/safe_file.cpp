@@ -35,7 +35,7 @@ const char* kind_of(mode_t mode) {
 fs::path resolve_output(const std::string& path, std::string_view what, OutputTarget* target) {
   SYN_CHECK(!path.empty(), what, ": the output path is empty");
   fs::path p(path);
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
     std::error_code ec;
     fs::path real = fs::canonical(p, ec);
@@ -44,13 +44,13 @@ fs::path resolve_output(const std::string& path, std::string_view what, OutputTa
     p = real;
   }
   fs::path folder = p.parent_path().empty() ? fs::path(".") : p.parent_path();
-  struct stat fst{};
+  struct stat fst {};
   SYN_CHECK(stat(folder.c_str(), &fst) == 0, what, " '", path, "': its folder '", folder.string(),
             "' does not exist (", std::strerror(errno), ")");
   SYN_CHECK(S_ISDIR(fst.st_mode), what, " '", path, "': '", folder.string(), "' is ",
             kind_of(fst.st_mode), ", not a folder");
-  SYN_CHECK(access(folder.c_str(), W_OK) == 0, what, " '", path, "': cannot write into the folder '",
-            folder.string(), "' (", std::strerror(errno), ")");
+  SYN_CHECK(access(folder.c_str(), W_OK) == 0, what, " '", path,
+            "': cannot write into the folder '", folder.string(), "' (", std::strerror(errno), ")");
   if (stat(p.c_str(), &st) != 0) {
     SYN_CHECK(errno == ENOENT, what, " '", path, "': ", std::strerror(errno));
     *target = OutputTarget::Absent;
@@ -107,7 +107,7 @@ bool AtomicOutputFile::commit() {
   int fd = ::open(tmp_.c_str(), O_RDONLY | O_CLOEXEC);
   SYN_CHECK(fd >= 0, what_, " '", path_, "': the temporary '", tmp_, "' was not written (",
             std::strerror(errno), ")");
-  struct stat st{};
+  struct stat st {};
   const bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   const bool synced = fsync(fd) == 0;
   ::close(fd);
@@ -117,8 +117,8 @@ bool AtomicOutputFile::commit() {
   // The target may have changed since the check; look again right before the rename.
   OutputTarget now;
   resolve_output(real_, what_, &now);
-  SYN_CHECK(std::rename(tmp_.c_str(), real_.c_str()) == 0, what_, " '", path_,
-            "': cannot rename '", tmp_, "' onto it (", std::strerror(errno), ")");
+  SYN_CHECK(std::rename(tmp_.c_str(), real_.c_str()) == 0, what_, " '", path_, "': cannot rename '",
+            tmp_, "' onto it (", std::strerror(errno), ")");
   committed_ = true;
   return now == OutputTarget::RegularFile;
 }
@@ -171,7 +171,7 @@ int remove_stale_temporaries(const std::string& path) {
 
 void check_input_file(const std::string& path, std::string_view what) {
   SYN_CHECK(!path.empty(), what, ": no file given");
-  struct stat st{};
+  struct stat st {};
   SYN_CHECK(stat(path.c_str(), &st) == 0, what, " '", path, "': cannot open (",
             std::strerror(errno), ")");
   SYN_CHECK(S_ISREG(st.st_mode), what, " '", path, "' is ", kind_of(st.st_mode),
@@ -188,7 +188,7 @@ std::string read_small_file(const std::string& path, std::string_view what, uint
   SYN_CHECK(fd >= 0, what, " '", path, "': cannot open (", std::strerror(errno), ")");
   std::string out;
   try {
-    struct stat st{};
+    struct stat st {};
     SYN_CHECK(fstat(fd, &st) == 0 && S_ISREG(st.st_mode), what, " '", path,
               "' is not a regular file");
     SYN_CHECK((uint64_t)st.st_size <= max_bytes, what, " '", path, "' is ", st.st_size,

@@ -10,9 +10,9 @@
 #include <fstream>
 #include <limits>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
-#include "engine/checkpoint.h"   // half_to_float
+#include "engine/checkpoint.h"  // half_to_float
+#include "engine/io/safe_file.h"
 #include "engine/tensorboard.h"  // crc32c
 
 namespace syn {
@@ -345,7 +345,8 @@ std::vector<std::pair<std::string, std::string>> parse_block(const std::string& 
 }
 
 std::vector<uint8_t> read_whole_file(const std::string& path, const std::string& role) {
-  io::check_input_file(path, "TensorFlow checkpoint file");  // a regular file: never a FIFO or device
+  io::check_input_file(path,
+                       "TensorFlow checkpoint file");  // a regular file: never a FIFO or device
   std::ifstream in(path, std::ios::binary);
   SYN_CHECK(in.good(), "cannot open TF checkpoint ", role, " '", path, "': ", std::strerror(errno));
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),

@@ -11,10 +11,10 @@
 #include <set>
 #include <unordered_set>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"  // half_to_float
 #include "engine/io/pickle_reader.h"
+#include "engine/io/safe_file.h"
 #include "engine/io/zip_reader.h"
 
 namespace syn {

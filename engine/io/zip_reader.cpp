@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"  // crc32
+#include "engine/io/safe_file.h"
 
 namespace syn {
 

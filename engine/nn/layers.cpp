@@ -36,8 +36,7 @@ BatchNorm1d::BatchNorm1d(int64_t c, float momentum_, float eps_) : momentum(mome
 }
 
 Tensor BatchNorm1d::forward(const Tensor& x) {
-  return ops::batchnorm1d(x, weight, bias, running_mean, running_var, is_training(), momentum,
-                          eps);
+  return ops::batchnorm1d(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
 }
 
 Linear::Linear(int64_t din, int64_t dout, bool has_bias, Rng& rng) {

@@ -67,7 +67,9 @@ void grad_sums(const float* x, const float* dy, int64_t n, float mean, double& s
 }
 
 // Channels per thread chunk: enough that a chunk holds ~32k values.
-int64_t channel_grain(int64_t B, int64_t L) { return std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(1, B * L)); }
+int64_t channel_grain(int64_t B, int64_t L) {
+  return std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(1, B * L));
+}
 
 // y = (x - mean) * scale + shift over one channel's B rows.
 void normalise_channel(const float* x, float* y, int64_t B, int64_t C, int64_t L, int64_t c,
@@ -161,8 +163,7 @@ Kernel<BatchNormTrainForwardFn> batchnorm_train_forward_kernel{"batchnorm_train_
                                                                batchnorm_train_forward_cpu};
 Kernel<BatchNormEvalForwardFn> batchnorm_eval_forward_kernel{"batchnorm_eval_forward",
                                                              batchnorm_eval_forward_cpu};
-Kernel<BatchNormBackwardFn> batchnorm_backward_kernel{"batchnorm_backward",
-                                                      batchnorm_backward_cpu};
+Kernel<BatchNormBackwardFn> batchnorm_backward_kernel{"batchnorm_backward", batchnorm_backward_cpu};
 
 namespace ops {
 
@@ -177,8 +178,8 @@ Tensor batchnorm1d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   const int64_t B = x.size(0), C = x.size(1), L = x.dim() == 3 ? x.size(2) : 1;
   auto check_vec = [&](const Tensor& t, const char* what) {
     if (!t.defined()) return;
-    SYN_CHECK(t.dim() == 1 && t.size(0) == C, "batchnorm1d: ", what, " must be [", C,
-              "] for x ", x.describe(), ", got ", t.describe());
+    SYN_CHECK(t.dim() == 1 && t.size(0) == C, "batchnorm1d: ", what, " must be [", C, "] for x ",
+              x.describe(), ", got ", t.describe());
     SYN_CHECK(t.device() == x.device(), "batchnorm1d: ", what, " ", t.describe(),
               " is not on the device of x ", x.describe());
   };
@@ -199,8 +200,8 @@ Tensor batchnorm1d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   if (training) {
     batchnorm_train_forward_kernel.on(dev)(x.data(), ptr_or_null(weight), ptr_or_null(bias),
                                            ptr_or_null(running_mean), ptr_or_null(running_var),
-                                           y.data(), save_mean.data(), save_invstd.data(), B, C,
-                                           L, momentum, eps);
+                                           y.data(), save_mean.data(), save_invstd.data(), B, C, L,
+                                           momentum, eps);
   } else {
     batchnorm_eval_forward_kernel.on(dev)(x.data(), ptr_or_null(weight), ptr_or_null(bias),
                                           running_mean.data(), running_var.data(), y.data(),
@@ -210,14 +211,14 @@ Tensor batchnorm1d(const Tensor& x, const Tensor& weight, const Tensor& bias,
   Tensor sx = x.detach(), sw = weight.defined() ? weight.detach() : Tensor();
   record(y, "batchnorm1d", {x, weight, bias},
          [sx, sw, save_mean, save_invstd, B, C, L, training](const Tensor& g,
-                                                              const std::vector<bool>& needs) {
+                                                             const std::vector<bool>& needs) {
            Device d = sx.device();
            Tensor dx = needs[0] ? Tensor::empty(sx.shape(), d) : Tensor();
            Tensor dw = needs[1] ? Tensor::empty({C}, d) : Tensor();
            Tensor db = needs[2] ? Tensor::empty({C}, d) : Tensor();
-           batchnorm_backward_kernel.on(d)(sx.data(), g.data(), ptr_or_null(sw),
-                                           save_mean.data(), save_invstd.data(), ptr_or_null(dx),
-                                           ptr_or_null(dw), ptr_or_null(db), B, C, L, training);
+           batchnorm_backward_kernel.on(d)(sx.data(), g.data(), ptr_or_null(sw), save_mean.data(),
+                                           save_invstd.data(), ptr_or_null(dx), ptr_or_null(dw),
+                                           ptr_or_null(db), B, C, L, training);
            return std::vector<Tensor>{dx, dw, db};
          });
   return y;

@@ -22,8 +22,7 @@ namespace {
 void dropout_mask_cpu(float* mask, int64_t n, float p, uint64_t seed) {
   const float keep_value = p >= 1.0f ? 0.0f : 1.0f / (1.0f - p);
   parallel_for(n, 1 << 15, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i)
-      mask[i] = dropout_uniform(seed, i) >= p ? keep_value : 0.0f;
+    for (int64_t i = lo; i < hi; ++i) mask[i] = dropout_uniform(seed, i) >= p ? keep_value : 0.0f;
   });
 }
 

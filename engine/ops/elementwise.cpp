@@ -59,8 +59,7 @@ Kernel<ReluBackwardFn> relu_backward_kernel{"relu_backward", relu_backward_cpu};
 void check_same(const char* op, const Tensor& a, const Tensor& b) {
   SYN_CHECK(a.defined() && b.defined(), op, ": undefined operand");
   SYN_CHECK(a.shape() == b.shape(), op, ": shapes differ, ", a.describe(), " vs ", b.describe());
-  SYN_CHECK(a.device() == b.device(), op, ": devices differ, ", a.describe(), " vs ",
-            b.describe());
+  SYN_CHECK(a.device() == b.device(), op, ": devices differ, ", a.describe(), " vs ", b.describe());
 }
 
 static Tensor binary(Kernel<BinaryKernelFn>& k, const Tensor& a, const Tensor& b) {
@@ -114,9 +113,8 @@ Tensor scale(const Tensor& a, float alpha) {
 
 Tensor add_scalar(const Tensor& a, float beta) {
   Tensor out = affine(a, 1.0f, beta);
-  record(out, "add_scalar", {a}, [](const Tensor& g, const std::vector<bool>&) {
-    return std::vector<Tensor>{g};
-  });
+  record(out, "add_scalar", {a},
+         [](const Tensor& g, const std::vector<bool>&) { return std::vector<Tensor>{g}; });
   return out;
 }
 

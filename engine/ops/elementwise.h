@@ -26,8 +26,8 @@ namespace ops {
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
-Tensor scale(const Tensor& a, float alpha);       // alpha * a
-Tensor add_scalar(const Tensor& a, float beta);   // a + beta
+Tensor scale(const Tensor& a, float alpha);      // alpha * a
+Tensor add_scalar(const Tensor& a, float beta);  // a + beta
 Tensor relu(const Tensor& x);
 
 }  // namespace ops

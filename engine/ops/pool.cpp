@@ -151,8 +151,8 @@ Tensor maxpool1d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddin
 
   Shape in_shape = x.shape();
   record(y, "maxpool1d", {x},
-         [argmax, in_shape, rows, L, Lout, kernel, stride, padding](
-             const Tensor& g, const std::vector<bool>&) {
+         [argmax, in_shape, rows, L, Lout, kernel, stride, padding](const Tensor& g,
+                                                                    const std::vector<bool>&) {
            Tensor dx = Tensor::empty(in_shape, g.device());
            maxpool1d_backward_kernel.on(g.device())(g.data(), argmax.data(), dx.data(), rows, L,
                                                     Lout, kernel, stride, padding);

@@ -64,7 +64,8 @@ void reduce_sum_cpu(const float* x, float* out, int64_t outer, int64_t n, int64_
                      const float* r = x + (o * n + j) * inner + i0;
                      for (int64_t i = 0; i < w; ++i) acc[i] += r[i];
                    }
-                   for (int64_t i = 0; i < w; ++i) out[o * inner + i0 + i] = (float)(acc[i] * scale);
+                   for (int64_t i = 0; i < w; ++i)
+                     out[o * inner + i0 + i] = (float)(acc[i] * scale);
                  }
                });
 }

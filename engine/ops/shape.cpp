@@ -121,7 +121,8 @@ Tensor flatten(const Tensor& x, int64_t start_dim) {
 
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
   SYN_CHECK(x.defined(), "transpose: undefined input");
-  int64_t d0 = norm_dim("transpose", dim0, x.dim(), x), d1 = norm_dim("transpose", dim1, x.dim(), x);
+  int64_t d0 = norm_dim("transpose", dim0, x.dim(), x),
+          d1 = norm_dim("transpose", dim1, x.dim(), x);
   if (d0 == d1) return reshape(x, x.shape());  // identity (a view, like PyTorch)
   if (d0 > d1) std::swap(d0, d1);
   const Shape& s = x.shape();

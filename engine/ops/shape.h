@@ -18,8 +18,8 @@ namespace syn {
 using Copy2dFn = void(const float* src, int64_t src_pitch, float* dst, int64_t dst_pitch,
                       int64_t rows, int64_t cols);
 // x viewed as [outer, a, mid, b, inner] → y [outer, b, mid, a, inner] (dims a and b swapped).
-using TransposeFn = void(const float* x, float* y, int64_t outer, int64_t a, int64_t mid,
-                         int64_t b, int64_t inner);
+using TransposeFn = void(const float* x, float* y, int64_t outer, int64_t a, int64_t mid, int64_t b,
+                         int64_t inner);
 
 extern Kernel<Copy2dFn> copy2d_kernel;
 extern Kernel<TransposeFn> transpose_kernel;

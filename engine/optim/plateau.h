@@ -18,7 +18,7 @@ struct PlateauOptions {
   int64_t patience = 10;    // epochs without improvement tolerated before decaying
   double threshold = 1e-4;  // relative: improved when loss < best * (1 - threshold)
   double min_lr = 0.0;
-  double eps = 1e-8;        // a decay smaller than this is not applied (as PyTorch)
+  double eps = 1e-8;  // a decay smaller than this is not applied (as PyTorch)
 };
 
 class ReduceLrOnPlateau {

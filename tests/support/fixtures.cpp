@@ -33,8 +33,8 @@ double fixture_float(const Checkpoint& fx, const std::string& key) {
   return std::stod(it->second);
 }
 
-void check_close(const Tensor& actual, const Tensor& expected, const std::string& what,
-                 float rtol, float atol) {
+void check_close(const Tensor& actual, const Tensor& expected, const std::string& what, float rtol,
+                 float atol) {
   REQUIRE_MESSAGE(actual.shape() == expected.shape(), what, ": shape ", actual.describe(),
                   " vs expected ", expected.describe());
   std::vector<float> a = actual.to_vector(), e = expected.to_vector();

@@ -18,8 +18,7 @@ static double probe(const Tensor& out, const std::vector<float>& r) {
   return s;
 }
 
-double check_gradients(const TestFn& fn, std::vector<Tensor> inputs,
-                       const GradcheckOptions& opts) {
+double check_gradients(const TestFn& fn, std::vector<Tensor> inputs, const GradcheckOptions& opts) {
   Rng rng(opts.seed);
   Tensor out = fn(inputs);
   std::vector<float> r((size_t)out.numel());
@@ -55,14 +54,16 @@ double check_gradients(const TestFn& fn, std::vector<Tensor> inputs,
     int reported = 0;
     for (size_t i = 0; i < values.size(); ++i) {
       double a = analytic[i], n = numeric[i];
-      double tol = opts.atol * std::max(1.0, scale) + opts.rtol * std::max(std::fabs(a), std::fabs(n));
+      double tol =
+          opts.atol * std::max(1.0, scale) + opts.rtol * std::max(std::fabs(a), std::fabs(n));
       double err = std::fabs(a - n);
       worst = std::max(worst, err / tol);
       if (err > tol && reported++ < 5)
         FAIL_CHECK("input ", k, " ", x.describe(), " element ", i, ": autograd ", a,
                    " vs finite difference ", n);
     }
-    CHECK_MESSAGE(reported == 0, "input ", k, ": ", reported, " gradient elements out of tolerance");
+    CHECK_MESSAGE(reported == 0, "input ", k, ": ", reported,
+                  " gradient elements out of tolerance");
   }
   return worst;
 }
