@@ -27,6 +27,8 @@ bool holds_default(const Config& cfg, const std::string& key) {
       return def.b == e->b;
     case ConfigType::String:
       return def.s == e->s;
+    case ConfigType::List:
+      return def.list == e->list;
     case ConfigType::Null:
       return true;
   }
