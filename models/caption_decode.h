@@ -39,6 +39,9 @@ struct DecodeOptions {
   int64_t bos_id = 1, eos_id = 2;
   int64_t num_special = 5;  // ids below this are special; only eos_id of them is generated
   int64_t batch = 64;       // sets decoded together
+  // Lexically constrained beam search (models/constrained_beam.h) where the caller gives
+  // constraints (apps/pipeline/caption_model): every tag said, nothing banned or repeated.
+  bool constrained = false;
 };
 
 // One token list per set (without <bos> and <eos>). The model is put in eval mode.
@@ -62,6 +65,11 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
 // The same over batches of options.batch sets (beam > 1).
 std::vector<std::vector<Hypothesis>> decode_nbest(CaptionDecoder& model, const TagIds& tags,
                                                   const DecodeOptions& options);
+
+// Row logits (one row of a step's [R, V] host copy) as log-probabilities with the
+// never-generated specials and the n-gram repeats of `seq` set to -inf (every decoder uses it).
+void step_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& seq,
+                    const DecodeOptions& options, std::vector<double>& lp);
 
 // The rows [begin, end) of a TagIds batch (for splitting a large one).
 TagIds slice_tag_ids(const TagIds& t, int64_t begin, int64_t end);
