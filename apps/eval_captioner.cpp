@@ -23,6 +23,7 @@
 #include "apps/train/caption_task.h"
 #include "apps/eval/caption_metrics.h"
 #include "data/datasets/musiccaps.h"
+#include "data/text/caption_fluency.h"
 #include "data/text/tag_fidelity.h"
 #include "engine/io/safe_file.h"
 #include "engine/check.h"
@@ -69,9 +70,12 @@ Captioner make_model_captioner(const Config& cfg, const std::vector<std::vector<
     << (o.top_p > 0 ? "top-p " + std::to_string(o.top_p) + ", seed " + std::to_string(o.seed)
                     : o.beam > 1 ? "beam " + std::to_string(o.beam) : std::string("greedy"))
     << ", no_repeat_ngram " << o.no_repeat_ngram
-    << (coverage > 0 && o.beam > 1 ? ", re-ranked by tag coverage, weight " + std::to_string(coverage) : std::string())
+    << (o.constrained ? ", lexically constrained" : "")
+    << (coverage > 0 && o.beam > 1 && !o.constrained ? ", re-ranked by tag coverage, weight " + std::to_string(coverage) : std::string())
     << "; " << rows.size() << " captions in "
-    << std::fixed << std::setprecision(1) << secs << " s)";
+    << std::fixed << std::setprecision(1) << secs << " s, "
+    << std::setprecision(0) << 1000 * secs / (double)std::max<size_t>(1, rows.size())
+    << " ms per sentence)";
   description = d.str();
   auto next = std::make_shared<size_t>(0);
   return [sentences, next](const std::vector<std::string>&) {
@@ -184,6 +188,21 @@ void print_fidelity(const char* who, const TagFidelity& f) {
             << f.contradicting << " of " << f.sentences << ")\n";
 }
 
+// Sentences with a repeated word pair and with an ungrounded claim (data/text/caption_fluency).
+void print_fluency(const char* who, const std::vector<std::vector<std::string>>& tags,
+                   const std::vector<std::string>& sentences) {
+  int64_t repeated = 0, ungrounded = 0;
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    repeated += repeated_word_pair(sentences[i]).empty() ? 0 : 1;
+    ungrounded += ungrounded_claims(tags[i], sentences[i]).empty() ? 0 : 1;
+  }
+  const double n = (double)std::max<size_t>(1, sentences.size());
+  std::cout << std::fixed << std::setprecision(1) << who << ": sentences with a repeated word pair "
+            << 100.0 * (double)repeated / n << "% (" << repeated << "), with an ungrounded claim "
+            << "about the recording, audience or place " << 100.0 * (double)ungrounded / n << "% ("
+            << ungrounded << ")\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -272,6 +291,8 @@ int main(int argc, char** argv) {
     if (!tags.empty()) {
       print_fidelity("ours", tag_fidelity(tags, preds));
       print_fidelity("human captions vs their own tags", tag_fidelity(tags, refs));
+      print_fluency("ours", tags, preds);
+      print_fluency("human captions vs their own tags", tags, refs);
       int64_t shown = 0;
       for (size_t i = 0; i < preds.size() && shown < cfg.get_int("conflict_examples"); ++i) {
         TagCheck c = check_tags(tags[i], preds[i]);

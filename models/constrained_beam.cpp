@@ -18,7 +18,8 @@ namespace syn::models {
 namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-constexpr int64_t kPatience = 8;  // steps to wait for better finishes after the first full one
+constexpr int64_t kPatience = 8;
+constexpr int kBankStride = 1 << 16;  // bank = stride · constraints met + phrase tokens written  // steps to wait for better finishes after the first full one
 
 // Does this token's piece end the word before it (starts with a non-word byte)?
 bool starts_new_word(const std::string& piece) {
@@ -44,20 +45,21 @@ struct Cand {
 };
 
 // The next token of every proposal the hypothesis could continue: proposal p's token k when the
-// tokens end with p[0..k) (k = 0: the phrase's first token). `in_phrase`: more tokens follow.
+// tokens end with p[0..k) (k = 0: the phrase's first token), with k + 1 (tokens of the phrase
+// written with it), or 0 when it completes the phrase.
 void proposed_tokens(const std::vector<int64_t>& tokens,
                      const std::vector<std::vector<int64_t>>& proposals,
-                     std::vector<std::pair<int64_t, bool>>& out) {
+                     std::vector<std::pair<int64_t, int>>& out) {
   out.clear();
   for (const auto& p : proposals) {
     const int64_t n = (int64_t)p.size();
     if (n == 0) continue;
     for (int64_t k = std::min<int64_t>(n - 1, (int64_t)tokens.size()); k >= 1; --k)
       if (std::equal(p.begin(), p.begin() + k, tokens.end() - k)) {
-        out.push_back({p[(size_t)k], k + 1 < n});
+        out.push_back({p[(size_t)k], k + 1 < n ? (int)k + 1 : 0});
         break;  // the longest prefix in progress
       }
-    out.push_back({p[0], n > 1});
+    out.push_back({p[0], n > 1 ? 1 : 0});
   }
 }
 
@@ -81,7 +83,7 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
   }
   std::vector<int64_t> feed((size_t)B, o.bos_id);
   std::vector<double> lp;
-  std::vector<std::pair<int64_t, bool>> forced;
+  std::vector<std::pair<int64_t, int>> forced;
   for (int64_t t = 0; t < limit; ++t) {
     std::vector<float> logits;
     {
@@ -101,28 +103,28 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
         step_log_probs(logits.data() + (row + h) * V, V, hyp.tokens, o, lp);
         // The parent's text as a complete sentence: what every word-ending candidate inherits.
         const SentenceJudge::Verdict v = judge.judge(hyp.text);
-        // forced: 0 = the model's own, 1 = inside a proposed phrase, 2 = completes one (banked
-        // as met already; the judge confirms it when the word ends).
-        auto add = [&](int64_t tok, int forced) {
+        // progress: tokens written of a proposed phrase (0: none); `completes`: the token ends
+        // one, banked as met already (the judge confirms it when the word ends).
+        auto add = [&](int64_t tok, int progress, bool completes) {
           if (lp[(size_t)tok] == kNegInf) return;
           const bool ends = tok == o.eos_id || starts_new_word(pieces[(size_t)tok]);
           if (ends && !v.allowed && !hyp.tokens.empty()) return;
           if (tok == o.eos_id && hyp.tokens.empty()) return;
           const int met = ends ? v.met : hyp.met;
-          const int bank = 2 * (met + (forced == 2 ? 1 : 0)) + (forced == 1 ? 1 : 0);
+          const int bank = kBankStride * (met + (completes ? 1 : 0)) + progress;
           cands.push_back({hyp.logp + lp[(size_t)tok], h, tok, met, bank});
         };
         // Proposals first: a token both proposed and among the model's best keeps its bank.
         proposed_tokens(hyp.tokens, v.proposals, forced);
-        for (const auto& [tok, in_phrase] : forced)
-          if (tok != o.eos_id && tok >= o.num_special && tok < V) add(tok, in_phrase ? 1 : 2);
+        for (const auto& [tok, progress] : forced)
+          if (tok != o.eos_id && tok >= o.num_special && tok < V) add(tok, progress, progress == 0);
         std::vector<int64_t> ids((size_t)V);
         std::iota(ids.begin(), ids.end(), 0);
         const int64_t take = std::min<int64_t>(2 * K, V);
         std::partial_sort(ids.begin(), ids.begin() + take, ids.end(), [&](int64_t a, int64_t c) {
           return lp[(size_t)a] > lp[(size_t)c] || (lp[(size_t)a] == lp[(size_t)c] && a < c);
         });
-        for (int64_t i = 0; i < take; ++i) add(ids[(size_t)i], 0);
+        for (int64_t i = 0; i < take; ++i) add(ids[(size_t)i], 0, false);
       }
       // Finished hypotheses; then banks, best first within each, dropping repeated candidates.
       std::map<int, std::vector<Cand>, std::greater<>> banks;

@@ -13,8 +13,9 @@
 //
 // Each step, every hypothesis proposes its 2·beam most probable tokens and, for every unmet
 // constraint, the next token of each phrase that would meet it (the first token, or the one
-// after a phrase prefix the hypothesis ends with). Candidates are banked by 2·(constraints met)
-// + (1 while inside a proposed phrase); the `beam` slots are filled round-robin from the highest
+// after a phrase prefix the hypothesis ends with). Candidates are banked by constraints met,
+// then by tokens written of a proposed phrase (so a phrase half written is not crowded out by
+// fresh starts); the `beam` slots are filled round-robin from the highest
 // bank down, best score first within a bank, so hypotheses that met more constraints survive
 // beside the most probable ones (a token that completes a proposed phrase is banked as meeting
 // it). <eos> finishes a hypothesis whose text the judge allows; the search of a set stops when
