@@ -170,11 +170,16 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
       const bool enough = full >= K || (full > 0 && t - first_full[(size_t)b] >= kPatience);
       const bool last = t + 1 == limit;
       if (enough || next.empty() || last) {
-        if (done[(size_t)b].empty() || (last && full == 0))
+        if (done[(size_t)b].empty() || (last && full == 0)) {
+          // Cut at the limit: the hypotheses the judge allows as they stand, if any.
+          std::vector<ConstrainedHypothesis> allowed, rest;
           for (auto& h : next) {
             const SentenceJudge::Verdict v = judge.judge(h.text);
-            done[(size_t)b].push_back({h.tokens, normalised(h.logp, (int64_t)h.tokens.size()), v.met});
+            (v.allowed ? allowed : rest)
+                .push_back({h.tokens, normalised(h.logp, (int64_t)h.tokens.size()), v.met});
           }
+          for (auto& h : allowed.empty() ? rest : allowed) done[(size_t)b].push_back(std::move(h));
+        }
         finished[(size_t)b] = true;
         parents.resize(parents.size() - next.size());
         next_feed.resize(next_feed.size() - next.size());
