@@ -16,6 +16,7 @@
 #include <iomanip>
 #include <sstream>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "apps/cli/app_config.h"
@@ -203,6 +204,26 @@ void print_fluency(const char* who, const std::vector<std::vector<std::string>>&
             << ungrounded << ")\n";
 }
 
+// The tags our sentences most often leave unsaid, with counts: where the decoder (or the
+// fidelity rules) still fall short.
+void print_misses(const std::vector<std::vector<std::string>>& tags,
+                  const std::vector<std::string>& sentences, int64_t how_many) {
+  if (how_many <= 0) return;
+  std::map<std::string, int64_t> missed;
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    const TagCheck c = check_tags(tags[i], sentences[i]);
+    for (size_t t = 0; t < c.expressed.size(); ++t)
+      if (!c.expressed[t]) ++missed[tags[i][t]];
+  }
+  std::vector<std::pair<int64_t, std::string>> order;
+  for (const auto& [tag, n] : missed) order.push_back({-n, tag});
+  std::sort(order.begin(), order.end());
+  std::cout << "tags most often not expressed (" << missed.size() << " distinct):";
+  for (size_t i = 0; i < order.size() && (int64_t)i < how_many; ++i)
+    std::cout << (i ? ", " : " ") << "'" << order[i].second << "' " << -order[i].first;
+  std::cout << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -293,6 +314,7 @@ int main(int argc, char** argv) {
       print_fidelity("human captions vs their own tags", tag_fidelity(tags, refs));
       print_fluency("ours", tags, preds);
       print_fluency("human captions vs their own tags", tags, refs);
+      print_misses(tags, preds, cfg.get_int("miss_examples"));
       int64_t shown = 0;
       for (size_t i = 0; i < preds.size() && shown < cfg.get_int("conflict_examples"); ++i) {
         TagCheck c = check_tags(tags[i], preds[i]);

@@ -18,8 +18,7 @@ namespace syn::models {
 namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-constexpr int64_t kPatience = 8;
-constexpr int kBankStride = 1 << 16;  // bank = stride · constraints met + phrase tokens written  // steps to wait for better finishes after the first full one
+constexpr int kBankStride = 1 << 16;  // bank = stride · constraints met + phrase tokens written
 
 // Does this token's piece end the word before it (starts with a non-word byte)?
 bool starts_new_word(const std::string& piece) {
@@ -74,7 +73,6 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
   std::vector<std::vector<Live>> live((size_t)B, std::vector<Live>(1));
   std::vector<std::vector<ConstrainedHypothesis>> done((size_t)B);
   std::vector<bool> finished((size_t)B, false);
-  std::vector<int64_t> first_full((size_t)B, -1);  // step of the first fully met finish
   DecoderCache cache;
   {
     NoGradGuard no_grad;
@@ -161,13 +159,14 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
         if (!any) break;
       }
       row += (int64_t)hyps.size();
-      // Enough when half the beam has finished meeting every constraint, or a few steps after
-      // the first did (a length-normalised bound never stops: with length_penalty > 1 a live
-      // hypothesis's normalised score rises as it grows).
+      // Enough when `beam` hypotheses have finished meeting every constraint. (A length-
+      // normalised bound would never stop: with length_penalty > 1 a live hypothesis's
+      // normalised score rises as it grows. Stopping a few steps after the first full finish
+      // was tried: the early finishes are short, crammed sentences, BLEU-4 on 32 MusicCaps rows
+      // .077 with 8 steps, .141 with 30, .147 without.)
       int64_t full = 0;
       for (const auto& d : done[(size_t)b]) full += d.met >= goal ? 1 : 0;
-      if (full > 0 && first_full[(size_t)b] < 0) first_full[(size_t)b] = t;
-      const bool enough = full >= K || (full > 0 && t - first_full[(size_t)b] >= kPatience);
+      const bool enough = full >= K;
       const bool last = t + 1 == limit;
       if (enough || next.empty() || last) {
         if (done[(size_t)b].empty() || (last && full == 0)) {
