@@ -4,6 +4,10 @@
 //   caption --tags "rock, male vocal" --beam 1 --top_p 0.9 --seed 3    a sampled sentence
 //   caption --tags "jazz, piano, no vocals" --explain   also: which words say which tag
 //   caption --help                                 every flag with its default
+// The default decoder is lexically constrained beam search (config/caption.yaml constrained:
+// models/constrained_beam.h, data/text/tag_constraints.h): every tag, or a documented synonym,
+// is said; nothing contradicts a tag; no word pair repeats; no claim about the recording,
+// audience or place that no tag supports. --constrained false gives plain beam / greedy / top-p.
 // Thin by design: config → tags (typed, or read from apps/tag's JSON; mapped to the phrases the
 // decoder knows by data/text/tag_phrases) → decoder (apps/pipeline/caption_model) → one printed line.
 #include <iostream>

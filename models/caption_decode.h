@@ -16,6 +16,8 @@
 //            its own generator, seeded from (seed, first_index + i), so a sentence does not
 //            depend on which other sets share its batch. top_p -> 0 keeps only the most
 //            probable token: greedy.
+// Lexically constrained beam search (every tag said, nothing banned) is models/constrained_beam.h;
+// apps/pipeline/caption_model picks it by DecodeOptions::constrained.
 // Special tokens other than <eos> are never generated. no_repeat_ngram = n forbids any token
 // that would repeat an n-gram already in the hypothesis (0 = off), a common cure for a small
 // decoder's loops.

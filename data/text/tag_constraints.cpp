@@ -12,7 +12,10 @@ namespace syn {
 
 std::string constraint_phrase(const std::string& tag) {
   std::string joined;
-  for (const auto& w : tokenize_rouge(tag)) joined += (joined.empty() ? "" : " ") + w;
+  for (const auto& w : tokenize_rouge(tag)) {
+    if (!joined.empty()) joined += ' ';
+    joined += w;
+  }
   static const std::set<std::string> no_vocals = {
       "no vocals",     "no vocal",  "no voice",   "no voices",   "no singer",
       "no singing",    "no singers", "no vocalist", "without vocals", "without voice",
@@ -36,7 +39,9 @@ std::string constraint_phrase(const std::string& tag) {
 TagJudge::TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok) : tags_(std::move(tags)) {
   for (const auto& t : tags_) {
     std::vector<int64_t> ids;
-    for (int32_t id : tok.encode(" " + constraint_phrase(t))) ids.push_back(id);
+    std::string phrase = " ";  // as the word appears inside a sentence
+    phrase += constraint_phrase(t);
+    for (int32_t id : tok.encode(phrase)) ids.push_back(id);
     phrase_tokens_.push_back(std::move(ids));
   }
 }
