@@ -51,6 +51,8 @@ TEST_CASE("ungrounded claims: the recording, the audience, the place, unless a t
 TEST_CASE("negated tags are offered positively; --explain's words per tag") {
   CHECK(constraint_phrase("no vocals") == "instrumental");
   CHECK(constraint_phrase("No Voice") == "instrumental");
+  CHECK(constraint_phrase("no singing") == "instrumental");
+  CHECK(constraint_phrase("no lyrics") == "no lyrics");  // no documented positive form
   CHECK(constraint_phrase("Female  Vocal") == "female vocal");
   CHECK(constraint_phrase("hip-hop") == "hip-hop");
   const auto w = expressing_words({"female vocal", "no vocals", "fast tempo", "sitar"},

@@ -1,26 +1,18 @@
 // tag_constraints.cpp — see tag_constraints.h.
 #include "data/text/tag_constraints.h"
 
-#include <set>
 #include <utility>
 
 #include "data/text/caption_fluency.h"
-#include "data/text/caption_tokenizers.h"
 #include "data/text/tag_fidelity.h"
 
 namespace syn {
 
 std::string constraint_phrase(const std::string& tag) {
-  std::string joined;
-  for (const auto& w : tokenize_rouge(tag)) {
-    if (!joined.empty()) joined += ' ';
-    joined += w;
-  }
-  static const std::set<std::string> no_vocals = {
-      "no vocals",     "no vocal",  "no voice",   "no voices",   "no singer",
-      "no singing",    "no singers", "no vocalist", "without vocals", "without voice",
-      "without singing", "no lyrics", "non vocal",  "no vocal music"};
-  if (no_vocals.count(joined)) return "instrumental";
+  // Exactly the tags tag_fidelity documents "instrumental" as an alternative for ("no vocals",
+  // "no voice", "no singer" and their spellings), so the offered phrase always counts.
+  static const std::vector<std::string> no_vocals = fidelity_words("no vocals");
+  if (fidelity_words(tag) == no_vocals) return "instrumental";
   // Keep the tag's own spelling (hyphens, digits) where it is not a negation.
   std::string out;
   bool space = false;

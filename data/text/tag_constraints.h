@@ -3,8 +3,9 @@
 //   must      express every tag as data/text/tag_fidelity's check_tags reads it (the tag's
 //             words, their stems and synonyms, or a documented alternative); the decoder is
 //             offered each unexpressed tag's phrase to write. A negated tag is offered in
-//             positive form: "no vocals", "no voice", "no singer", "without vocals" ... as
-//             "instrumental".
+//             positive form where tag_fidelity documents one: "no vocals", "no voice",
+//             "no singer", "no singing" as "instrumental"; other negations ("no lyrics",
+//             "no drums") as written.
 //   must not  contradict a tag (check_tags' opposed concepts: male/female voice, vocals/none,
 //             fast/slow/medium tempo, happy/sad, low/high quality, live/studio, major/minor),
 //             repeat a word pair, or make an ungrounded claim about the recording, audience or
