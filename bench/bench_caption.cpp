@@ -12,7 +12,7 @@
 //   OMP_NUM_THREADS=2 OMP_WAIT_POLICY=passive ./build/bench/bench_caption
 // (passive: on a machine shared with other jobs, spinning OpenMP workers cost more than the
 // small per-step matrix products they share.)
-//   bench_caption [SETS_FILE [MAX_SETS]]
+//   bench_caption [SETS_FILE [MAX_SETS [CONSTRAINED_BEAM]]]   (the constrained decoder's beam: 8)
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -73,8 +73,9 @@ int main(int argc, char** argv) {
     models::DecodeOptions greedy = beam8, constrained = beam8;
     greedy.beam = 1;
     constrained.constrained = true;
+    if (argc > 3) constrained.beam = std::stol(argv[3]);
     const std::vector<Run> runs = {{"greedy", greedy, 0}, {"beam8+coverage", beam8, 2.0},
-                                   {"constrained", constrained, 0}};
+                                   {"constrained b" + std::to_string(constrained.beam), constrained, 0}};
     std::printf("%zu tag sets from %s\n", sets.size(), file.c_str());
     std::printf("%-16s %9s %9s %9s %9s %9s %9s %10s\n", "decoder", "ms mean", "ms median",
                 "CPU ms", "expressed", "contra.", "repeated", "ungrounded");
