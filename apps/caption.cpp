@@ -2,7 +2,12 @@
 //   caption --tags "female vocal, mellow piano, sad"
 //   caption --from tags.json                       apps/tag --json output: its confident tags
 //   caption --tags "rock, male vocal" --beam 1 --top_p 0.9 --seed 3    a sampled sentence
+//   caption --tags "jazz, piano, no vocals" --explain   also: which words say which tag
 //   caption --help                                 every flag with its default
+// The default decoder is lexically constrained beam search (config/caption.yaml constrained:
+// models/constrained_beam.h, data/text/tag_constraints.h): every tag, or a documented synonym,
+// is said; nothing contradicts a tag; no word pair repeats; no claim about the recording,
+// audience or place that no tag supports. --constrained false gives plain beam / greedy / top-p.
 // Thin by design: config → tags (typed, or read from apps/tag's JSON; mapped to the phrases the
 // decoder knows by data/text/tag_phrases) → decoder (apps/pipeline/caption_model) → one printed line.
 #include <iostream>
@@ -11,6 +16,7 @@
 #include "apps/cli/flag_checks.h"
 #include "apps/pipeline/caption_model.h"
 #include "apps/pipeline/tag_json.h"
+#include "data/text/tag_fidelity.h"
 #include "data/text/tag_phrases.h"
 #include "engine/check.h"
 
@@ -70,7 +76,20 @@ int main(int argc, char** argv) {
       for (size_t i = 0; i < tags.size(); ++i) std::cout << (i ? ", " : " ") << tags[i];
       std::cout << "\n";
     }
-    std::cout << model.caption({tags}, o, cfg.get_float("coverage_weight"))[0] << "\n";
+    const std::string sentence = model.caption({tags}, o, cfg.get_float("coverage_weight"))[0];
+    std::cout << sentence << "\n";
+    if (cfg.get_bool("explain")) {
+      // Judged as eval_captioner judges (data/text/tag_fidelity): the words, stems or synonyms.
+      std::vector<std::string> used;
+      for (const auto& t : tags) used.push_back(app::normalise_tag(t, model.text.lowercase));
+      const auto words = expressing_words(used, sentence);
+      for (size_t i = 0; i < used.size(); ++i) {
+        std::cout << "  " << used[i] << ":";
+        if (words[i].empty()) std::cout << " MISSED";
+        for (size_t k = 0; k < words[i].size(); ++k) std::cout << (k ? ", " : " ") << words[i][k];
+        std::cout << "\n";
+      }
+    }
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "caption: error: " << e.what() << "\n";

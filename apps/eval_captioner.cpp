@@ -16,6 +16,7 @@
 #include <iomanip>
 #include <sstream>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "apps/cli/app_config.h"
@@ -23,6 +24,7 @@
 #include "apps/train/caption_task.h"
 #include "apps/eval/caption_metrics.h"
 #include "data/datasets/musiccaps.h"
+#include "data/text/caption_fluency.h"
 #include "data/text/tag_fidelity.h"
 #include "engine/io/safe_file.h"
 #include "engine/check.h"
@@ -69,9 +71,12 @@ Captioner make_model_captioner(const Config& cfg, const std::vector<std::vector<
     << (o.top_p > 0 ? "top-p " + std::to_string(o.top_p) + ", seed " + std::to_string(o.seed)
                     : o.beam > 1 ? "beam " + std::to_string(o.beam) : std::string("greedy"))
     << ", no_repeat_ngram " << o.no_repeat_ngram
-    << (coverage > 0 && o.beam > 1 ? ", re-ranked by tag coverage, weight " + std::to_string(coverage) : std::string())
+    << (o.constrained ? ", lexically constrained" : "")
+    << (coverage > 0 && o.beam > 1 && !o.constrained ? ", re-ranked by tag coverage, weight " + std::to_string(coverage) : std::string())
     << "; " << rows.size() << " captions in "
-    << std::fixed << std::setprecision(1) << secs << " s)";
+    << std::fixed << std::setprecision(1) << secs << " s, "
+    << std::setprecision(0) << 1000 * secs / (double)std::max<size_t>(1, rows.size())
+    << " ms per sentence)";
   description = d.str();
   auto next = std::make_shared<size_t>(0);
   return [sentences, next](const std::vector<std::string>&) {
@@ -184,6 +189,41 @@ void print_fidelity(const char* who, const TagFidelity& f) {
             << f.contradicting << " of " << f.sentences << ")\n";
 }
 
+// Sentences with a repeated word pair and with an ungrounded claim (data/text/caption_fluency).
+void print_fluency(const char* who, const std::vector<std::vector<std::string>>& tags,
+                   const std::vector<std::string>& sentences) {
+  int64_t repeated = 0, ungrounded = 0;
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    repeated += repeated_word_pair(sentences[i]).empty() ? 0 : 1;
+    ungrounded += ungrounded_claims(tags[i], sentences[i]).empty() ? 0 : 1;
+  }
+  const double n = (double)std::max<size_t>(1, sentences.size());
+  std::cout << std::fixed << std::setprecision(1) << who << ": sentences with a repeated word pair "
+            << 100.0 * (double)repeated / n << "% (" << repeated << "), with an ungrounded claim "
+            << "about the recording, audience or place " << 100.0 * (double)ungrounded / n << "% ("
+            << ungrounded << ")\n";
+}
+
+// The tags our sentences most often leave unsaid, with counts: where the decoder (or the
+// fidelity rules) still fall short.
+void print_misses(const std::vector<std::vector<std::string>>& tags,
+                  const std::vector<std::string>& sentences, int64_t how_many) {
+  if (how_many <= 0) return;
+  std::map<std::string, int64_t> missed;
+  for (size_t i = 0; i < sentences.size(); ++i) {
+    const TagCheck c = check_tags(tags[i], sentences[i]);
+    for (size_t t = 0; t < c.expressed.size(); ++t)
+      if (!c.expressed[t]) ++missed[tags[i][t]];
+  }
+  std::vector<std::pair<int64_t, std::string>> order;
+  for (const auto& [tag, n] : missed) order.push_back({-n, tag});
+  std::sort(order.begin(), order.end());
+  std::cout << "tags most often not expressed (" << missed.size() << " distinct):";
+  for (size_t i = 0; i < order.size() && (int64_t)i < how_many; ++i)
+    std::cout << (i ? ", " : " ") << "'" << order[i].second << "' " << -order[i].first;
+  std::cout << "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -272,6 +312,9 @@ int main(int argc, char** argv) {
     if (!tags.empty()) {
       print_fidelity("ours", tag_fidelity(tags, preds));
       print_fidelity("human captions vs their own tags", tag_fidelity(tags, refs));
+      print_fluency("ours", tags, preds);
+      print_fluency("human captions vs their own tags", tags, refs);
+      print_misses(tags, preds, cfg.get_int("miss_examples"));
       int64_t shown = 0;
       for (size_t i = 0; i < preds.size() && shown < cfg.get_int("conflict_examples"); ++i) {
         TagCheck c = check_tags(tags[i], preds[i]);

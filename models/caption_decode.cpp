@@ -37,30 +37,6 @@ int64_t step_limit(const CaptionDecoder& model, const DecodeOptions& o) {
   return std::min(o.max_tokens, model.config().max_len);
 }
 
-// Row r's logits (a host copy of the step's [R, V]) with the never-generated tokens and the
-// n-gram repeats set to -inf, as log-probabilities (double).
-void row_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& seq,
-                   const DecodeOptions& o, std::vector<double>& lp) {
-  lp.assign(logits, logits + V);
-  for (int64_t s = 0; s < std::min(o.num_special, V); ++s)
-    if (s != o.eos_id) lp[(size_t)s] = kNegInf;
-  const int64_t n = o.no_repeat_ngram, len = (int64_t)seq.size();
-  if (n > 0 && len >= n - 1) {
-    // Any earlier window whose first n-1 tokens equal the last n-1 bans its n-th token.
-    for (int64_t i = 0; i + n - 1 < len; ++i) {
-      bool same = true;
-      for (int64_t j = 0; j < n - 1 && same; ++j) same = seq[(size_t)(i + j)] == seq[(size_t)(len - n + 1 + j)];
-      if (same) lp[(size_t)seq[(size_t)(i + n - 1)]] = kNegInf;
-    }
-  }
-  double mx = kNegInf;
-  for (double v : lp) mx = std::max(mx, v);
-  double sum = 0;
-  for (double v : lp) sum += v == kNegInf ? 0.0 : std::exp(v - mx);
-  const double lse = mx + std::log(sum);
-  for (double& v : lp) v = v == kNegInf ? kNegInf : v - lse;
-}
-
 int64_t argmax(const std::vector<double>& lp) {
   return (int64_t)(std::max_element(lp.begin(), lp.end()) - lp.begin());  // first maximum
 }
@@ -99,6 +75,30 @@ TagMemory encode(CaptionDecoder& model, const TagIds& tags) {
 
 }  // namespace
 
+// Row r's logits (a host copy of the step's [R, V]) with the never-generated tokens and the
+// n-gram repeats set to -inf, as log-probabilities (double).
+void step_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& seq,
+                   const DecodeOptions& o, std::vector<double>& lp) {
+  lp.assign(logits, logits + V);
+  for (int64_t s = 0; s < std::min(o.num_special, V); ++s)
+    if (s != o.eos_id) lp[(size_t)s] = kNegInf;
+  const int64_t n = o.no_repeat_ngram, len = (int64_t)seq.size();
+  if (n > 0 && len >= n - 1) {
+    // Any earlier window whose first n-1 tokens equal the last n-1 bans its n-th token.
+    for (int64_t i = 0; i + n - 1 < len; ++i) {
+      bool same = true;
+      for (int64_t j = 0; j < n - 1 && same; ++j) same = seq[(size_t)(i + j)] == seq[(size_t)(len - n + 1 + j)];
+      if (same) lp[(size_t)seq[(size_t)(i + n - 1)]] = kNegInf;
+    }
+  }
+  double mx = kNegInf;
+  for (double v : lp) mx = std::max(mx, v);
+  double sum = 0;
+  for (double v : lp) sum += v == kNegInf ? 0.0 : std::exp(v - mx);
+  const double lse = mx + std::log(sum);
+  for (double& v : lp) v = v == kNegInf ? kNegInf : v - lse;
+}
+
 TagIds slice_tag_ids(const TagIds& t, int64_t begin, int64_t end) {
   SYN_CHECK(0 <= begin && begin <= end && end <= t.B, "slice_tag_ids: [", begin, ", ", end,
             ") of ", t.B, " sets");
@@ -128,7 +128,7 @@ std::vector<std::vector<int64_t>> greedy_or_sample(CaptionDecoder& model, const 
     std::vector<int64_t> keep, next_live, next_feed;
     for (size_t r = 0; r < live.size(); ++r) {
       auto& seq = out[(size_t)live[r]];
-      row_log_probs(logits.data() + r * V, V, seq, o, lp);
+      step_log_probs(logits.data() + r * V, V, seq, o, lp);
       int64_t tok = o.top_p > 0 ? sample_top_p(lp, o.top_p, o.temperature, rngs[(size_t)live[r]])
                                 : argmax(lp);
       if (tok == o.eos_id) continue;
@@ -176,7 +176,7 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
       auto& hyps = live[(size_t)b];
       std::vector<Cand> cands;
       for (int64_t h = 0; h < (int64_t)hyps.size(); ++h) {
-        row_log_probs(logits.data() + (row + h) * V, V, hyps[(size_t)h].tokens, o, lp);
+        step_log_probs(logits.data() + (row + h) * V, V, hyps[(size_t)h].tokens, o, lp);
         std::vector<int64_t> ids((size_t)V);
         std::iota(ids.begin(), ids.end(), 0);
         const int64_t take = std::min<int64_t>(2 * K, V);

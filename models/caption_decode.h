@@ -16,6 +16,8 @@
 //            its own generator, seeded from (seed, first_index + i), so a sentence does not
 //            depend on which other sets share its batch. top_p -> 0 keeps only the most
 //            probable token: greedy.
+// Lexically constrained beam search (every tag said, nothing banned) is models/constrained_beam.h;
+// apps/pipeline/caption_model picks it by DecodeOptions::constrained.
 // Special tokens other than <eos> are never generated. no_repeat_ngram = n forbids any token
 // that would repeat an n-gram already in the hypothesis (0 = off), a common cure for a small
 // decoder's loops.
@@ -39,6 +41,9 @@ struct DecodeOptions {
   int64_t bos_id = 1, eos_id = 2;
   int64_t num_special = 5;  // ids below this are special; only eos_id of them is generated
   int64_t batch = 64;       // sets decoded together
+  // Lexically constrained beam search (models/constrained_beam.h) where the caller gives
+  // constraints (apps/pipeline/caption_model): every tag said, nothing banned or repeated.
+  bool constrained = false;
 };
 
 // One token list per set (without <bos> and <eos>). The model is put in eval mode.
@@ -62,6 +67,11 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
 // The same over batches of options.batch sets (beam > 1).
 std::vector<std::vector<Hypothesis>> decode_nbest(CaptionDecoder& model, const TagIds& tags,
                                                   const DecodeOptions& options);
+
+// Row logits (one row of a step's [R, V] host copy) as log-probabilities with the
+// never-generated specials and the n-gram repeats of `seq` set to -inf (every decoder uses it).
+void step_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& seq,
+                    const DecodeOptions& options, std::vector<double>& lp);
 
 // The rows [begin, end) of a TagIds batch (for splitting a large one).
 TagIds slice_tag_ids(const TagIds& t, int64_t begin, int64_t end);

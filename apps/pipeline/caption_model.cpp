@@ -4,7 +4,9 @@
 #include <cctype>
 #include <limits>
 
+#include "data/text/tag_constraints.h"
 #include "data/text/tag_fidelity.h"
+#include "models/constrained_beam.h"
 
 #include "engine/check.h"
 
@@ -153,6 +155,26 @@ std::vector<std::string> CaptionModel::caption(const std::vector<std::vector<std
   };
   models::TagIds ids = tag_ids_for(tokenizer, text, sets);
   std::vector<std::string> out;
+  if (options.constrained) {
+    // The judges see each set as the decoder does: normalised, empties dropped, max_tags.
+    std::vector<TagJudge> judges;
+    for (const auto& set : sets) {
+      std::vector<std::string> used;
+      for (const auto& tag : set) {
+        if ((int64_t)used.size() >= text.max_tags) break;
+        std::string t = normalise_tag(tag, text.lowercase);
+        if (!t.empty()) used.push_back(t);
+      }
+      judges.emplace_back(std::move(used), tokenizer);
+    }
+    std::vector<const models::SentenceJudge*> judge_ptrs;
+    for (const auto& j : judges) judge_ptrs.push_back(&j);
+    std::vector<std::string> pieces;
+    for (int32_t id = 0; id < tokenizer.vocab_size(); ++id) pieces.push_back(tokenizer.piece(id));
+    for (const auto& hyps : models::constrained_beam_search(*decoder, ids, options, judge_ptrs, pieces))
+      out.push_back(hyps.empty() ? std::string() : to_text(hyps.front().tokens));
+    return out;
+  }
   if (coverage_weight > 0 && options.beam > 1) {
     auto nbest = models::decode_nbest(*decoder, ids, options);
     for (size_t b = 0; b < nbest.size(); ++b) {
@@ -212,6 +234,8 @@ models::DecodeOptions decode_options_from(const Config& cfg) {
   o.seed = (uint64_t)cfg.get_int("seed");
   o.no_repeat_ngram = cfg.get_int("no_repeat_ngram");
   o.max_tokens = cfg.get_int("max_tokens");
+  // Configs from before the constrained decoder have no key: they keep their decoder.
+  o.constrained = cfg.has("constrained") && cfg.get_bool("constrained");
   return o;
 }
 

@@ -61,6 +61,9 @@ struct CaptionModel {
   std::map<std::string, std::string> meta;  // everything the file recorded (provenance)
 
   // One sentence per tag set. bos/eos ids are filled in from the tokenizer.
+  // options.constrained: lexically constrained beam search (models/constrained_beam.h) judged
+  //   by data/text/tag_constraints (every tag said, no contradiction, repetition or ungrounded
+  //   claim); coverage_weight is then not used.
   // coverage_weight > 0 (with beam > 1) re-ranks each set's finished beam hypotheses by
   //   length-normalised log-probability + coverage_weight · (share of the set's tags the
   //   sentence expresses − 1 if it contradicts one of them),
@@ -76,7 +79,8 @@ struct CaptionModel {
 CaptionModel load_caption_model(const std::string& path);
 
 // The decoding keys shared by apps/caption, apps/eval_captioner and apps/pipeline's configs:
-// beam, length_penalty, top_p, temperature, seed, no_repeat_ngram, max_tokens.
+// beam, length_penalty, top_p, temperature, seed, no_repeat_ngram, max_tokens, and
+// constrained where the config has it.
 models::DecodeOptions decode_options_from(const Config& cfg);
 
 }  // namespace syn::app

@@ -320,6 +320,33 @@ TagCheck check_tags(const std::vector<std::string>& tags, const std::string& sen
   return out;
 }
 
+std::vector<std::vector<std::string>> expressing_words(const std::vector<std::string>& tags,
+                                                       const std::string& sentence) {
+  const std::vector<std::string> raw = tokenize_rouge(sentence);
+  std::set<std::string> have;
+  for (const auto& w : raw) have.insert(normalise_word(w));
+  std::vector<std::vector<std::string>> out;
+  for (const auto& tag : tags) {
+    std::vector<std::string> need = words_of(tag, true);
+    if (!all_present(need, have)) {
+      auto it = alternatives().find(need);
+      need.clear();
+      if (it != alternatives().end())
+        for (const auto& alt : it->second)
+          if (all_present(alt, have)) {
+            need = alt;
+            break;
+          }
+    }
+    auto& words = out.emplace_back();
+    for (const auto& w : raw)
+      if (std::find(need.begin(), need.end(), normalise_word(w)) != need.end() &&
+          std::find(words.begin(), words.end(), w) == words.end())
+        words.push_back(w);
+  }
+  return out;
+}
+
 TagFidelity tag_fidelity(const std::vector<std::vector<std::string>>& tags,
                          const std::vector<std::string>& sentences) {
   SYN_CHECK(tags.size() == sentences.size(), "tag_fidelity: ", tags.size(), " tag sets but ",

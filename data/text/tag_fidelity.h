@@ -49,6 +49,11 @@ struct TagCheck {
 };
 TagCheck check_tags(const std::vector<std::string>& tags, const std::string& sentence);
 
+// Per tag, the sentence's words (lower-cased, in order, once each) that express it; empty for a
+// tag the sentence does not express (apps/caption --explain).
+std::vector<std::vector<std::string>> expressing_words(const std::vector<std::string>& tags,
+                                                       const std::string& sentence);
+
 struct TagFidelity {
   int64_t tags = 0, expressed = 0;  // summed over captions
   int64_t sentences = 0, contradicting = 0;
