@@ -9,7 +9,8 @@
 // is said; nothing contradicts a tag; no word pair repeats; no claim about the recording,
 // audience or place that no tag supports. --constrained false gives plain beam / greedy / top-p.
 // Thin by design: config → tags (typed, or read from apps/tag's JSON; mapped to the phrases the
-// decoder knows by data/text/tag_phrases) → decoder (apps/pipeline/caption_model) → one printed line.
+// decoder knows by data/text/tag_phrases) → decoder (apps/pipeline/caption_model) → one printed
+// line.
 #include <iostream>
 
 #include "apps/cli/app_config.h"
@@ -41,8 +42,9 @@ std::vector<std::string> split_commas(const std::string& s) {
 
 int main(int argc, char** argv) {
   try {
-    auto args = app::parse_app_args(argc, argv, "caption.yaml",
-                                    "caption --tags \"a, b, c\" | --from tags.json [--key value ...]");
+    auto args =
+        app::parse_app_args(argc, argv, "caption.yaml",
+                            "caption --tags \"a, b, c\" | --from tags.json [--key value ...]");
     if (args.help) return 0;
     app::require_no_positional(args, "caption", "use --tags \"a, b\" or --from FILE");
     const Config& cfg = args.config;
@@ -57,19 +59,21 @@ int main(int argc, char** argv) {
     checks.done();
     const std::string& typed = cfg.get_string("tags");
     const std::string& from = cfg.get_string("from");
-    SYN_CHECK(typed.empty() != from.empty(), "give exactly one of --tags \"a, b, c\" and --from tags.json");
+    SYN_CHECK(typed.empty() != from.empty(),
+              "give exactly one of --tags \"a, b, c\" and --from tags.json");
     std::vector<std::string> tags;
     if (!typed.empty()) {
       tags = split_commas(typed);
     } else {
       app::TagFile f = app::read_tag_json(from);
-      tags = app::confident_tags(f, cfg.get_float("refined_threshold"), cfg.get_float("tag_threshold"),
-                                 (int)cfg.get_int("max_tags"));
+      tags = app::confident_tags(f, cfg.get_float("refined_threshold"),
+                                 cfg.get_float("tag_threshold"), (int)cfg.get_int("max_tags"));
     }
     if (cfg.get_bool("map_phrases")) tags = tags_to_phrases(tags);
     SYN_CHECK(!tags.empty(), "no tags to caption (every tag given was empty or dropped)");
 
-    app::CaptionModel model = app::load_caption_model(app::resolve_source_path(cfg.get_string("model")));
+    app::CaptionModel model =
+        app::load_caption_model(app::resolve_source_path(cfg.get_string("model")));
     models::DecodeOptions o = app::decode_options_from(cfg);
     if (cfg.get_bool("show_tags")) {
       std::cout << "tags:";

@@ -6,28 +6,29 @@
 //   eval_captioner --model ... --beam 4             beam search (--top_p 0.9 --beam 1: sampling)
 //   eval_captioner --pairs_file preds.tsv            score any system's prediction<TAB>reference
 //   lines eval_captioner --help                            every flag with its default
-// Thin by design: config → data (data/datasets/musiccaps) → captioner → metrics (apps/eval/caption_metrics,
-// data/text/tag_fidelity) → printed table. A trained decoder plugs in as another Captioner.
+// Thin by design: config → data (data/datasets/musiccaps) → captioner → metrics
+// (apps/eval/caption_metrics, data/text/tag_fidelity) → printed table. A trained decoder plugs in
+// as another Captioner.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iomanip>
-#include <sstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include "apps/cli/app_config.h"
+#include "apps/eval/caption_metrics.h"
 #include "apps/pipeline/caption_model.h"
 #include "apps/train/caption_task.h"
-#include "apps/eval/caption_metrics.h"
 #include "data/datasets/musiccaps.h"
 #include "data/text/caption_fluency.h"
 #include "data/text/tag_fidelity.h"
-#include "engine/io/safe_file.h"
 #include "engine/check.h"
+#include "engine/io/safe_file.h"
 #include "engine/rng.h"
 
 using namespace syn;
@@ -59,7 +60,8 @@ Captioner make_baseline(const std::string& kind, bool shuffle, uint64_t seed) {
 // batched call; the Captioner then hands the sentences out in row order.
 Captioner make_model_captioner(const Config& cfg, const std::vector<std::vector<std::string>>& rows,
                                std::string& description) {
-  auto model = std::make_shared<app::CaptionModel>(app::load_caption_model(cfg.get_string("model")));
+  auto model =
+      std::make_shared<app::CaptionModel>(app::load_caption_model(cfg.get_string("model")));
   models::DecodeOptions o = app::decode_options_from(cfg);
   o.batch = cfg.get_int("decode_batch");
   auto t0 = std::chrono::steady_clock::now();
@@ -68,14 +70,15 @@ Captioner make_model_captioner(const Config& cfg, const std::vector<std::vector<
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::ostringstream d;
   d << "decoder " << cfg.get_string("model") << " ("
-    << (o.top_p > 0 ? "top-p " + std::to_string(o.top_p) + ", seed " + std::to_string(o.seed)
-                    : o.beam > 1 ? "beam " + std::to_string(o.beam) : std::string("greedy"))
-    << ", no_repeat_ngram " << o.no_repeat_ngram
-    << (o.constrained ? ", lexically constrained" : "")
-    << (coverage > 0 && o.beam > 1 && !o.constrained ? ", re-ranked by tag coverage, weight " + std::to_string(coverage) : std::string())
-    << "; " << rows.size() << " captions in "
-    << std::fixed << std::setprecision(1) << secs << " s, "
-    << std::setprecision(0) << 1000 * secs / (double)std::max<size_t>(1, rows.size())
+    << (o.top_p > 0  ? "top-p " + std::to_string(o.top_p) + ", seed " + std::to_string(o.seed)
+        : o.beam > 1 ? "beam " + std::to_string(o.beam)
+                     : std::string("greedy"))
+    << ", no_repeat_ngram " << o.no_repeat_ngram << (o.constrained ? ", lexically constrained" : "")
+    << (coverage > 0 && o.beam > 1 && !o.constrained
+            ? ", re-ranked by tag coverage, weight " + std::to_string(coverage)
+            : std::string())
+    << "; " << rows.size() << " captions in " << std::fixed << std::setprecision(1) << secs
+    << " s, " << std::setprecision(0) << 1000 * secs / (double)std::max<size_t>(1, rows.size())
     << " ms per sentence)";
   description = d.str();
   auto next = std::make_shared<size_t>(0);

@@ -6,8 +6,9 @@
 //                   re-ranked by tag coverage (weight 2)
 //   constrained     the default now: lexically constrained beam search (beam 8, same keys)
 // Prints ms per sentence (wall: mean and median; CPU: the process's CPU time over all threads,
-// mean, which a loaded shared machine inflates less than wall time), tags expressed, contradicting sentences, sentences
-// with a repeated word pair, with an ungrounded claim, and every miss of the constrained decoder.
+// mean, which a loaded shared machine inflates less than wall time), tags expressed, contradicting
+// sentences, sentences with a repeated word pair, with an ungrounded claim, and every miss of the
+// constrained decoder.
 //   cmake --build build --target bench_caption
 //   OMP_NUM_THREADS=2 OMP_WAIT_POLICY=passive ./build/bench/bench_caption
 // (passive: on a machine shared with other jobs, spinning OpenMP workers cost more than the
@@ -15,8 +16,8 @@
 //   bench_caption [SETS_FILE [MAX_SETS [CONSTRAINED_BEAM]]]   (the constrained decoder's beam: 8)
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -65,7 +66,8 @@ int main(int argc, char** argv) {
     const std::string file = argc > 1 ? argv[1] : src + "/tests/fixtures/caption_tag_sets.txt";
     auto sets = read_sets(file);
     if (argc > 2) sets.resize(std::min(sets.size(), (size_t)std::stoul(argv[2])));
-    app::CaptionModel model = app::load_caption_model(src + "/models/weights/caption_decoder.synckpt");
+    app::CaptionModel model =
+        app::load_caption_model(src + "/models/weights/caption_decoder.synckpt");
     models::DecodeOptions beam8;
     beam8.beam = 8;
     beam8.length_penalty = 1.5;
@@ -74,11 +76,13 @@ int main(int argc, char** argv) {
     greedy.beam = 1;
     constrained.constrained = true;
     if (argc > 3) constrained.beam = std::stol(argv[3]);
-    const std::vector<Run> runs = {{"greedy", greedy, 0}, {"beam8+coverage", beam8, 2.0},
-                                   {"constrained b" + std::to_string(constrained.beam), constrained, 0}};
+    const std::vector<Run> runs = {
+        {"greedy", greedy, 0},
+        {"beam8+coverage", beam8, 2.0},
+        {"constrained b" + std::to_string(constrained.beam), constrained, 0}};
     std::printf("%zu tag sets from %s\n", sets.size(), file.c_str());
-    std::printf("%-16s %9s %9s %9s %9s %9s %9s %10s\n", "decoder", "ms mean", "ms median",
-                "CPU ms", "expressed", "contra.", "repeated", "ungrounded");
+    std::printf("%-16s %9s %9s %9s %9s %9s %9s %10s\n", "decoder", "ms mean", "ms median", "CPU ms",
+                "expressed", "contra.", "repeated", "ungrounded");
     for (const Run& run : runs) {
       std::vector<double> ms;
       double cpu_ms = 0;
@@ -89,7 +93,9 @@ int main(int argc, char** argv) {
         const std::clock_t c0 = std::clock();
         std::string s = model.caption({set}, run.options, run.coverage_weight)[0];
         cpu_ms += 1000.0 * (double)(std::clock() - c0) / CLOCKS_PER_SEC;
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count());
         ConstraintReport r = check_constraints(set, s);
         tags += (int64_t)set.size();
         expressed += (int64_t)(set.size() - r.missed.size());
@@ -114,8 +120,9 @@ int main(int argc, char** argv) {
       std::sort(ms.begin(), ms.end());
       const double n = (double)sets.size();
       std::printf("%-16s %9.0f %9.0f %9.0f %8.1f%% %8.1f%% %8.1f%% %9.1f%%\n", run.name.c_str(),
-                  mean, ms[ms.size() / 2], cpu_ms / n, 100.0 * (double)expressed / (double)tags, 100.0 * (double)contra / n,
-                  100.0 * (double)repeated / n, 100.0 * (double)ungrounded / n);
+                  mean, ms[ms.size() / 2], cpu_ms / n, 100.0 * (double)expressed / (double)tags,
+                  100.0 * (double)contra / n, 100.0 * (double)repeated / n,
+                  100.0 * (double)ungrounded / n);
       if (run.options.constrained) {
         std::printf("constrained decoder: %zu sets with a miss or fault\n", misses.size());
         for (const auto& m : misses) std::printf("%s\n", m.c_str());

@@ -48,9 +48,11 @@ int64_t sample_top_p(const std::vector<double>& lp, double top_p, double tempera
   double mx = kNegInf;
   for (double v : lp) mx = std::max(mx, v / temperature);
   double z = 0;
-  for (size_t i = 0; i < lp.size(); ++i) z += p[i] = lp[i] == kNegInf ? 0.0 : std::exp(lp[i] / temperature - mx);
+  for (size_t i = 0; i < lp.size(); ++i)
+    z += p[i] = lp[i] == kNegInf ? 0.0 : std::exp(lp[i] / temperature - mx);
   for (double& v : p) v /= z;
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return p[(size_t)a] > p[(size_t)b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return p[(size_t)a] > p[(size_t)b]; });
   double kept = 0;
   size_t n = 0;
   while (n < order.size() && (n == 0 || kept < top_p) && p[(size_t)order[n]] > 0)
@@ -78,7 +80,7 @@ TagMemory encode(CaptionDecoder& model, const TagIds& tags) {
 // Row r's logits (a host copy of the step's [R, V]) with the never-generated tokens and the
 // n-gram repeats set to -inf, as log-probabilities (double).
 void step_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& seq,
-                   const DecodeOptions& o, std::vector<double>& lp) {
+                    const DecodeOptions& o, std::vector<double>& lp) {
   lp.assign(logits, logits + V);
   for (int64_t s = 0; s < std::min(o.num_special, V); ++s)
     if (s != o.eos_id) lp[(size_t)s] = kNegInf;
@@ -87,7 +89,8 @@ void step_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& 
     // Any earlier window whose first n-1 tokens equal the last n-1 bans its n-th token.
     for (int64_t i = 0; i + n - 1 < len; ++i) {
       bool same = true;
-      for (int64_t j = 0; j < n - 1 && same; ++j) same = seq[(size_t)(i + j)] == seq[(size_t)(len - n + 1 + j)];
+      for (int64_t j = 0; j < n - 1 && same; ++j)
+        same = seq[(size_t)(i + j)] == seq[(size_t)(len - n + 1 + j)];
       if (same) lp[(size_t)seq[(size_t)(i + n - 1)]] = kNegInf;
     }
   }
@@ -100,15 +103,16 @@ void step_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& 
 }
 
 TagIds slice_tag_ids(const TagIds& t, int64_t begin, int64_t end) {
-  SYN_CHECK(0 <= begin && begin <= end && end <= t.B, "slice_tag_ids: [", begin, ", ", end,
-            ") of ", t.B, " sets");
+  SYN_CHECK(0 <= begin && begin <= end && end <= t.B, "slice_tag_ids: [", begin, ", ", end, ") of ",
+            t.B, " sets");
   TagIds s;
   s.B = end - begin;
   s.S = t.S;
   s.W = t.W;
   s.ids.assign(t.ids.begin() + begin * t.S * t.W, t.ids.begin() + end * t.S * t.W);
   s.tags_per_set.assign(t.tags_per_set.begin() + begin, t.tags_per_set.begin() + end);
-  s.tokens_per_tag.assign(t.tokens_per_tag.begin() + begin * t.S, t.tokens_per_tag.begin() + end * t.S);
+  s.tokens_per_tag.assign(t.tokens_per_tag.begin() + begin * t.S,
+                          t.tokens_per_tag.begin() + end * t.S);
   return s;
 }
 
@@ -146,7 +150,7 @@ std::vector<std::vector<int64_t>> greedy_or_sample(CaptionDecoder& model, const 
 }
 
 std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, const TagIds& tags,
-                                                      const DecodeOptions& o) {
+                                                       const DecodeOptions& o) {
   check_options(model, o);
   const int64_t B = tags.B, V = model.config().vocab_size, K = o.beam, limit = step_limit(model, o);
   struct Hyp {
@@ -187,15 +191,15 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
           if (lp[(size_t)ids[(size_t)i]] != kNegInf)
             cands.push_back({hyps[(size_t)h].logp + lp[(size_t)ids[(size_t)i]], h, ids[(size_t)i]});
       }
-      std::stable_sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& c) {
-        return a.score > c.score;
-      });
+      std::stable_sort(cands.begin(), cands.end(),
+                       [](const Cand& a, const Cand& c) { return a.score > c.score; });
       std::vector<Hyp> next;
       for (int64_t rank = 0; rank < (int64_t)cands.size() && (int64_t)next.size() < K; ++rank) {
         const Cand& c = cands[(size_t)rank];
         const auto& parent = hyps[(size_t)c.beam].tokens;
         if (c.token == o.eos_id) {
-          if (rank < K) done[(size_t)b].push_back({parent, normalised(c.score, (int64_t)parent.size() + 1)});
+          if (rank < K)
+            done[(size_t)b].push_back({parent, normalised(c.score, (int64_t)parent.size() + 1)});
           continue;
         }
         Hyp h{parent, c.score};
@@ -215,12 +219,14 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
         for (const auto& d : fin) scores.push_back(d.score);
         std::nth_element(scores.begin(), scores.begin() + (K - 1), scores.end(), std::greater<>());
         double best_live = kNegInf;
-        for (const auto& h : next) best_live = std::max(best_live, normalised(h.logp, (int64_t)h.tokens.size()));
+        for (const auto& h : next)
+          best_live = std::max(best_live, normalised(h.logp, (int64_t)h.tokens.size()));
         enough = best_live <= scores[(size_t)(K - 1)];
       }
       if (enough || next.empty() || last) {
         if (last || done[(size_t)b].empty())
-          for (auto& h : next) done[(size_t)b].push_back({h.tokens, normalised(h.logp, (int64_t)h.tokens.size())});
+          for (auto& h : next)
+            done[(size_t)b].push_back({h.tokens, normalised(h.logp, (int64_t)h.tokens.size())});
         finished[(size_t)b] = true;
         parents.resize(parents.size() - next.size());
         next_feed.resize(next_feed.size() - next.size());
@@ -233,7 +239,8 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
     feed = std::move(next_feed);
   }
   for (auto& d : done)
-    std::stable_sort(d.begin(), d.end(), [](const Done& a, const Done& c) { return a.score > c.score; });
+    std::stable_sort(d.begin(), d.end(),
+                     [](const Done& a, const Done& c) { return a.score > c.score; });
   return done;
 }
 

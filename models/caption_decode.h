@@ -36,7 +36,7 @@ struct DecodeOptions {
   double top_p = 0.0;        // > 0 with beam 1: nucleus sampling
   double temperature = 1.0;  // sampling only
   uint64_t seed = 0;
-  int64_t first_index = 0;   // index of the call's first set, for the per-set sampling seeds
+  int64_t first_index = 0;  // index of the call's first set, for the per-set sampling seeds
   int64_t no_repeat_ngram = 0;
   int64_t bos_id = 1, eos_id = 2;
   int64_t num_special = 5;  // ids below this are special; only eos_id of them is generated

@@ -91,16 +91,19 @@ Tensor FeedForward::forward(const Tensor& x) { return fc2->forward(ops::gelu(fc1
 
 EncoderLayer::EncoderLayer(const CaptionDecoderConfig& c, Rng& rng) {
   norm1 = register_module("norm1", std::make_shared<nn::LayerNorm>(c.d_model));
-  self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(c.d_model, c.heads, rng));
+  self_attn =
+      register_module("self_attn", std::make_shared<MultiHeadAttention>(c.d_model, c.heads, rng));
   norm2 = register_module("norm2", std::make_shared<nn::LayerNorm>(c.d_model));
   ff = register_module("ff", std::make_shared<FeedForward>(c.d_model, c.ff_dim, rng));
 }
 
 DecoderLayer::DecoderLayer(const CaptionDecoderConfig& c, Rng& rng) {
   norm1 = register_module("norm1", std::make_shared<nn::LayerNorm>(c.d_model));
-  self_attn = register_module("self_attn", std::make_shared<MultiHeadAttention>(c.d_model, c.heads, rng));
+  self_attn =
+      register_module("self_attn", std::make_shared<MultiHeadAttention>(c.d_model, c.heads, rng));
   norm2 = register_module("norm2", std::make_shared<nn::LayerNorm>(c.d_model));
-  cross_attn = register_module("cross_attn", std::make_shared<MultiHeadAttention>(c.d_model, c.heads, rng));
+  cross_attn =
+      register_module("cross_attn", std::make_shared<MultiHeadAttention>(c.d_model, c.heads, rng));
   norm3 = register_module("norm3", std::make_shared<nn::LayerNorm>(c.d_model));
   ff = register_module("ff", std::make_shared<FeedForward>(c.d_model, c.ff_dim, rng));
 }
@@ -119,16 +122,18 @@ CaptionDecoder::CaptionDecoder(const CaptionDecoderConfig& c, Rng& rng) : cfg_(c
             " is not a token of a ", c.vocab_size, "-token vocabulary");
   SYN_CHECK(c.dropout >= 0 && c.dropout < 1, "caption decoder: dropout ", c.dropout,
             " is not in [0, 1)");
-  tok_emb_ = register_module("tok_emb", std::make_shared<nn::Embedding>(c.vocab_size, c.d_model, rng));
+  tok_emb_ =
+      register_module("tok_emb", std::make_shared<nn::Embedding>(c.vocab_size, c.d_model, rng));
   pos_emb_ = register_module("pos_emb", std::make_shared<nn::Embedding>(c.max_len, c.d_model, rng));
   if (c.token_memory) {
     SYN_CHECK(c.max_tag_tokens >= 1, "caption decoder: max_tag_tokens must be positive, got ",
               c.max_tag_tokens);
-    tag_pos_emb_ = register_module("tag_pos_emb", std::make_shared<nn::Embedding>(c.max_tag_tokens, c.d_model, rng));
+    tag_pos_emb_ = register_module(
+        "tag_pos_emb", std::make_shared<nn::Embedding>(c.max_tag_tokens, c.d_model, rng));
   }
   for (int64_t i = 0; i < c.tag_layers; ++i)
-    tag_layers_.push_back(register_module("tag_layers." + std::to_string(i),
-                                          std::make_shared<EncoderLayer>(c, rng)));
+    tag_layers_.push_back(
+        register_module("tag_layers." + std::to_string(i), std::make_shared<EncoderLayer>(c, rng)));
   tag_norm_ = register_module("tag_norm", std::make_shared<nn::LayerNorm>(c.d_model));
   for (int64_t i = 0; i < c.layers; ++i)
     layers_.push_back(
@@ -180,8 +185,7 @@ TagMemory CaptionDecoder::encode_tags(const TagIds& tags, Rng* rng) {
   std::vector<float> w((size_t)(B * S * W * D), 0.0f);
   for (int64_t bs = 0; bs < B * S; ++bs) {
     const int64_t n = tags.tokens_per_tag[(size_t)bs];
-    for (int64_t k = 0; k < n; ++k)
-      std::fill_n(w.begin() + (bs * W + k) * D, D, 1.0f / (float)n);
+    for (int64_t k = 0; k < n; ++k) std::fill_n(w.begin() + (bs * W + k) * D, D, 1.0f / (float)n);
   }
   Tensor emb = tok_emb_->forward(tags.ids, {B, S, W});
   Tensor m = ops::sum(ops::mul(emb, Tensor::from_vector(w, {B, S, W, D}, dev)), 2);  // [B, S, D]
@@ -199,8 +203,8 @@ TagMemory CaptionDecoder::encode_tags(const TagIds& tags, Rng* rng) {
   }
   // One row per tag token: its embedding, its place in the tag, and its tag's context (the
   // context rows gathered to every token of the tag, as an embedding lookup into [B·S, D]).
-  SYN_CHECK(W <= cfg_.max_tag_tokens, "caption decoder: tags of ", W, " tokens exceed max_tag_tokens ",
-            cfg_.max_tag_tokens);
+  SYN_CHECK(W <= cfg_.max_tag_tokens, "caption decoder: tags of ", W,
+            " tokens exceed max_tag_tokens ", cfg_.max_tag_tokens);
   std::vector<int64_t> within((size_t)(B * S * W)), owner((size_t)(B * S * W));
   for (int64_t i = 0; i < B * S * W; ++i) {
     within[(size_t)i] = i % W;
@@ -258,8 +262,8 @@ Tensor CaptionDecoder::step(DecoderCache& c, const std::vector<int64_t>& ids) {
     c.self_k[i] = c.length == 0 ? k : ops::concat({c.self_k[i], k}, 2);
     c.self_v[i] = c.length == 0 ? v : ops::concat({c.self_v[i], v}, 2);
     // The new token sees every cached position (the causal mask's last row).
-    x = ops::add(x, sa.attend(sa.project_heads(*sa.q_proj, h), c.self_k[i], c.self_v[i], false,
-                              Tensor()));
+    x = ops::add(
+        x, sa.attend(sa.project_heads(*sa.q_proj, h), c.self_k[i], c.self_v[i], false, Tensor()));
     auto& ca = *l.cross_attn;
     h = l.norm2->forward(x);
     x = ops::add(x, ca.attend(ca.project_heads(*ca.q_proj, h), c.cross_k[i], c.cross_v[i], false,

@@ -42,9 +42,9 @@ struct CaptionDecoderConfig {
   int64_t layers = 4;      // decoder blocks
   int64_t tag_layers = 1;  // set-encoder blocks over the pooled tag vectors (0 = pooled only)
   int64_t ff_dim = 1024;
-  int64_t max_len = 96;    // learned positions: <bos> and the caption tokens after it
+  int64_t max_len = 96;  // learned positions: <bos> and the caption tokens after it
   float dropout = 0.1f;
-  int64_t pad_id = 0;      // padding of tag tokens and caption batches (never a target)
+  int64_t pad_id = 0;           // padding of tag tokens and caption batches (never a target)
   bool token_memory = true;     // memory rows per tag token (true) or per tag (false)
   int64_t max_tag_tokens = 16;  // positions within a tag (token_memory)
 };

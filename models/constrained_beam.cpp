@@ -24,8 +24,8 @@ constexpr int kBankStride = 1 << 16;  // bank = stride · constraints met + phra
 bool starts_new_word(const std::string& piece) {
   if (piece.empty()) return true;
   const unsigned char c = (unsigned char)piece[0];
-  const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c >= 0x80;
+  const bool word =
+      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
   return !word;
 }
 
@@ -130,7 +130,8 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
       for (const Cand& c : cands) {
         if (c.token == o.eos_id) {
           const auto& parent = hyps[(size_t)c.parent].tokens;
-          done[(size_t)b].push_back({parent, normalised(c.score, (int64_t)parent.size() + 1), c.met});
+          done[(size_t)b].push_back(
+              {parent, normalised(c.score, (int64_t)parent.size() + 1), c.met});
           continue;
         }
         if (std::find(seen.begin(), seen.end(), std::make_pair(c.parent, c.token)) != seen.end())
@@ -139,9 +140,8 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
         banks[c.bank].push_back(c);
       }
       for (auto& [bank, list] : banks)
-        std::stable_sort(list.begin(), list.end(), [](const Cand& a, const Cand& c) {
-          return a.score > c.score;
-        });
+        std::stable_sort(list.begin(), list.end(),
+                         [](const Cand& a, const Cand& c) { return a.score > c.score; });
       std::vector<Live> next;
       for (size_t round = 0; (int64_t)next.size() < K; ++round) {
         bool any = false;
@@ -191,9 +191,10 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
     feed = std::move(next_feed);
   }
   for (auto& d : done)
-    std::stable_sort(d.begin(), d.end(), [](const ConstrainedHypothesis& a, const ConstrainedHypothesis& c) {
-      return a.met != c.met ? a.met > c.met : a.score > c.score;
-    });
+    std::stable_sort(d.begin(), d.end(),
+                     [](const ConstrainedHypothesis& a, const ConstrainedHypothesis& c) {
+                       return a.met != c.met ? a.met > c.met : a.score > c.score;
+                     });
   return done;
 }
 
@@ -205,10 +206,11 @@ std::vector<std::vector<ConstrainedHypothesis>> constrained_beam_search(
   SYN_CHECK(o.beam >= 1, "constrained decode: beam must be at least 1, got ", o.beam);
   SYN_CHECK(o.batch >= 1, "constrained decode: batch must be at least 1, got ", o.batch);
   SYN_CHECK(o.max_tokens >= 1, "constrained decode: max_tokens must be at least 1");
-  SYN_CHECK((int64_t)judges.size() == tags.B, "constrained decode: ", judges.size(),
-            " judges for ", tags.B, " tag sets");
-  SYN_CHECK((int64_t)pieces.size() == model.config().vocab_size, "constrained decode: ",
-            pieces.size(), " token pieces for a ", model.config().vocab_size, "-token vocabulary");
+  SYN_CHECK((int64_t)judges.size() == tags.B, "constrained decode: ", judges.size(), " judges for ",
+            tags.B, " tag sets");
+  SYN_CHECK((int64_t)pieces.size() == model.config().vocab_size,
+            "constrained decode: ", pieces.size(), " token pieces for a ",
+            model.config().vocab_size, "-token vocabulary");
   std::vector<std::vector<ConstrainedHypothesis>> out;
   for (int64_t begin = 0; begin < tags.B; begin += o.batch) {
     const int64_t end = std::min(tags.B, begin + o.batch);

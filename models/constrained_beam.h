@@ -19,8 +19,9 @@
 // bank down, best score first within a bank, so hypotheses that met more constraints survive
 // beside the most probable ones (a token that completes a proposed phrase is banked as meeting
 // it). <eos> finishes a hypothesis whose text the judge allows; the search of a set stops when
-// `beam` finished hypotheses meet every constraint, or at the maximum length. Finished hypotheses are ranked by
-// constraints met, then score; when none finished, the live ones at the limit are used.
+// `beam` finished hypotheses meet every constraint, or at the maximum length. Finished hypotheses
+// are ranked by constraints met, then score; when none finished, the live ones at the limit are
+// used.
 #pragma once
 #include <cstdint>
 #include <string>

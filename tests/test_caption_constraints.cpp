@@ -43,7 +43,8 @@ TEST_CASE("ungrounded claims: the recording, the audience, the place, unless a t
             .empty());
   CHECK(ungrounded_claims(tags, "This is a live performance.") == std::vector<std::string>{"live"});
   CHECK(ungrounded_claims({"live performance"}, "This is a live performance.").empty());
-  CHECK(ungrounded_claims(tags, "It could be playing in a bar.") == std::vector<std::string>{"bar"});
+  CHECK(ungrounded_claims(tags, "It could be playing in a bar.") ==
+        std::vector<std::string>{"bar"});
   CHECK(ungrounded_claims(tags, "A lively ambient flute melody.").empty());  // words, not letters
   CHECK(ungrounded_claims(tags, "An amateur recording, noisy.").size() == 2);
 }

@@ -2,7 +2,8 @@
 // the self-attention is causal, the KV-cached steps match the full forward, a tiny model learns
 // a handful of sentences and greedy/beam decoding reproduce them, beam 1 == greedy, top-p is
 // seeded and p -> 0 is greedy, the fp16 export round-trips through load_caption_model, and
-// apps/train_captioner's loop resumes exactly, and apps/tag's JSON is read back for apps/caption. All on tiny models: seconds in total.
+// apps/train_captioner's loop resumes exactly, and apps/tag's JSON is read back for apps/caption.
+// All on tiny models: seconds in total.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -12,10 +13,10 @@
 #include <sstream>
 
 #include "apps/pipeline/caption_model.h"
-#include "apps/train/caption_task.h"
-#include "apps/train/trainer.h"
 #include "apps/pipeline/tag_json.h"
 #include "apps/pipeline/tagger.h"
+#include "apps/train/caption_task.h"
+#include "apps/train/trainer.h"
 #include "data/text/tag_phrases.h"
 #include "engine/autograd.h"
 #include "engine/checkpoint.h"
@@ -247,26 +248,39 @@ TEST_CASE("no_repeat_ngram forbids repeated n-grams") {
 namespace {
 
 std::vector<app::CaptionPair> toy_pairs() {
-  return {{{"female vocal", "mellow piano", "sad"}, "A sad song with a mellow piano and a soft female vocal."},
-          {{"male vocal", "rock", "electric guitar"}, "A rock song: distorted electric guitar and a male vocal."},
+  return {{{"female vocal", "mellow piano", "sad"},
+           "A sad song with a mellow piano and a soft female vocal."},
+          {{"male vocal", "rock", "electric guitar"},
+           "A rock song: distorted electric guitar and a male vocal."},
           {{"instrumental", "drums", "fast tempo"}, "An instrumental with fast drums."},
           {{"low quality", "live performance"}, "The low quality recording of a live performance."},
           {{"flute", "calm"}, "A calm flute melody."},
           {{"techno", "synth bass", "energetic"}, "Energetic techno with a pulsing synth bass."},
           {{"choir", "church"}, "A choir sings in a church."},
           {{"acoustic guitar", "folk"}, "A folk song with acoustic guitar strumming."},
-          {{"jazz", "saxophone", "upright bass"}, "A jazz trio: saxophone, upright bass, brushed drums."},
+          {{"jazz", "saxophone", "upright bass"},
+           "A jazz trio: saxophone, upright bass, brushed drums."},
           {{"hip hop", "rap", "808"}, "A hip hop beat with 808 bass and rap vocals."}};
 }
 
 Config tiny_trainer_config(const fs::path& dir) {
   Config cfg = Config::load(std::string(SYN_SOURCE_DIR) + "/config/train_captioner.yaml");
-  for (auto [k, v] : std::vector<std::pair<const char*, std::string>>{
-           {"vocab_size", "300"}, {"d_model", "32"}, {"heads", "2"}, {"layers", "1"},
-           {"tag_layers", "1"}, {"ff_dim", "64"}, {"max_len", "32"}, {"batch_size", "4"},
-           {"max_steps", "6"}, {"warmup_steps", "2"}, {"checkpoint_every", "3"},
-           {"val_every", "3"}, {"log_every_seconds", "0"}, {"log_dir", dir.string()},
-           {"run_name", "tiny"}, {"tag_drop_prob", "0.5"}})
+  for (auto [k, v] : std::vector<std::pair<const char*, std::string>>{{"vocab_size", "300"},
+                                                                      {"d_model", "32"},
+                                                                      {"heads", "2"},
+                                                                      {"layers", "1"},
+                                                                      {"tag_layers", "1"},
+                                                                      {"ff_dim", "64"},
+                                                                      {"max_len", "32"},
+                                                                      {"batch_size", "4"},
+                                                                      {"max_steps", "6"},
+                                                                      {"warmup_steps", "2"},
+                                                                      {"checkpoint_every", "3"},
+                                                                      {"val_every", "3"},
+                                                                      {"log_every_seconds", "0"},
+                                                                      {"log_dir", dir.string()},
+                                                                      {"run_name", "tiny"},
+                                                                      {"tag_drop_prob", "0.5"}})
     cfg.set(k, v);
   return cfg;
 }
@@ -298,7 +312,7 @@ TEST_CASE("train_captioner resumes exactly: N steps == N/2 + resume N/2") {
   cfg2.set("run_name", "tiny_resumed");
   Checkpoint ck = load_checkpoint(ck3.string());
   app::CaptionTask resumed_task(cfg2, pairs, val,
-                               BpeTokenizer::from_text(ck.meta["tokenizer"], "checkpoint"));
+                                BpeTokenizer::from_text(ck.meta["tokenizer"], "checkpoint"));
   app::Trainer resumed(resumed_task);
   resumed.resume(ck3.string());
   CHECK(resumed.step() == 3);
@@ -334,7 +348,8 @@ TEST_CASE("fp16 export round trip: load_caption_model captions as the trained mo
     const Tensor* q = find_named(loaded, name);
     REQUIRE(q != nullptr);
     auto a = p.to_vector(), b = q->to_vector();
-    for (size_t i = 0; i < a.size(); ++i) REQUIRE(std::fabs(a[i] - b[i]) <= 1e-3f * std::fabs(a[i]) + 1e-7f);
+    for (size_t i = 0; i < a.size(); ++i)
+      REQUIRE(std::fabs(a[i] - b[i]) <= 1e-3f * std::fabs(a[i]) + 1e-7f);
   }
   // The training checkpoint loads the same way, with identical (fp32) weights.
   app::CaptionModel m32 = app::load_caption_model((dir / "tiny" / "checkpoint_40.synt").string());
@@ -360,7 +375,7 @@ TEST_CASE("text conventions: tags and sentences") {
   app::CaptionText text;
   text.max_tags = 2;
   auto ids = app::tag_ids_for(tok, text, {{"a", "", "bb", "ccc"}});
-  CHECK(ids.tags_per_set == std::vector<int64_t>{2});  // the empty tag skipped, then cut at 2
+  CHECK(ids.tags_per_set == std::vector<int64_t>{2});       // the empty tag skipped, then cut at 2
   CHECK(ids.tokens_per_tag == std::vector<int64_t>{2, 3});  // " a", " bb" as bytes
 }
 
@@ -369,7 +384,8 @@ TEST_CASE("MusicCaps: the validation slice comes from training rows only") {
     MESSAGE("../shared is absent: skipped");
     return;
   }
-  auto split = split_musiccaps(load_musiccaps(test::shared_dir() + "/data/musiccaps/musiccaps-public.csv"));
+  auto split =
+      split_musiccaps(load_musiccaps(test::shared_dir() + "/data/musiccaps/musiccaps-public.csv"));
   auto s = app::split_training_rows(split.train, 133, 42);
   CHECK(s.train.size() == 2530);
   CHECK(s.val.size() == 133);
@@ -398,17 +414,21 @@ TEST_CASE("apps/tag's JSON is read back and its confident tags chosen") {
   REQUIRE(with.tags.size() == 4);
   CHECK(with.tags[0].tag == "guitar");  // most probable first
   CHECK(with.tags[0].probability == doctest::Approx(0.6));
-  CHECK(app::confident_tags(with, 0.1, 0.1, 8) == std::vector<std::string>{"guitar", "female", "1980s"});
+  CHECK(app::confident_tags(with, 0.1, 0.1, 8) ==
+        std::vector<std::string>{"guitar", "female", "1980s"});
   CHECK(app::confident_tags(with, 0.1, 0.1, 2) == std::vector<std::string>{"guitar", "female"});
-  CHECK(app::confident_tags(with, 0.9, 0.1, 8) == std::vector<std::string>{"guitar"});  // top one kept
+  CHECK(app::confident_tags(with, 0.9, 0.1, 8) ==
+        std::vector<std::string>{"guitar"});  // top one kept
   app::TagFile without = app::parse_tag_json(app::tag_result_json(r, nullptr), "without.json");
   CHECK(!without.has_refined);
   CHECK(app::confident_tags(without, 0.1, 0.25, 8) == std::vector<std::string>{"guitar", "female"});
   CHECK(tags_to_phrases(app::confident_tags(with, 0.1, 0.1, 8)) ==
         std::vector<std::string>{"guitar", "female vocal", "80s"});
   // Strict JSON: errors name the file and the byte.
-  CHECK(app::parse_tag_json(R"({"tags": [{"tag": "caf\u00e9 \ud83c\udfb5", "probability": 1e-1}]})", "u.json")
-            .tags[0].tag == "caf\xc3\xa9 \xf0\x9f\x8e\xb5");
+  CHECK(app::parse_tag_json(R"({"tags": [{"tag": "caf\u00e9 \ud83c\udfb5", "probability": 1e-1}]})",
+                            "u.json")
+            .tags[0]
+            .tag == "caf\xc3\xa9 \xf0\x9f\x8e\xb5");
   CHECK_THROWS_WITH_AS(app::parse_tag_json(R"({"tags": [}])", "bad.json"),
                        doctest::Contains("'bad.json': invalid JSON at byte 10"), Error);
   CHECK_THROWS_WITH_AS(app::parse_tag_json(R"({"file": "x"})", "none.json"),
@@ -435,7 +455,8 @@ TEST_CASE("the shipped weights load, record their provenance and caption") {
   CHECK(m.meta.count("command"));
   DecodeOptions o;
   o.no_repeat_ngram = 3;
-  auto s = m.caption({{"female vocal", "mellow piano", "sad"}, {"male vocal", "rock", "electric guitar"}}, o);
+  auto s = m.caption(
+      {{"female vocal", "mellow piano", "sad"}, {"male vocal", "rock", "electric guitar"}}, o);
   REQUIRE(s.size() == 2);
   for (const auto& x : s) {
     CHECK(x.size() > 20);

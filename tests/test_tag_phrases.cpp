@@ -6,8 +6,8 @@
 #include <set>
 
 #include "data/tags/refined_tags.h"
-#include "data/text/tag_phrases.h"
 #include "data/tags/tag_profile.h"
+#include "data/text/tag_phrases.h"
 #include "models/musicnn.h"
 
 using namespace syn;
@@ -22,15 +22,18 @@ std::string lower(std::string s) {
 
 bool has_row(const std::string& tag, const std::string& vocabulary) {
   for (const auto& t : tag_phrase_table())
-    if (t.tag == lower(tag)) return std::string(t.vocabularies).find(vocabulary) != std::string::npos;
+    if (t.tag == lower(tag))
+      return std::string(t.vocabularies).find(vocabulary) != std::string::npos;
   return false;
 }
 
 }  // namespace
 
 TEST_CASE("every tag of every vocabulary has a row naming that vocabulary") {
-  for (const auto& l : models::musicnn_labels(models::MusicnnDataset::MTT)) CHECK_MESSAGE(has_row(l, "mtt50"), l);
-  for (const auto& l : models::musicnn_labels(models::MusicnnDataset::MSD)) CHECK_MESSAGE(has_row(l, "msd50"), l);
+  for (const auto& l : models::musicnn_labels(models::MusicnnDataset::MTT))
+    CHECK_MESSAGE(has_row(l, "mtt50"), l);
+  for (const auto& l : models::musicnn_labels(models::MusicnnDataset::MSD))
+    CHECK_MESSAGE(has_row(l, "msd50"), l);
   for (const auto& t : mtt::refined_vocabulary()) CHECK_MESSAGE(has_row(t.name, "refined"), t.name);
   for (const auto& t : msd_profile_table()) CHECK_MESSAGE(has_row(t.name, "profile"), t.name);
 }

@@ -6,9 +6,8 @@
 
 #include "data/text/tag_constraints.h"
 #include "data/text/tag_fidelity.h"
-#include "models/constrained_beam.h"
-
 #include "engine/check.h"
+#include "models/constrained_beam.h"
 
 namespace syn::app {
 
@@ -128,7 +127,8 @@ models::CaptionDecoderConfig read_decoder_config(const std::map<std::string, std
   c.ff_dim = meta_int(meta, "decoder.ff_dim", source);
   c.max_len = meta_int(meta, "decoder.max_len", source);
   // Files from before the token memory have per-tag memory rows.
-  c.token_memory = meta.count("decoder.token_memory") && meta_int(meta, "decoder.token_memory", source);
+  c.token_memory =
+      meta.count("decoder.token_memory") && meta_int(meta, "decoder.token_memory", source);
   if (c.token_memory) c.max_tag_tokens = meta_int(meta, "decoder.max_tag_tokens", source);
   c.dropout = 0.0f;  // inference
   return c;
@@ -171,7 +171,8 @@ std::vector<std::string> CaptionModel::caption(const std::vector<std::vector<std
     for (const auto& j : judges) judge_ptrs.push_back(&j);
     std::vector<std::string> pieces;
     for (int32_t id = 0; id < tokenizer.vocab_size(); ++id) pieces.push_back(tokenizer.piece(id));
-    for (const auto& hyps : models::constrained_beam_search(*decoder, ids, options, judge_ptrs, pieces))
+    for (const auto& hyps :
+         models::constrained_beam_search(*decoder, ids, options, judge_ptrs, pieces))
       out.push_back(hyps.empty() ? std::string() : to_text(hyps.front().tokens));
     return out;
   }
@@ -193,7 +194,8 @@ std::vector<std::string> CaptionModel::caption(const std::vector<std::vector<std
     }
     return out;
   }
-  for (const auto& seq : models::decode_captions(*decoder, ids, options)) out.push_back(to_text(seq));
+  for (const auto& seq : models::decode_captions(*decoder, ids, options))
+    out.push_back(to_text(seq));
   return out;
 }
 

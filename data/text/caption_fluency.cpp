@@ -14,10 +14,10 @@ namespace {
 // Words whose pairs recur in any fluent English sentence.
 const std::set<std::string>& function_words() {
   static const std::set<std::string> s = {
-      "a",    "an",  "the",  "of",   "and",  "with", "in",    "on",    "for",   "to",
-      "by",   "is",  "are",  "at",   "from", "like", "some",  "very",  "that",  "this",
-      "it",   "its", "or",   "as",   "be",   "has",  "have",  "there", "which", "being",
-      "been", "was", "while", "also", "can", "heard", "but",  "into",  "over",  "s"};
+      "a",    "an",  "the",   "of",   "and",  "with",  "in",   "on",    "for",   "to",
+      "by",   "is",  "are",   "at",   "from", "like",  "some", "very",  "that",  "this",
+      "it",   "its", "or",    "as",   "be",   "has",   "have", "there", "which", "being",
+      "been", "was", "while", "also", "can",  "heard", "but",  "into",  "over",  "s"};
   return s;
 }
 
@@ -41,8 +41,8 @@ const std::vector<ClaimGroup>& claim_groups() {
     for (const char* where : {"club", "church", "street", "concert"})
       for (const char* prep : {"in a ", "in the ", "at a ", "at the "})
         place.phrases.push_back(std::string(prep) + where);
-    place.grounding = {"bar",    "pub",    "club",  "restaurant", "stadium",
-                       "church", "street", "concert", "gospel",   "hymn"};
+    place.grounding = {"bar",    "pub",    "club",    "restaurant", "stadium",
+                       "church", "street", "concert", "gospel",     "hymn"};
     out.push_back(std::move(place));
     return out;
   }();

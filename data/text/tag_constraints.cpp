@@ -28,7 +28,8 @@ std::string constraint_phrase(const std::string& tag) {
   return out;
 }
 
-TagJudge::TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok) : tags_(std::move(tags)) {
+TagJudge::TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok)
+    : tags_(std::move(tags)) {
   for (const auto& t : tags_) {
     std::vector<int64_t> ids;
     std::string phrase = " ";  // as the word appears inside a sentence

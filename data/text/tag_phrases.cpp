@@ -2,7 +2,8 @@
 // phrase is a whole aspect in MusicCaps' 2,663 training rows, where that decided the spelling.
 // Vocabularies: mtt50 = musicnn's/CLMR's 50 MagnaTagATune tags, msd50 = musicnn's 50 Million
 // Song Dataset tags (matched lower-cased: "Hip-Hop", "Mellow", "House", "Progressive rock"),
-// refined = data/tags/refined_tags.h, profile = data/tags/tag_profile.h's MSD genres, moods and eras.
+// refined = data/tags/refined_tags.h, profile = data/tags/tag_profile.h's MSD genres, moods and
+// eras.
 #include "data/text/tag_phrases.h"
 
 #include <algorithm>

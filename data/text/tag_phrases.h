@@ -6,8 +6,8 @@
 // "male vocal", "electronic music"); our taggers speak MagnaTagATune (the 50 musicnn/CLMR tags,
 // TagATune players' words: "male", "no voice", "beats"), the Million Song Dataset (50 last.fm
 // tags: "female vocalists", "Hip-Hop", "00s", "chillout") and the refined vocabulary
-// (data/tags/refined_tags.h, data/tags/tag_profile.h: "1980s", "string instruments", "spacey"). A tag the
-// decoder never saw in that spelling is a weaker cue than the phrase it knows.
+// (data/tags/refined_tags.h, data/tags/tag_profile.h: "1980s", "string instruments", "spacey"). A
+// tag the decoder never saw in that spelling is a weaker cue than the phrase it knows.
 //
 // The table (tag_phrases.cpp) has one row per tag of those vocabularies, with the vocabularies it
 // comes from and the phrase; the phrase is a MusicCaps aspect where one fits (with its count in
@@ -23,8 +23,8 @@
 namespace syn {
 
 struct TagPhrase {
-  const char* tag;     // lower-case
-  const char* phrase;  // "" = dropped
+  const char* tag;           // lower-case
+  const char* phrase;        // "" = dropped
   const char* vocabularies;  // which of mtt50, msd50, refined, profile use this tag
 };
 
