@@ -14,33 +14,15 @@
 #include "apps/pipeline/tag_json.h"
 #include "data/audio/synthetic_audio.h"
 #include "engine/check.h"
+#include "tests/support/pipeline_fixtures.h"
 
 using namespace syn;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kWeights = std::string(SYN_SOURCE_DIR) + "/models/weights/";
-
-bool weights_present() {
-  for (const char* f : {"musicnn_mtt.synckpt", "musicnn_msd.synckpt", "caption_decoder.synckpt",
-                        "unet_emoji.synckpt"})
-    if (!fs::exists(kWeights + f)) {
-      MESSAGE("skipped: ", kWeights, f, " is not available");
-      return false;
-    }
-  return true;
-}
-
-// The shipped config with few DDIM steps (this checks the wiring, not picture quality).
-app::PipelineOptions fast_options(const fs::path& audio, const fs::path& out) {
-  Config cfg = Config::load(std::string(SYN_SOURCE_DIR) + "/config/pipeline.yaml");
-  cfg.set("output", out.string());
-  cfg.set("steps", "3");
-  cfg.set("image_size", "64");
-  cfg.set("cover_size", "128");
-  return app::pipeline_options_from(cfg, {audio.string()});
-}
+using test::fast_pipeline_options;
+using test::pipeline_weights_present;
 
 fs::path synthetic_clip(const fs::path& dir) {
   fs::create_directories(dir);
@@ -54,12 +36,12 @@ fs::path synthetic_clip(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("run_pipeline writes every file and pipeline.json holds what it returns") {
-  if (!weights_present()) return;
+  if (!pipeline_weights_present()) return;
   const fs::path dir = fs::temp_directory_path() / "syn_test_pipeline_library";
   fs::remove_all(dir);
   const fs::path audio = synthetic_clip(dir), out = dir / "out";
   std::ostringstream log;
-  app::PipelineResult r = app::run_pipeline(fast_options(audio, out), log);
+  app::PipelineResult r = app::run_pipeline(fast_pipeline_options(audio, out), log);
 
   for (const char* f : {"tags.json", "sentence.txt", "image_1_raw.png", "image_2_refined.png",
                         "image_3_sentence.png", "image_4_motifs.png", "cover.png", "pipeline.json"})
@@ -111,7 +93,7 @@ TEST_CASE("bad options fail before the first stage and write nothing") {
       app::run_pipeline(app::pipeline_options_from(cfg, {(dir / "no.wav").string()}), log),
       doctest::Contains("no.wav' does not exist"), Error);
   // The checks below run after the file checks: they need the shipped weights in place.
-  if (!weights_present()) return;
+  if (!pipeline_weights_present()) return;
   auto fails = [&](const std::string& key, const std::string& value, const std::string& message) {
     Config c = Config::load(std::string(SYN_SOURCE_DIR) + "/config/pipeline.yaml");
     c.set("output", out.string());

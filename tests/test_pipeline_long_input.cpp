@@ -14,32 +14,15 @@
 #include "data/images/png_image.h"
 #include "engine/config.h"
 #include "engine/rng.h"
+#include "tests/support/pipeline_fixtures.h"
 
 using namespace syn;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kWeights = std::string(SYN_SOURCE_DIR) + "/models/weights/";
-
-bool weights_present() {
-  for (const char* f : {"musicnn_mtt.synckpt", "musicnn_msd.synckpt", "caption_decoder.synckpt",
-                        "unet_emoji.synckpt"})
-    if (!fs::exists(kWeights + f)) {
-      MESSAGE("skipped: ", kWeights, f, " is not available");
-      return false;
-    }
-  return true;
-}
-
-app::PipelineOptions fast_options(const fs::path& audio, const fs::path& out) {
-  Config cfg = Config::load(std::string(SYN_SOURCE_DIR) + "/config/pipeline.yaml");
-  cfg.set("output", out.string());
-  cfg.set("steps", "3");
-  cfg.set("image_size", "64");
-  cfg.set("cover_size", "128");
-  return app::pipeline_options_from(cfg, {audio.string()});
-}
+using test::fast_pipeline_options;
+using test::pipeline_weights_present;
 
 // A taggram of `rows` chunks of 3 s over two tags; rows in [a, a + n) have `odd`, the rest `even`.
 app::TagResult fake_result(size_t rows, const std::vector<float>& usual,
@@ -92,7 +75,7 @@ TEST_CASE("the summary window is the 30 s whose tags are closest to the song's")
 }
 
 TEST_CASE("a long input: tags.json has the whole song, the later stages one 30 s window") {
-  if (!weights_present()) return;
+  if (!pipeline_weights_present()) return;
   const fs::path dir = fs::temp_directory_path() / "syn_test_pipeline_long_input";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -102,7 +85,7 @@ TEST_CASE("a long input: tags.json has the whole song, the later stages one 30 s
   const fs::path audio = dir / "guitar40.wav";
   write_wav(audio.string(), x, rate);
   std::ostringstream log;
-  app::PipelineResult r = app::run_pipeline(fast_options(audio, dir / "out"), log);
+  app::PipelineResult r = app::run_pipeline(fast_pipeline_options(audio, dir / "out"), log);
   CHECK(r.input_warning.empty());
   CHECK_FALSE(r.window.whole);
   CHECK(r.window.end_seconds - r.window.start_seconds == doctest::Approx(29.92));
@@ -118,14 +101,14 @@ TEST_CASE("a long input: tags.json has the whole song, the later stages one 30 s
 }
 
 TEST_CASE("silence: a warning in the log and pipeline.json, no sentence, no pictures, grey cover") {
-  if (!weights_present()) return;
+  if (!pipeline_weights_present()) return;
   const fs::path dir = fs::temp_directory_path() / "syn_test_pipeline_silence";
   fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path audio = dir / "silence.wav", out = dir / "out";
   write_wav(audio.string(), std::vector<float>(8 * 16000, 0.0f), 16000);
   std::ostringstream log;
-  app::PipelineResult r = app::run_pipeline(fast_options(audio, out), log);
+  app::PipelineResult r = app::run_pipeline(fast_pipeline_options(audio, out), log);
   CHECK(r.input_warning.find("silent") != std::string::npos);
   CHECK(log.str().find("[pipeline] warning: not music") != std::string::npos);
   CHECK(r.sentence.empty());
