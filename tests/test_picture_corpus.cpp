@@ -140,6 +140,19 @@ TEST_CASE("picture rules: subgroups, folders, words; unknown rules are errors") 
   CHECK_FALSE(r.excludes(clip));
   clip.name = "guitar icon";
   CHECK(r.excludes(clip));
+  // The longest matching folder prefix decides; ignored words leave the source's names.
+  PictureRules k = PictureRules::parse(
+      "exclude_folder\topenclipart\tsigns\nkeep_folder\topenclipart\tsigns/weather\n"
+      "ignore_word\topenclipart\tPark\n",
+      "k.tsv");
+  clip.name = "cloud benji park";
+  clip.category = "signs/weather/rain";
+  CHECK_FALSE(k.excludes(clip));
+  clip.category = "signs/roads";
+  CHECK(k.excludes(clip));
+  CHECK(k.clean_name(clip) == "cloud benji");
+  clip.source = "tuxpaint";
+  CHECK(k.clean_name(clip) == "cloud benji park");
   CHECK_THROWS_WITH_AS(PictureRules::parse("keep\tx\n", "r.tsv"),
                        doctest::Contains("r.tsv:1: unknown rule 'keep'"), Error);
 }

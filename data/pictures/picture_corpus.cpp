@@ -82,9 +82,10 @@ std::vector<std::pair<CorpusItem, size_t>> select_pictures(
       if (!r.emoji_name.empty()) {
         it.concept_id = emoji_concept(vocabulary, r.emoji_name);
         it.caption = r.emoji_name;
-      } else if (auto m = vocabulary.match(r.name)) {
+      } else if (auto m = vocabulary.match(rules.clean_name(r))) {
         it.concept_id = vocabulary.concepts()[(size_t)m->concept_index].id;
-        it.caption = r.source == "openclipart" ? join_words(words_of(r.name), m->end_word) : "";
+        it.caption =
+            r.source == "openclipart" ? join_words(words_of(rules.clean_name(r)), m->end_word) : "";
       } else if (auto d = vocabulary.match(r.description)) {
         it.concept_id = vocabulary.concepts()[(size_t)d->concept_index].id;
       }

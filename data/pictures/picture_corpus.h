@@ -8,8 +8,9 @@
 //   2. rules (picture_rules.h) and concept (concept_vocabulary.h):
 //        emoji      concept = the vocabulary's match on the CLDR name, else the CLDR name before
 //                   any ':' (its own concept, shared by the emoji sets through emoji-test.txt)
-//        clip art   concept = the vocabulary's match on the name, else on the description; a
-//                   picture naming no concept is left out
+//        clip art   concept = the vocabulary's match on the name (less the words the rules
+//                   ignore for its source), else on the description; a picture naming no concept
+//                   is left out
 //   3. caption:
 //        emoji        the CLDR name ("woman dancing: medium skin tone")
 //        openclipart  the file name's words up to the end of the concept's synonym, which drops

@@ -32,9 +32,15 @@ PictureRules PictureRules::parse(const std::string& text, const std::string& sou
     if (f[0] == "emoji_subgroup") {
       want(2);
       rules.emoji_subgroups.insert(f[1]);
-    } else if (f[0] == "exclude_folder") {
+    } else if (f[0] == "exclude_folder" || f[0] == "keep_folder") {
       want(3);
-      rules.excluded_folders.emplace_back(f[1], f[2]);
+      rules.folders.push_back({f[1], f[2], f[0] == "keep_folder"});
+    } else if (f[0] == "ignore_word") {
+      want(3);
+      std::vector<std::string> w = words_of(f[2]);
+      SYN_CHECK(w.size() == 1, source, ":", line_no, ": ignore_word takes one word, got '", f[2],
+                "'");
+      rules.ignored_words.emplace(f[1], w[0]);
     } else if (f[0] == "exclude_word") {
       want(2);
       std::vector<std::string> w = words_of(f[1]);
@@ -43,11 +49,10 @@ PictureRules PictureRules::parse(const std::string& text, const std::string& sou
       rules.excluded_words.insert(w[0]);
     } else {
       SYN_FAIL(source, ":", line_no, ": unknown rule '", f[0],
-               "' (emoji_subgroup, exclude_folder or exclude_word)");
+               "' (emoji_subgroup, exclude_folder, keep_folder, exclude_word or ignore_word)");
     }
   }
-  SYN_CHECK(!rules.emoji_subgroups.empty() || !rules.excluded_folders.empty(), source,
-            ": no rules");
+  SYN_CHECK(!rules.emoji_subgroups.empty() || !rules.folders.empty(), source, ": no rules");
   return rules;
 }
 
@@ -57,13 +62,23 @@ PictureRules PictureRules::load(const std::string& path) {
 
 bool PictureRules::excludes(const PictureRecord& r) const {
   if (!r.emoji_name.empty() && !emoji_subgroups.count(r.category)) return true;
-  for (const auto& [src, prefix] : excluded_folders)
-    if (src == r.source && r.category.compare(0, prefix.size(), prefix) == 0 &&
-        (r.category.size() == prefix.size() || r.category[prefix.size()] == '/'))
-      return true;
+  const FolderRule* decides = nullptr;  // the longest matching prefix
+  for (const FolderRule& f : folders)
+    if (f.source == r.source && r.category.compare(0, f.prefix.size(), f.prefix) == 0 &&
+        (r.category.size() == f.prefix.size() || r.category[f.prefix.size()] == '/') &&
+        (!decides || f.prefix.size() > decides->prefix.size()))
+      decides = &f;
+  if (decides && !decides->keep) return true;
   for (const std::string& w : words_of(r.emoji_name.empty() ? r.name : r.emoji_name))
     if (excluded_words.count(w)) return true;
   return false;
+}
+
+std::string PictureRules::clean_name(const PictureRecord& r) const {
+  std::string out;
+  for (const std::string& w : words_of(r.name))
+    if (!ignored_words.count({r.source, w})) out += (out.empty() ? "" : " ") + w;
+  return out;
 }
 
 }  // namespace syn::pictures
