@@ -115,6 +115,7 @@ TEST_CASE("concept vocabulary: longest synonym, plurals, file order on ties, cle
   CHECK(m->first_word == 1);
   CHECK(m->end_word == 3);
   CHECK(words_of("Night-with_Stars!") == std::vector<std::string>{"night", "with", "stars"});
+  CHECK(words_of("baloon1_Red") == std::vector<std::string>{"baloon", "1", "red"});
   CHECK_THROWS_WITH_AS(ConceptVocabulary::parse("a\tx\tb\nc\ty\tb\n", "v.tsv"),
                        doctest::Contains("v.tsv:2: synonym 'b' of 'c' already names 'a'"), Error);
   CHECK_THROWS_WITH_AS(ConceptVocabulary::parse("a\tx\n", "v.tsv"),

@@ -11,16 +11,17 @@ namespace syn::pictures {
 std::vector<std::string> words_of(const std::string& text) {
   std::vector<std::string> words;
   std::string w;
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
   for (char ch : text) {
     unsigned char c = (unsigned char)ch;
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      w += (char)c;
-    } else if (c >= 'A' && c <= 'Z') {
-      w += (char)(c - 'A' + 'a');
-    } else if (!w.empty()) {
+    if (c >= 'A' && c <= 'Z') c = (unsigned char)(c - 'A' + 'a');
+    bool alnum = (c >= 'a' && c <= 'z') || is_digit((char)c);
+    // A change between letters and digits also ends a word: "guitar2", "baloon1" name things.
+    if (!w.empty() && (!alnum || is_digit(w.back()) != is_digit((char)c))) {
       words.push_back(w);
       w.clear();
     }
+    if (alnum) w += (char)c;
   }
   if (!w.empty()) words.push_back(w);
   return words;

@@ -23,7 +23,8 @@ struct Concept {
   std::vector<std::vector<std::string>> synonyms;  // each as its words; the id first
 };
 
-// Lower-case ASCII words of `text` (letters and digits; everything else separates).
+// Lower-case ASCII words of `text`: runs of letters or of digits ("Guitar2" is "guitar", "2");
+// everything else separates.
 std::vector<std::string> words_of(const std::string& text);
 
 class ConceptVocabulary {
