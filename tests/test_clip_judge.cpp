@@ -8,7 +8,9 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
+#include "apps/train/clip_judge_task.h"
 #include "engine/check.h"
 #include "engine/optim/adam.h"
 #include "models/clip_judge.h"
@@ -127,6 +129,14 @@ TEST_CASE("clip judge: learns to match pictures and words, and survives its file
     CHECK(best(sim, 6, 6, false)[i] == i);  // text -> image
   }
 
+  // The held-out measures of apps/train/clip_judge_task.h on the learned task: all perfect.
+  app::JudgeQuality q = app::evaluate_clip_judge(judge, x, texts, texts, {"red", "cyan", "grey"},
+                                                 {"red", "cyan", "grey"});
+  CHECK(q.concept_top1 == 1.0);
+  CHECK(q.concept_top5 == 1.0);
+  CHECK(q.prompts == 2);  // no picture is grey
+  CHECK(q.recall1 == 1.0);
+
   std::string dir = (fs::temp_directory_path() / "syn_clip_judge_XXXXXX").string();
   REQUIRE(mkdtemp(dir.data()) != nullptr);
   const std::string path = dir + "/judge.synckpt";
@@ -138,4 +148,31 @@ TEST_CASE("clip judge: learns to match pictures and words, and survives its file
   CHECK(ClipJudge::similarity(back->encode_images(x), back->encode_texts(texts)).to_vector() ==
         sim);
   fs::remove_all(dir);
+}
+
+TEST_CASE("clip judge task: distinct concepts per batch, the loss falls under the Trainer") {
+  Rng rng(9);
+  std::vector<std::array<float, 3>> colours = {{1, 0, 0}, {0, 0, 1}, {0, 1, 0}, {1, 1, 0}};
+  std::vector<std::string> names = {"red", "blue", "green", "yellow"};
+  Tensor x = pictures(colours);
+  std::vector<app::JudgeExample> examples;
+  for (int i = 0; i < 4; ++i)
+    examples.push_back({i, names[(size_t)i], names[(size_t)i] + " field"});
+  std::vector<std::string> texts = names;
+  for (auto& e : examples) texts.push_back(e.caption);
+  ClipJudge judge(tiny(), PromptTokenizer::build(texts), rng);
+  app::ClipJudgeTrainOptions o;
+  o.steps = 120;
+  o.batch_size = 4;
+  o.learning_rate = 1e-2;
+  o.warmup_steps = 5;
+  o.augment.max_shift = 0;
+  o.augment.scale_min = o.augment.scale_max = 1.0f;
+  o.log_every_seconds = 1e9;
+  std::ostringstream log;
+  double loss = app::train_clip_judge(judge, x, examples, o, log);
+  CHECK(loss < 0.5 * std::log(4.0));
+  o.batch_size = 5;  // more than the four concepts
+  CHECK_THROWS_WITH_AS(app::train_clip_judge(judge, x, examples, o, log),
+                       doctest::Contains("more than the 4 concepts"), Error);
 }
