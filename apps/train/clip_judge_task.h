@@ -1,0 +1,97 @@
+// clip_judge_task.h — training the contrastive judge (models/clip_judge.h) on the picture corpus
+// (data/pictures/picture_corpus.h) as a Task of the Trainer, and the judge's own quality on
+// held-out real pictures; shared by apps/train_clip_judge and its tests.
+//
+// A step draws batch_size DISTINCT concepts of the training split (a shuffled pass over them,
+// reshuffled each epoch), one random training picture of each under fresh augmentation
+// (data/images/image_augment.h), and its text: the picture's caption, or with probability
+// concept_text_share the concept id itself (so bare concept names, the shape of the fixed
+// prompts, are texts the judge has seen). Distinct concepts keep the batch free of false
+// negatives (two guitars from two sets). Loss: the symmetric InfoNCE; AdamW, warmup + cosine.
+//
+// Quality (evaluate_clip_judge), on pictures the judge never trained on:
+//   concept top-1 / top-5   each picture against the texts of every concept id; a hit when its
+//                           own concept ranks first / in the first five
+//   retrieval recall@1 / @5 each fixed prompt against every evaluated picture; a hit when a
+//                           picture of the prompt's concept ranks first / in the first five
+//                           (prompts whose concept has no evaluated picture are not counted)
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apps/train/task.h"
+#include "data/images/image_augment.h"
+#include "engine/optim/adam.h"
+#include "models/clip_judge.h"
+
+namespace syn::app {
+
+struct ClipJudgeTrainOptions {
+  int64_t steps = 1000;
+  int64_t batch_size = 64;
+  double learning_rate = 2e-3;
+  double weight_decay = 1e-4;
+  int64_t warmup_steps = 50;
+  double concept_text_share = 0.5;
+  ImageAugmentOptions augment;
+  uint64_t seed = 1;
+  double log_every_seconds = 10.0;
+};
+
+// One picture of the training set: its row in the images tensor, concept and caption.
+struct JudgeExample {
+  int64_t row = 0;
+  std::string concept_id, caption;
+};
+
+class ClipJudgeTask : public Task {
+ public:
+  // images [N, 3, S, S] in [0, 1] on the CPU; `model`, `images` and `examples` must outlive it.
+  ClipJudgeTask(models::ClipJudge& model, const Tensor& images,
+                const std::vector<JudgeExample>& examples, const ClipJudgeTrainOptions& options);
+
+  std::string name() const override { return "train_clip_judge"; }
+  const Config& config() const override { return cfg_; }
+  TrainerOptions trainer_options() const override;
+  std::string summary() const override { return ""; }
+  std::string device_description() const override { return "cpu"; }
+  Module& trained_module() override { return model_; }
+  Optimizer& optimizer() override { return *optimizer_; }
+  StepOutput training_step(int64_t step) override;
+
+ private:
+  models::ClipJudge& model_;
+  const Tensor& images_;
+  const std::vector<JudgeExample>& examples_;
+  ClipJudgeTrainOptions options_;
+  Config cfg_;
+  std::unique_ptr<Adam> optimizer_;
+  Rng rng_;
+  std::vector<std::vector<size_t>> by_concept_;  // example indices of each concept
+  std::vector<size_t> order_;                    // concept order of the current pass
+  size_t cursor_;
+};
+
+// Trains with the Trainer; returns the mean loss of the last min(50, steps) steps.
+double train_clip_judge(models::ClipJudge& model, const Tensor& images,
+                        const std::vector<JudgeExample>& examples,
+                        const ClipJudgeTrainOptions& options, std::ostream& log);
+
+struct JudgeQuality {
+  double concept_top1 = 0, concept_top5 = 0;  // over `pictures`
+  int64_t pictures = 0, concepts = 0;
+  double recall1 = 0, recall5 = 0;  // over `prompts` counted
+  int64_t prompts = 0;
+};
+// images [N, 3, S, S] in [0, 1]; concept_of_image[i] the concept of image i; concept_names every
+// concept id the judge is asked to choose among; prompts with their concepts.
+JudgeQuality evaluate_clip_judge(models::ClipJudge& model, const Tensor& images,
+                                 const std::vector<std::string>& concept_of_image,
+                                 const std::vector<std::string>& concept_names,
+                                 const std::vector<std::string>& prompts,
+                                 const std::vector<std::string>& prompt_concepts);
+
+}  // namespace syn::app

@@ -1,0 +1,165 @@
+// train_clip_judge — train the contrastive image-text judge (models/clip_judge.h) on the picture
+// corpus and report its own quality on the corpus's held-out pictures, which it never trained on:
+// concept top-1/top-5 and fixed-prompt retrieval recall@1/@5 (apps/train/clip_judge_task.h).
+//   build_picture_corpus                       runs/pictures/picture_corpus.ckpt (first)
+//   train_clip_judge                           runs/judge/clip_judge.synckpt
+//   train_clip_judge --steps 200               a quick run
+//   train_clip_judge --help                    every flag with its default
+// Thin by design: config → corpus → model → task + Trainer → evaluation → file.
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "apps/cli/app_config.h"
+#include "apps/cli/flag_checks.h"
+#include "apps/eval/image_quality.h"
+#include "apps/train/clip_judge_task.h"
+#include "data/pictures/picture_corpus.h"
+#include "engine/check.h"
+#include "engine/parallel.h"
+
+using namespace syn;
+namespace fs = std::filesystem;
+
+static std::vector<int64_t> parse_widths(const std::string& text) {
+  std::vector<int64_t> out;
+  std::istringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    SYN_CHECK(!part.empty() && part.size() < 6 &&
+                  part.find_first_not_of("0123456789") == std::string::npos,
+              "--widths '", text, "': '", part, "' is not a whole number");
+    out.push_back(std::stoll(part));
+  }
+  SYN_CHECK(!out.empty(), "--widths '", text, "' names no block");
+  return out;
+}
+
+static std::string pct(double v) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(1) << 100.0 * v << "%";
+  return os.str();
+}
+
+int main(int argc, char** argv) {
+  try {
+    auto args = app::parse_app_args(argc, argv, "train_clip_judge.yaml",
+                                    "train_clip_judge [--key value ...]");
+    if (args.help) return 0;
+    app::require_no_positional(args, "train_clip_judge");
+    const Config& cfg = args.config;
+    app::FlagChecks checks(cfg, "train_clip_judge");
+    checks.input_file("corpus", false, "build it with apps/build_picture_corpus")
+        .input_file("concepts")
+        .input_file("prompts")
+        .int_in("steps", 1, int64_t(1) << 40)
+        .int_in("batch_size", 2, 1 << 16)
+        .int_in("embed_dim", 1, 1 << 16)
+        .int_in("text_hidden", 1, 1 << 16)
+        .float_in("temperature", 1e-4, 100)
+        .float_in("learning_rate", 1e-9, 1e3)
+        .float_in("weight_decay", 0, 1e3)
+        .int_at_least("warmup_steps", 0)
+        .float_in("concept_text_share", 0, 1)
+        .output_file("output", /*app_creates_folder=*/true);
+    checks.attempt([&] { parse_widths(cfg.get_string("widths")); });
+    checks.done();
+
+    pictures::PictureCorpus corpus =
+        pictures::load_picture_corpus(app::resolve_source_path(cfg.get_string("corpus")));
+    const int64_t S = cfg.get_int("image_size");
+    std::vector<float> px = corpus.images_at((int)S).to_vector();
+    for (float& v : px) v /= 255.0f;
+    Tensor images = Tensor::from_vector(px, corpus.images_at((int)S).shape());
+    std::vector<app::JudgeExample> train;
+    std::vector<int64_t> held_rows;
+    std::vector<std::string> held_concepts, texts;
+    std::set<std::string> concept_set;
+    for (size_t i = 0; i < corpus.items.size(); ++i) {
+      const pictures::CorpusItem& it = corpus.items[i];
+      concept_set.insert(it.concept_id);
+      if (it.held_out) {
+        held_rows.push_back((int64_t)i);
+        held_concepts.push_back(it.concept_id);
+      } else {
+        train.push_back({(int64_t)i, it.concept_id, it.caption});
+        texts.push_back(it.caption);
+        texts.push_back(it.concept_id);
+      }
+    }
+    std::cout << "corpus: " << corpus.items.size() << " pictures (" << train.size() << " train, "
+              << held_rows.size() << " held out), " << concept_set.size() << " concepts, " << S
+              << " px\n";
+
+    Rng rng((uint64_t)cfg.get_int("seed"));
+    models::ClipJudgeConfig mc;
+    mc.widths = parse_widths(cfg.get_string("widths"));
+    mc.image_size = S;
+    mc.embed_dim = cfg.get_int("embed_dim");
+    mc.text_hidden = cfg.get_int("text_hidden");
+    mc.temperature = cfg.get_float("temperature");
+    models::ClipJudge judge(mc, models::PromptTokenizer::build(texts), rng);
+    std::cout << "judge: " << judge.num_parameters() << " parameters, text vocabulary "
+              << judge.tokenizer().vocab_size() << " words, " << num_threads() << " CPU threads\n";
+
+    app::ClipJudgeTrainOptions o;
+    o.steps = cfg.get_int("steps");
+    o.batch_size = cfg.get_int("batch_size");
+    o.learning_rate = cfg.get_float("learning_rate");
+    o.weight_decay = cfg.get_float("weight_decay");
+    o.warmup_steps = cfg.get_int("warmup_steps");
+    o.concept_text_share = cfg.get_float("concept_text_share");
+    o.log_every_seconds = cfg.get_float("log_every_seconds");
+    o.seed = (uint64_t)cfg.get_int("seed") + 1;
+    o.augment.fill = (float)corpus.background / 255.0f;
+    const auto start = std::chrono::steady_clock::now();
+    double loss = app::train_clip_judge(judge, images, train, o, std::cout);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << "trained " << o.steps << " steps in " << std::fixed << std::setprecision(1)
+              << seconds << " s; mean loss of the last 50 steps " << std::setprecision(4) << loss
+              << " (chance: ln " << o.batch_size << " = " << std::log((double)o.batch_size)
+              << ")\n";
+
+    pictures::ConceptVocabulary vocab =
+        pictures::ConceptVocabulary::load(app::resolve_source_path(cfg.get_string("concepts")));
+    std::vector<std::string> prompts =
+        quality::load_prompts(app::resolve_source_path(cfg.get_string("prompts")));
+    std::vector<std::string> prompt_concepts;
+    for (const std::string& p : prompts)
+      prompt_concepts.push_back(pictures::emoji_concept(vocab, p));
+    std::vector<float> held_px;
+    const int64_t per = 3 * S * S;
+    for (int64_t r : held_rows)
+      held_px.insert(held_px.end(), px.begin() + r * per, px.begin() + (r + 1) * per);
+    Tensor held = Tensor::from_vector(held_px, {(int64_t)held_rows.size(), 3, S, S});
+    app::JudgeQuality q = app::evaluate_clip_judge(
+        judge, held, held_concepts,
+        std::vector<std::string>(concept_set.begin(), concept_set.end()), prompts, prompt_concepts);
+    std::cout << "held-out pictures (" << q.pictures << ", among " << q.concepts
+              << " concepts): concept top-1 " << pct(q.concept_top1) << ", top-5 "
+              << pct(q.concept_top5) << " (chance " << pct(1.0 / (double)q.concepts) << ")\n"
+              << "fixed-prompt retrieval (" << q.prompts << " prompts with held-out pictures): "
+              << "recall@1 " << pct(q.recall1) << ", recall@5 " << pct(q.recall5) << "\n";
+
+    const std::string out = cfg.get_string("output");
+    if (!fs::path(out).parent_path().empty()) fs::create_directories(fs::path(out).parent_path());
+    std::ostringstream m1, m5;
+    m1 << q.concept_top1;
+    m5 << q.recall5;
+    models::save_clip_judge(out, judge,
+                            {{"corpus", cfg.get_string("corpus")},
+                             {"steps", std::to_string(o.steps)},
+                             {"heldout_concept_top1", m1.str()},
+                             {"heldout_prompt_recall5", m5.str()}});
+    std::cout << "wrote " << out << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "train_clip_judge: error: " << e.what() << "\n";
+    return 1;
+  }
+}
