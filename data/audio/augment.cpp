@@ -176,33 +176,81 @@ void reverb(std::vector<float>& x, const ReverbParams& p, float sample_rate) {
   clamp_unit(x);
 }
 
+// ---------------- parameter draws ----------------
+
+int64_t draw_crop_start(int64_t signal_length, int64_t n, Rng& rng) {
+  int64_t slack = std::max<int64_t>(0, signal_length - n);
+  return rng.randint(slack + 1);  // randint(0, len - n), both ends inclusive
+}
+
+float draw_noise_ratio(const AugmentConfig& cfg, Rng& rng) {
+  return rng.uniform(cfg.noise_min_ratio, cfg.noise_max_ratio);
+}
+
+float draw_gain_db(const AugmentConfig& cfg, Rng& rng) {
+  return rng.uniform(cfg.gain_min_db, cfg.gain_max_db);
+}
+
+float draw_high_low_pass(const AugmentConfig& cfg, Rng& rng, bool* highpass_out) {
+  bool hp = rng.randint(2) == 0;  // package: randint(0, 1) == 0 -> high-pass
+  *highpass_out = hp;
+  return hp ? rng.uniform(cfg.highpass_min_hz, cfg.highpass_max_hz)
+            : rng.uniform(cfg.lowpass_min_hz, cfg.lowpass_max_hz);
+}
+
+int64_t draw_delay_offset(const AugmentConfig& cfg, Rng& rng) {
+  SYN_CHECK(cfg.delay_step_ms > 0 && cfg.delay_max_ms > cfg.delay_min_ms,
+            "random_delay: need delay_min_ms < delay_max_ms and delay_step_ms > 0, got ",
+            cfg.delay_min_ms, ", ", cfg.delay_max_ms, ", ", cfg.delay_step_ms);
+  // np.arange(min, max, step): max is excluded.
+  int choices = (cfg.delay_max_ms - cfg.delay_min_ms + cfg.delay_step_ms - 1) / cfg.delay_step_ms;
+  int ms = cfg.delay_min_ms + cfg.delay_step_ms * (int)rng.randint(choices);
+  return (int64_t)(ms * (cfg.sample_rate / 1000.0f));  // int() truncates, as in Python
+}
+
+int draw_pitch_cents(const AugmentConfig& cfg, Rng& rng) {
+  int span = cfg.pitch_max_cents - cfg.pitch_min_cents + 1;  // randint is inclusive
+  SYN_CHECK(span >= 1, "random_pitch_shift: empty cents range [", cfg.pitch_min_cents, ", ",
+            cfg.pitch_max_cents, "]");
+  return cfg.pitch_min_cents + (int)rng.randint(span);
+}
+
+ReverbParams draw_reverb(const AugmentConfig& cfg, Rng& rng) {
+  int span = cfg.reverb_max - cfg.reverb_min;  // torch.randint excludes the top
+  SYN_CHECK(span >= 1 && cfg.reverb_min >= 0 && cfg.reverb_max <= 101, "random_reverb: range [",
+            cfg.reverb_min, ", ", cfg.reverb_max, ") must be inside [0, 101)");
+  ReverbParams p;
+  p.reverberance = (float)(cfg.reverb_min + rng.randint(span));
+  p.hf_damping = (float)(cfg.reverb_min + rng.randint(span));
+  p.room_scale = (float)(cfg.reverb_min + rng.randint(span));
+  return p;
+}
+
 // ---------------- random transforms ----------------
 
 std::vector<float> random_crop(const std::vector<float>& x, int64_t n, Rng& rng,
                                int64_t* start_out) {
-  int64_t slack = std::max<int64_t>(0, (int64_t)x.size() - n);
-  int64_t start = rng.randint(slack + 1);  // randint(0, len - n), both ends inclusive
+  int64_t start = draw_crop_start((int64_t)x.size(), n, rng);
   if (start_out) *start_out = start;
   return crop(x, start, n);
 }
 
 float random_noise(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng) {
-  float ratio = rng.uniform(cfg.noise_min_ratio, cfg.noise_max_ratio);
+  float ratio = draw_noise_ratio(cfg, rng);
   add_noise(x, ratio, rng);
   return ratio;
 }
 
 float random_gain(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng) {
-  float db = rng.uniform(cfg.gain_min_db, cfg.gain_max_db);
+  float db = draw_gain_db(cfg, rng);
   gain_db(x, db);
   return db;
 }
 
 float random_high_low_pass(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng,
                            bool* highpass_out) {
-  bool hp = rng.randint(2) == 0;  // package: randint(0, 1) == 0 -> high-pass
-  float cutoff = hp ? rng.uniform(cfg.highpass_min_hz, cfg.highpass_max_hz)
-                    : rng.uniform(cfg.lowpass_min_hz, cfg.lowpass_max_hz);
+  bool hp = false;
+  float cutoff = draw_high_low_pass(cfg, rng, &hp);
   if (hp)
     highpass(x, cutoff, cfg.sample_rate);
   else
@@ -212,34 +260,19 @@ float random_high_low_pass(std::vector<float>& x, const AugmentConfig& cfg, Rng&
 }
 
 int64_t random_delay(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng) {
-  SYN_CHECK(cfg.delay_step_ms > 0 && cfg.delay_max_ms > cfg.delay_min_ms,
-            "random_delay: need delay_min_ms < delay_max_ms and delay_step_ms > 0, got ",
-            cfg.delay_min_ms, ", ", cfg.delay_max_ms, ", ", cfg.delay_step_ms);
-  // np.arange(min, max, step): max is excluded.
-  int choices = (cfg.delay_max_ms - cfg.delay_min_ms + cfg.delay_step_ms - 1) / cfg.delay_step_ms;
-  int ms = cfg.delay_min_ms + cfg.delay_step_ms * (int)rng.randint(choices);
-  int64_t offset = (int64_t)(ms * (cfg.sample_rate / 1000.0f));  // int() truncates, as in Python
+  int64_t offset = draw_delay_offset(cfg, rng);
   delay(x, offset, cfg.delay_volume);
   return offset;
 }
 
 int random_pitch_shift(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng) {
-  int span = cfg.pitch_max_cents - cfg.pitch_min_cents + 1;  // randint is inclusive
-  SYN_CHECK(span >= 1, "random_pitch_shift: empty cents range [", cfg.pitch_min_cents, ", ",
-            cfg.pitch_max_cents, "]");
-  int cents = cfg.pitch_min_cents + (int)rng.randint(span);
+  int cents = draw_pitch_cents(cfg, rng);
   pitch_shift(x, cents, cfg.sample_rate);
   return cents;
 }
 
 ReverbParams random_reverb(std::vector<float>& x, const AugmentConfig& cfg, Rng& rng) {
-  int span = cfg.reverb_max - cfg.reverb_min;  // torch.randint excludes the top
-  SYN_CHECK(span >= 1 && cfg.reverb_min >= 0 && cfg.reverb_max <= 101, "random_reverb: range [",
-            cfg.reverb_min, ", ", cfg.reverb_max, ") must be inside [0, 101)");
-  ReverbParams p;
-  p.reverberance = (float)(cfg.reverb_min + rng.randint(span));
-  p.hf_damping = (float)(cfg.reverb_min + rng.randint(span));
-  p.room_scale = (float)(cfg.reverb_min + rng.randint(span));
+  ReverbParams p = draw_reverb(cfg, rng);
   reverb(x, p, cfg.sample_rate);
   return p;
 }

@@ -136,6 +136,17 @@ void pitch_shift(std::vector<float>& x, int cents, float sample_rate);
 // Freeverb with sox's parameter mapping; output dry + wet, same length.
 void reverb(std::vector<float>& x, const ReverbParams& params, float sample_rate);
 
+// ---- parameter draws: the random part of each random transform below, in the package's order
+// (the batch path, augment_batch.h, draws a whole chain with these before applying it) ----
+
+int64_t draw_crop_start(int64_t signal_length, int64_t n, Rng& rng);
+float draw_noise_ratio(const AugmentConfig& cfg, Rng& rng);
+float draw_gain_db(const AugmentConfig& cfg, Rng& rng);
+float draw_high_low_pass(const AugmentConfig& cfg, Rng& rng, bool* highpass_out);  // -> Hz
+int64_t draw_delay_offset(const AugmentConfig& cfg, Rng& rng);                       // -> samples
+int draw_pitch_cents(const AugmentConfig& cfg, Rng& rng);
+ReverbParams draw_reverb(const AugmentConfig& cfg, Rng& rng);
+
 // ---- random transforms (draw parameters the package's way, apply, return the draw) ----
 
 std::vector<float> random_crop(const std::vector<float>& x, int64_t n, Rng& rng,
