@@ -89,6 +89,10 @@ void apply_linear_evaluation_clmr_flags(Config& cfg) {
       "--finetuner_learning_rate on unaugmented crops)");
 }
 
+void check_pretrain_speed_flags(const Config& cfg, FlagChecks& c) {
+  if (cfg.has("prefetch")) c.int_in("prefetch", 0, 64);
+}
+
 void require_defaults(const Config& cfg, const std::vector<std::string>& keys,
                       const std::string& why) {
   for (const std::string& key : keys)

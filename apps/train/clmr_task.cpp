@@ -7,6 +7,7 @@
 
 #include "apps/train/training_state.h"
 #include "data/audio/augment.h"
+#include "data/audio/augment_batch.h"
 #include "engine/optim/adam.h"
 #include "engine/optim/lars.h"
 #include "engine/parallel.h"
@@ -69,9 +70,14 @@ ClmrTask::ClmrTask(const Config& cfg, std::shared_ptr<ClipSource> data)
   } else {
     SYN_FAIL("--optimizer must be Adam or LARS, got '", opt, "'");
   }
+  // A config of the user's own may predate --prefetch: absent means its default, 2.
+  const int64_t prefetch = cfg_.has("prefetch") ? cfg_.get_int("prefetch") : 2;
+  SYN_CHECK(prefetch >= 0 && prefetch <= 64, "--prefetch must be 0 (off) .. 64, got ", prefetch);
+  views_ = std::make_unique<ViewLoader>([this](int64_t step) { return make_views(step); },
+                                        (int)prefetch, cfg_.get_int("max_steps"));
 }
 
-ClmrTask::Views ClmrTask::make_views(int64_t step) const {
+HostViews ClmrTask::make_views(int64_t step) const {
   int64_t batch = cfg_.get_int("batch_size");
   SYN_CHECK(batch >= 2, "--batch_size must be at least 2 for a contrastive loss, got ", batch);
   int64_t length = cfg_.get_int("audio_length");
@@ -92,26 +98,26 @@ ClmrTask::Views ClmrTask::make_views(int64_t step) const {
   } else {
     for (int64_t& c : clips) c = pick.randint(n);
   }
-  std::vector<float> xi((size_t)(batch * length)), xj((size_t)(batch * length));
-  parallel_for(batch, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t b = lo; b < hi; ++b) {
-      std::span<const float> src = data_->clip(clips[(size_t)b]);
-      std::vector<float> clip(src.begin(), src.end());
-      Rng r1 = derived_rng(seed, step, 1 + 2 * b), r2 = derived_rng(seed, step, 2 + 2 * b);
-      std::vector<float> v1 = augment::apply_chain(clip, aug, r1);
-      std::vector<float> v2 = augment::apply_chain(clip, aug, r2);
-      std::copy(v1.begin(), v1.end(), xi.begin() + b * length);
-      std::copy(v2.begin(), v2.end(), xj.begin() + b * length);
-    }
-  });
-  return {Tensor::from_vector(xi, {batch, 1, length}, device_),
-          Tensor::from_vector(xj, {batch, 1, length}, device_)};
+  // Each view's random draws come first, from the streams (seed, step, 1 + 2b) and
+  // (seed, step, 2 + 2b); then the whole batch is augmented in one call.
+  std::vector<std::span<const float>> sources;
+  std::vector<augment::AugmentDraw> draws_i, draws_j;
+  for (int64_t b = 0; b < batch; ++b) {
+    sources.push_back(data_->clip(clips[(size_t)b]));
+    Rng r1 = derived_rng(seed, step, 1 + 2 * b), r2 = derived_rng(seed, step, 2 + 2 * b);
+    draws_i.push_back(augment::draw_chain((int64_t)sources.back().size(), aug, r1));
+    draws_j.push_back(augment::draw_chain((int64_t)sources.back().size(), aug, r2));
+  }
+  return {batch, length, augment::apply_chain_batch(sources, aug, draws_i),
+          augment::apply_chain_batch(sources, aug, draws_j)};
 }
 
 StepOutput ClmrTask::training_step(int64_t step) {
   model_->train();
-  Views v = make_views(step);
-  models::ClmrOutput out = model_->forward(v.x_i, v.x_j);
+  HostViews v = views_->get(step);
+  const Tensor x_i = Tensor::from_vector(v.x_i, {v.batch, 1, v.length}, device_);
+  const Tensor x_j = Tensor::from_vector(v.x_j, {v.batch, 1, v.length}, device_);
+  models::ClmrOutput out = model_->forward(x_i, x_j);
   return {out.loss, 2 * cfg_.get_int("batch_size"), {}};
 }
 
