@@ -114,3 +114,54 @@ TEST_CASE("mismatched clips and draws are refused") {
   bad.t.crop_start = 50;
   CHECK_THROWS_WITH(apply_draw(clip, cfg, bad), doctest::Contains("crop start 50"));
 }
+
+TEST_CASE("the augment_batch slot's CPU path (crops + records) equals apply_chain without noise") {
+  AugmentConfig cfg;
+  cfg.crop_length = 12000;
+  cfg.p_polarity = cfg.p_gain = cfg.p_filters = cfg.p_delay = cfg.p_pitch = cfg.p_reverb = 0.7f;
+  cfg.p_noise = 0.0f;
+  std::vector<std::vector<float>> clips;
+  std::vector<std::span<const float>> views;
+  std::vector<AugmentDraw> draws;
+  std::vector<AugmentParams> params;
+  for (uint64_t b = 0; b < 12; ++b) clips.push_back(test_signal(9000 + 1500 * (int64_t)b, 40 + b));
+  for (uint64_t b = 0; b < 12; ++b) {
+    Rng r(500 + b);
+    draws.push_back(draw_chain((int64_t)clips[b].size(), cfg, r));
+    views.emplace_back(clips[b]);
+    params.push_back(device_params(draws.back(), cfg));
+  }
+  const std::vector<float> expected = apply_chain_batch(views, cfg, draws);
+  const Tensor crops = Tensor::from_vector(crop_batch(views, cfg, draws), {12, cfg.crop_length});
+  const std::vector<float> got = augment_batch(crops, params, cfg.sample_rate).to_vector();
+  REQUIRE(got.size() == expected.size());
+  CHECK(bit_equal(got.data(), expected.data(), got.size()));
+}
+
+TEST_CASE("the slot's counter-based noise has the drawn std ratio and no correlation") {
+  // Same law as apply_chain's noise, other values: check the law, and the key's determinism.
+  const int64_t n = 50000;
+  std::vector<float> x((size_t)n);
+  for (int64_t i = 0; i < n; ++i) x[(size_t)i] = 0.5f * std::sin(0.01f * (float)i);
+  AugmentParams p;
+  p.noise = 1;
+  p.noise_ratio = 0.01f;
+  p.noise_key = 12345;
+  const Tensor in = Tensor::from_vector(x, {1, n});
+  const std::vector<float> y = augment_batch(in, {p}, 22050.0f).to_vector();
+  double mean = 0, var = 0, lag1 = 0, sx = 0;
+  for (int64_t i = 0; i < n; ++i) mean += (y[(size_t)i] - x[(size_t)i]) / (double)n;
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = y[(size_t)i] - x[(size_t)i] - mean;
+    var += d * d / (double)(n - 1);
+    sx += (double)x[(size_t)i] * x[(size_t)i];
+    if (i > 0) lag1 += d * (y[(size_t)i - 1] - x[(size_t)i - 1] - mean);
+  }
+  const double signal_std = std::sqrt(sx / (double)n), noise_std = std::sqrt(var);
+  CHECK(noise_std / signal_std == doctest::Approx(0.01).epsilon(0.03));
+  CHECK(std::fabs(mean) < 5 * noise_std / std::sqrt((double)n));
+  CHECK(std::fabs(lag1 / var / (double)(n - 1)) < 0.03);
+  CHECK(augment_batch(in, {p}, 22050.0f).to_vector() == y);
+  p.noise_key = 12346;
+  CHECK(augment_batch(in, {p}, 22050.0f).to_vector() != y);
+}

@@ -77,4 +77,48 @@ std::vector<float> apply_chain_batch(const std::vector<std::span<const float>>& 
   return out;
 }
 
+std::vector<float> crop_batch(const std::vector<std::span<const float>>& clips,
+                              const AugmentConfig& cfg, const std::vector<AugmentDraw>& draws) {
+  SYN_CHECK(clips.size() == draws.size(), "crop_batch: ", clips.size(), " clips but ", draws.size(),
+            " draws");
+  const int64_t length = cfg.crop_length;
+  std::vector<float> out(clips.size() * (size_t)length, 0.0f);
+  for (size_t b = 0; b < clips.size(); ++b) {
+    const std::span<const float> c = clips[b];
+    const int64_t start = draws[b].t.crop_start;
+    SYN_CHECK(start >= 0 && start <= std::max<int64_t>(0, (int64_t)c.size()),
+              "crop_batch: crop start ", start, " is outside the clip of ", c.size(), " samples");
+    const int64_t avail =
+        std::max<int64_t>(0, std::min<int64_t>(length, (int64_t)c.size() - start));
+    std::copy(c.begin() + start, c.begin() + start + avail, out.begin() + (int64_t)b * length);
+  }
+  return out;
+}
+
+AugmentParams device_params(const AugmentDraw& d, const AugmentConfig& cfg) {
+  const AugmentTrace& t = d.t;
+  AugmentParams p;
+  p.polarity = t.polarity;
+  p.noise = t.noise;
+  p.noise_ratio = t.noise_ratio;
+  p.noise_key = d.noise_key;
+  p.gain = t.gain;
+  p.gain_db = t.gain_db;
+  p.filter = t.filter;
+  if (t.filter)
+    butterworth4_coefficients(t.filter_highpass, t.filter_cutoff_hz, cfg.sample_rate,
+                              p.filter_coef);
+  p.delay = t.delay;
+  SYN_CHECK(t.delay_samples >= 0 && t.delay_samples < (int64_t)1 << 31, "device_params: delay of ",
+            t.delay_samples, " samples");
+  p.delay_samples = (int32_t)t.delay_samples;
+  p.delay_volume = cfg.delay_volume;
+  p.pitch_cents = t.pitch ? t.pitch_cents : 0;
+  p.reverb = t.reverb;
+  p.reverberance = t.reverb_params.reverberance;
+  p.hf_damping = t.reverb_params.hf_damping;
+  p.room_scale = t.reverb_params.room_scale;
+  return p;
+}
+
 }  // namespace syn::augment

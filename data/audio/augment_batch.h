@@ -2,7 +2,8 @@
 // first every clip's random draws are made on the host into a parameter record (AugmentDraw),
 // from exactly the Rng streams apply_chain uses and in its order; then the records are applied.
 // The CPU application reproduces apply_chain bit for bit (tests/test_augment_batch.cpp); the
-// record is also what a device implementation consumes (engine/ops/augment.h).
+// record is also what a device implementation consumes: crop_batch + device_params feed the
+// augment_batch kernel slot (engine/ops/augment.h; CUDA: kernels/augment.cu).
 //
 // The one draw that is not a handful of numbers is the noise: apply_chain draws a normal per
 // sample from the same stream, after which the chain's later draws continue. draw_chain keeps
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "data/audio/augment.h"
+#include "engine/ops/augment.h"
 #include "engine/rng.h"
 
 namespace syn::augment {
@@ -41,5 +43,13 @@ std::vector<float> apply_draw(std::span<const float> signal, const AugmentConfig
 std::vector<float> apply_chain_batch(const std::vector<std::span<const float>>& clips,
                                      const AugmentConfig& cfg,
                                      const std::vector<AugmentDraw>& draws);
+
+// ---- the device form: crops on the host, the rest of the chain in the augment_batch slot ----
+
+// Row b: clips[b][crop_start, crop_start + crop_length), zero-padded (the chain's first step).
+std::vector<float> crop_batch(const std::vector<std::span<const float>>& clips,
+                              const AugmentConfig& cfg, const std::vector<AugmentDraw>& draws);
+// The slot's record of a draw (filter coefficients computed here, in double, as the CPU filter).
+AugmentParams device_params(const AugmentDraw& d, const AugmentConfig& cfg);
 
 }  // namespace syn::augment
