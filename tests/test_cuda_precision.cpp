@@ -50,11 +50,11 @@ double max_rel_error(const std::vector<float>& got, const std::vector<float>& re
 #ifdef SYN_WITH_CUDA
 using cuda_kernels::ConvVersion;
 
-struct Shape {
+struct ConvCase {
   int64_t B, Cin, Cout, L, K, stride, pad;
 };
 
-Conv1dShape shape_of(const Shape& c) {
+Conv1dShape shape_of(const ConvCase& c) {
   Conv1dShape s;
   s.B = c.B, s.Cin = c.Cin, s.Cout = c.Cout, s.L = c.L, s.K = c.K, s.stride = c.stride;
   s.padding = c.pad;
@@ -62,7 +62,7 @@ Conv1dShape shape_of(const Shape& c) {
   return s;
 }
 
-void check_tc(const Shape& c, uint64_t seed) {
+void check_tc(const ConvCase& c, uint64_t seed) {
   const Conv1dShape s = shape_of(c);
   INFO("B ", c.B, " Cin ", c.Cin, " Cout ", c.Cout, " L ", c.L, " stride ", c.stride);
   Rng rng(seed);
@@ -93,7 +93,7 @@ void check_tc(const Shape& c, uint64_t seed) {
 
 #ifdef SYN_WITH_CUDA
 TEST_CASE("v5 tensor-core conv1d (bf16, tf32) matches the fp32 CPU kernels within tolerance") {
-  const Shape cases[] = {
+  const ConvCase cases[] = {
       {2, 128, 128, 19683, 3, 1, 1},  // SampleCNN block 1 at batch 2
       {2, 128, 256, 243, 3, 1, 1},    // block 5
       {3, 512, 512, 9, 3, 1, 1},      // block 8: N smaller than a tile
@@ -102,11 +102,11 @@ TEST_CASE("v5 tensor-core conv1d (bf16, tf32) matches the fp32 CPU kernels withi
       {1, 7, 130, 50, 5, 1, 2},       // K = 5
   };
   uint64_t seed = 1;
-  for (const Shape& c : cases) check_tc(c, seed++);
+  for (const ConvCase& c : cases) check_tc(c, seed++);
 }
 
 TEST_CASE("conv1d Auto follows --precision; bf16 really rounds") {
-  const Shape c{2, 64, 96, 300, 3, 1, 1};
+  const ConvCase c{2, 64, 96, 300, 3, 1, 1};
   const Conv1dShape s = shape_of(c);
   Rng rng(5);
   Tensor x = Tensor::randn({c.B, c.Cin, c.L}, rng).to(kGpu);

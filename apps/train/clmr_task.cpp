@@ -8,9 +8,11 @@
 #include "apps/train/training_state.h"
 #include "data/audio/augment.h"
 #include "data/audio/augment_batch.h"
+#include "engine/ops/augment.h"
 #include "engine/optim/adam.h"
 #include "engine/optim/lars.h"
 #include "engine/parallel.h"
+#include "engine/precision.h"
 
 namespace syn::app {
 
@@ -50,6 +52,20 @@ ClmrTask::ClmrTask(const Config& cfg, std::shared_ptr<ClipSource> data)
   device_ = dev == "cuda" ? Device::CUDA : Device::CPU;
   SYN_CHECK(device_ == Device::CPU || cuda_available(),
             "--device cuda: no usable CUDA device in this build or machine");
+  if (cfg_.has("precision")) {  // a config of the user's own may predate these keys
+    const MathPrecision p = parse_math_precision(cfg_.get_string("precision"));
+    SYN_CHECK(p == MathPrecision::Fp32 || device_ == Device::CUDA, "--precision ",
+              math_precision_name(p), " needs --device cuda: the CPU kernels compute in fp32 only");
+    set_math_precision(p);
+  }
+  if (cfg_.has("augment_device")) {
+    const std::string& a = cfg_.get_string("augment_device");
+    SYN_CHECK(a == "cpu" || a == "cuda", "--augment_device must be cpu or cuda, got '", a, "'");
+    SYN_CHECK(
+        a == "cpu" || device_ == Device::CUDA,
+        "--augment_device cuda needs --device cuda (the views are made where the model runs)");
+    augment_on_device_ = a == "cuda";
+  }
   Rng init(derived_rng(cfg_.get_int("seed"), -1, 0));
   model_ = std::make_unique<models::Clmr>(clmr_config_from(cfg_), init);
   model_->to(device_);
@@ -108,15 +124,35 @@ HostViews ClmrTask::make_views(int64_t step) const {
     draws_i.push_back(augment::draw_chain((int64_t)sources.back().size(), aug, r1));
     draws_j.push_back(augment::draw_chain((int64_t)sources.back().size(), aug, r2));
   }
-  return {batch, length, augment::apply_chain_batch(sources, aug, draws_i),
-          augment::apply_chain_batch(sources, aug, draws_j)};
+  HostViews v;
+  v.batch = batch;
+  v.length = length;
+  if (augment_on_device_) {  // crops here; the rest of the chain runs at the step, on the GPU
+    v.x_i = augment::crop_batch(sources, aug, draws_i);
+    v.x_j = augment::crop_batch(sources, aug, draws_j);
+    for (int64_t b = 0; b < batch; ++b) {
+      v.params_i.push_back(augment::device_params(draws_i[(size_t)b], aug));
+      v.params_j.push_back(augment::device_params(draws_j[(size_t)b], aug));
+    }
+  } else {
+    v.x_i = augment::apply_chain_batch(sources, aug, draws_i);
+    v.x_j = augment::apply_chain_batch(sources, aug, draws_j);
+  }
+  return v;
 }
 
 StepOutput ClmrTask::training_step(int64_t step) {
   model_->train();
   HostViews v = views_->get(step);
-  const Tensor x_i = Tensor::from_vector(v.x_i, {v.batch, 1, v.length}, device_);
-  const Tensor x_j = Tensor::from_vector(v.x_j, {v.batch, 1, v.length}, device_);
+  Tensor x_i = Tensor::from_vector(v.x_i, {v.batch, 1, v.length}, device_);
+  Tensor x_j = Tensor::from_vector(v.x_j, {v.batch, 1, v.length}, device_);
+  if (!v.params_i.empty()) {  // --augment_device cuda
+    const float rate = (float)cfg_.get_int("sample_rate");
+    x_i = view_as_shape(augment_batch(view_as_shape(x_i, {v.batch, v.length}), v.params_i, rate),
+                        {v.batch, 1, v.length});
+    x_j = view_as_shape(augment_batch(view_as_shape(x_j, {v.batch, v.length}), v.params_j, rate),
+                        {v.batch, 1, v.length});
+  }
   models::ClmrOutput out = model_->forward(x_i, x_j);
   return {out.loss, 2 * cfg_.get_int("batch_size"), {}};
 }

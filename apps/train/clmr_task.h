@@ -50,6 +50,7 @@ class ClmrTask : public Task {
   std::unique_ptr<models::Clmr> model_;
   std::unique_ptr<Optimizer> optimizer_;
   Device device_ = Device::CPU;
+  bool augment_on_device_ = false;     // --augment_device cuda: make_views only crops
   std::unique_ptr<ViewLoader> views_;  // make_views, prefetched --prefetch steps ahead
 };
 

@@ -10,13 +10,17 @@
 #include <vector>
 
 #include "apps/train/prefetcher.h"
+#include "engine/ops/augment.h"
 
 namespace syn::app {
 
-// [batch, 1, length] each, row b of both views from the same clip.
+// [batch, 1, length] each, row b of both views from the same clip. With --augment_device cuda
+// the rows are the crops only and params_i / params_j hold each view's record, which the step
+// applies on the device (engine/ops/augment.h); otherwise the params are empty.
 struct HostViews {
   int64_t batch = 0, length = 0;
   std::vector<float> x_i, x_j;
+  std::vector<AugmentParams> params_i, params_j;
 };
 
 // Returns make(step) for each step, prepared `depth` steps ahead on a worker thread (depth 0:
