@@ -1,10 +1,17 @@
 // bench_augment — CLMR's augmentation on the CPU: augmented views per second of CPU time
 // (thread CPU time, so a loaded machine does not distort it), per transform and for the whole
 // chain at CLMR's probabilities, on full 59,049-sample crops. One thread: the figure is per core.
-//   bench_augment [--views 96]
+//   bench_augment [--views 96] [--device cuda]
 // The GPU needs ~3,400 views/s at a 56 ms CLMR step (batch 48 x 2 views, issue 19).
+// --device cuda also times the augment_batch slot on the GPU (kernels/augment.cu) for the same
+// views at CLMR's probabilities: host draws + crops, upload, kernels (wall time, median of 5).
 #include <time.h>
+#ifdef SYN_WITH_CUDA
+#include <cuda_runtime.h>
+#endif
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +22,8 @@
 #include <vector>
 
 #include "data/audio/augment_batch.h"
+#include "engine/device.h"
+#include "engine/ops/augment.h"
 #include "engine/rng.h"
 
 using namespace syn;
@@ -40,10 +49,49 @@ static double views_per_second(const AugmentConfig& cfg, int n,
   return n / (thread_seconds() - t0);
 }
 
+// The chain on the GPU: draws and crops on the host, then one upload and the slot's kernels.
+static void time_cuda(int views, const std::vector<std::vector<float>>& clips) {
+#ifdef SYN_WITH_CUDA
+  const AugmentConfig cfg;
+  std::vector<double> ms;
+  for (int rep = 0; rep < 6; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<std::span<const float>> spans;
+    std::vector<AugmentDraw> draws;
+    std::vector<AugmentParams> params;
+    for (int v = 0; v < views; ++v) {
+      Rng rng(1000 + (uint64_t)v);
+      spans.emplace_back(clips[(size_t)v % clips.size()]);
+      draws.push_back(draw_chain((int64_t)spans.back().size(), cfg, rng));
+      params.push_back(device_params(draws.back(), cfg));
+    }
+    const Tensor crops =
+        Tensor::from_vector(crop_batch(spans, cfg, draws), {views, cfg.crop_length}, Device::CUDA);
+    const Tensor out = augment_batch(crops, params, cfg.sample_rate);
+    cudaDeviceSynchronize();
+    if (rep > 0)  // the first run pays for the allocator's first blocks
+      ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const double med = ms[ms.size() / 2];
+  std::printf("  %-34s %9.1f views/s (%d views in %.2f ms)\n", "CUDA chain, CLMR's probabilities",
+              views / (med * 1e-3), views, med);
+#else
+  (void)views;
+  (void)clips;
+  std::printf("  CUDA: not in this build\n");
+#endif
+}
+
 int main(int argc, char** argv) {
   int views = 96;
-  for (int i = 1; i + 1 < argc; i += 2)
-    if (std::strcmp(argv[i], "--views") == 0) views = std::atoi(argv[i + 1]);
+  bool cuda = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--views") == 0 && i + 1 < argc) views = std::atoi(argv[++i]);
+    if (std::strcmp(argv[i], "--device") == 0 && i + 1 < argc)
+      cuda = !std::strcmp(argv[++i], "cuda");
+  }
   std::vector<std::vector<float>> clips;
   Rng rng(3);
   for (int c = 0; c < 8; ++c) {  // 4 s clips of tones plus noise
@@ -78,5 +126,12 @@ int main(int argc, char** argv) {
   }
   std::printf("  %-34s %9.1f views/s\n", "chain at CLMR's probabilities",
               views_per_second(AugmentConfig{}, views, clips));
+  if (cuda) {
+    if (!cuda_available()) {
+      std::printf("  CUDA: no usable device\n");
+      return 1;
+    }
+    time_cuda(views, clips);
+  }
   return 0;
 }
