@@ -65,6 +65,7 @@ static void check_flags(const Config& cfg) {
                "--dataset_dir '" + cfg.get_string("dataset_dir") + "' is not a folder");
   for (const char* t : {"polarity", "noise", "gain", "filters", "delay", "pitch", "reverb"})
     c.float_in(std::string("transforms_") + t, 0, 1);
+  app::check_pretrain_speed_flags(cfg, c);
   c.done();
 }
 

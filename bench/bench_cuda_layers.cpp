@@ -243,14 +243,17 @@ DnnResult dnn_best(Dnn& d, Clock& clk, const Options& o, cudnnMathType_t math, b
 struct Row {
   std::string layer, phase;
   double gflop = 0;
-  double ms[5] = {NAN, NAN, NAN, NAN, NAN};  // v1, v2, v3, small, live
+  double ms[7] = {NAN, NAN, NAN, NAN, NAN, NAN, NAN};  // v1, v2, v3, small, live, v5 bf16, tf32
   double dnn_fp32 = NAN, dnn_tf32 = NAN;
   int algo_fp32 = -1, algo_tf32 = -1;
   double worst_diff = 0, dnn_diff = NAN;  // max rel diff: our versions vs live; cuDNN fp32 vs live
 };
 
-const ConvVersion kVersions[5] = {ConvVersion::Naive, ConvVersion::Tiled, ConvVersion::Tf32,
-                                  ConvVersion::Small, ConvVersion::Auto};
+// v5 (tensor cores, kernels/conv1d_tc.cu) last: the live version (Auto) runs at fp32 here.
+const ConvVersion kVersions[7] = {ConvVersion::Naive, ConvVersion::Tiled, ConvVersion::Tf32,
+                                  ConvVersion::Small, ConvVersion::Auto,  ConvVersion::TcBf16,
+                                  ConvVersion::TcTf32};
+bool is_tc(ConvVersion v) { return v == ConvVersion::TcBf16 || v == ConvVersion::TcTf32; }
 
 void print_ms(double v) {
   if (std::isnan(v))
@@ -353,12 +356,14 @@ int main(int argc, char** argv) {
       run(ConvVersion::Auto);
       CK(cudaDeviceSynchronize());
       const std::vector<float> live = host(out);
-      for (int vi = 0; vi < 5; ++vi) {
+      for (int vi = 0; vi < 7; ++vi) {
         const ConvVersion v = kVersions[vi];
         if (!cuda_kernels::conv_version_supported(v, s)) continue;
         if (v == ConvVersion::Naive && !o.v1) continue;
+        // v5 has forward and stride-1 backward data; its weight gradient would be v3 again
+        if (is_tc(v) && (phase == 2 || (phase == 1 && s.stride != 1))) continue;
         row.ms[vi] = clk.median_ms(o, [&] { run(v); });
-        if (v != ConvVersion::Tf32)  // TF32 differs by design (~1e-3)
+        if (v != ConvVersion::Tf32 && !is_tc(v))  // TF32 / bf16 differ by design (~1e-3)
           row.worst_diff = std::max(row.worst_diff, rel_diff(host(out), live));
       }
 #ifdef SYN_HAVE_CUDNN
@@ -416,7 +421,7 @@ int main(int argc, char** argv) {
       }
 #endif
       std::printf("  %-10s", row.phase.c_str());
-      for (int vi = 0; vi < 5; ++vi) {
+      for (int vi = 0; vi < 7; ++vi) {
         if (std::isnan(row.ms[vi])) continue;
         std::printf("  %s %.3f ms", cuda_kernels::conv_version_name(kVersions[vi]), row.ms[vi]);
       }
@@ -502,9 +507,9 @@ int main(int argc, char** argv) {
   // ---- summary table
   std::printf("\nSummary (ms; TFLOP/s and %%peak for the live version; peak %.1f TFLOP/s fp32)\n",
               o.peak_tflops);
-  std::printf("%-10s %-10s %9s %9s %9s %9s %9s %8s %6s %9s %9s %7s %7s\n", "layer", "phase", "v1",
-              "v2", "v3 tf32", "small", "live", "TFLOP/s", "%peak", "cuDNN32", "cuDNNtf", "live/32",
-              "v3/tf");
+  std::printf("%-10s %-10s %9s %9s %9s %9s %9s %9s %9s %8s %6s %9s %9s %7s %7s\n", "layer", "phase",
+              "v1", "v2", "v3 tf32", "small", "live", "v5 bf16", "v5 tf32", "TFLOP/s", "%peak",
+              "cuDNN32", "cuDNNtf", "live/32", "v3/tf");
   double tot_live = 0, tot_dnn = 0;
   for (const Row& r : rows) {
     std::printf("%-10s %-10s", r.layer.c_str(), r.phase.c_str());

@@ -1,17 +1,23 @@
 """torch_cuda_clmr_step.py — PyTorch twin of bench_cuda_clmr_step: the CLMR training step on a GPU.
 
     python3 bench/torch_cuda_clmr_step.py [--batch 48] [--warmup 3] [--repeats 10] [--compile]
+        [--precision fp32|tf32|bf16] [--channels-last]
 
 SampleCNN (CLMR sizes) + projector 512-512-64 (no bias) + NT-Xent (t=0.5) + Adam (lr 3e-4,
 weight decay 1e-6), two views of 59,049 samples, each view through the encoder separately as CLMR
-does; fp32 (TF32 off for matmul and cuDNN, like our fp32 path). Prints one line per mode:
-"mode <name> ms <median>".
+does. --precision fp32 (default): TF32 off for matmul and cuDNN, like our fp32 path; tf32: TF32
+on for both (PyTorch's default for cuDNN convolutions); bf16: autocast to bfloat16 (TF32 on for
+what autocast leaves in fp32). --channels-last runs the same network as Conv2d/BatchNorm2d/
+MaxPool2d over [B, C, 1, L] in channels-last memory (1-D tensors have no channels-last format),
+the layout cuDNN's tensor-core kernels prefer. Prints one line per mode: "mode <name> ms <median>".
 """
 import argparse
 import statistics
 import time
 
 import torch
+
+from torch import nn
 
 from torch_clmr_step import Clmr, nt_xent
 
@@ -32,36 +38,70 @@ def time_steps(step, warmup, repeats):
     return statistics.median(times)
 
 
+class SampleCNN2d(nn.Module):
+    """torch_clmr_step.SampleCNN as 2-D layers of height 1, for channels-last memory."""
+
+    def __init__(self, first, hidden):
+        super().__init__()
+        layers = [nn.Sequential(nn.Conv2d(1, first, (1, 3), stride=(1, 3)),
+                                nn.BatchNorm2d(first), nn.ReLU())]
+        c_in = first
+        for c_out in hidden:
+            layers.append(nn.Sequential(nn.Conv2d(c_in, c_out, (1, 3), padding=(0, 1)),
+                                        nn.BatchNorm2d(c_out), nn.ReLU(),
+                                        nn.MaxPool2d((1, 3), stride=(1, 3))))
+            c_in = c_out
+        layers.append(nn.Sequential(nn.Conv2d(c_in, c_in, (1, 3), padding=(0, 1)),
+                                    nn.BatchNorm2d(c_in), nn.ReLU()))
+        self.sequential = nn.Sequential(*layers)
+
+    def forward(self, x):
+        x = x.unsqueeze(2).contiguous(memory_format=torch.channels_last)
+        out = self.sequential(x)
+        return out.reshape(x.shape[0], -1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--batch", type=int, default=48)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--precision", choices=["fp32", "tf32", "bf16"], default="fp32")
+    ap.add_argument("--channels-last", action="store_true")
     a = ap.parse_args()
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    tf32 = a.precision != "fp32"
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
     torch.backends.cudnn.benchmark = True
     torch.manual_seed(0)
-    model = Clmr(128, [128, 128, 256, 256, 256, 256, 256, 256, 512], 64).cuda().train()
+    hidden = [128, 128, 256, 256, 256, 256, 256, 256, 512]
+    model = Clmr(128, hidden, 64)
+    if a.channels_last:
+        model.encoder = SampleCNN2d(128, hidden)
+        model = model.to(memory_format=torch.channels_last)
+    model = model.cuda().train()
     opt = torch.optim.Adam(model.parameters(), lr=3e-4, weight_decay=1e-6)
     x_i = torch.randn(a.batch, 1, 59049, device="cuda")
     x_j = torch.randn(a.batch, 1, 59049, device="cuda")
 
     def make_step(fn):
         def step():
-            loss = nt_xent(*fn(x_i, x_j), 0.5)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=a.precision == "bf16"):
+                loss = nt_xent(*fn(x_i, x_j), 0.5)
             loss.item()
             loss.backward()
             opt.step()
             opt.zero_grad(set_to_none=True)
         return step
 
-    print("mode eager ms %.3f" % time_steps(make_step(model), a.warmup, a.repeats), flush=True)
+    tag = a.precision + ("-cl" if a.channels_last else "")
+    print("mode eager-%s ms %.3f" % (tag, time_steps(make_step(model), a.warmup, a.repeats)),
+          flush=True)
     if a.compile:
         compiled = torch.compile(model)
-        print("mode compile ms %.3f" % time_steps(make_step(compiled), a.warmup, a.repeats),
-              flush=True)
+        print("mode compile-%s ms %.3f" % (tag, time_steps(make_step(compiled), a.warmup,
+                                                            a.repeats)), flush=True)
 
 
 if __name__ == "__main__":

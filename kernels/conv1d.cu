@@ -34,8 +34,14 @@
 //             plus the bias sum in the same pass, block reduction, then a fixed-order combine.
 //             Backward data for Cin <= 16 is the direct v1 kernel (it skips the taps the stride
 //             excludes, so it is already cheap there).
-// Live (Auto): Small where Cin*K <= 16 (backward data: direct where Cin <= 16), else v2
-// (v3 if conv1d_set_tf32(true)).
+//   v5 TcBf16 / TcTf32 (kernels/conv1d_tc.cu; not yet run on a GPU, no timings): implicit GEMM
+//             on mma.sync (bf16 m16n8k16 / TF32 m16n8k8, fp32 accumulation), 128x128x32 tiles,
+//             8 warps of 64x32, fp32 tiles staged by 4-byte cp.async in two stages, operands
+//             rounded as fragments are loaded. Forward and stride-1 backward data; the weight
+//             gradient under these precisions runs v3.
+// Live (Auto): Small where Cin*K <= 16 (backward data: direct where Cin <= 16), else by
+// --precision (engine/precision.h): bf16 -> v5 TcBf16, tf32 -> v5 TcTf32 (weight gradient:
+// v3 for both), fp32 -> v2 (v3 if conv1d_set_tf32(true)).
 //
 // This file: the entry points, v1, Small and the bias gradient; the implicit GEMMs (v2, v3) are
 // in kernels/conv1d_tiled.cu. Split-K and bias partials are scratch from the engine's caching
@@ -44,6 +50,7 @@
 #include <cstdint>
 
 #include "engine/ops/conv1d.h"
+#include "engine/precision.h"
 #include "kernels/conv1d_cuda.h"
 #include "kernels/cuda_check.h"
 #include "kernels/kernel_helpers.cuh"
@@ -354,10 +361,24 @@ void weight_small(const ConvDims& d, const float* x, const float* dy, float* dw,
 }
 
 // ------------------------------------------------------------------ dispatch per version
+// The GEMM version Auto uses at the current precision (engine/precision.h).
+ConvVersion gemm_version() {
+  switch (math_precision()) {
+    case MathPrecision::Bf16:
+      return ConvVersion::TcBf16;
+    case MathPrecision::Tf32:
+      return ConvVersion::TcTf32;
+    default:
+      return g_tf32 ? ConvVersion::Tf32 : ConvVersion::Tiled;
+  }
+}
+
+bool is_tc(ConvVersion v) { return v == ConvVersion::TcBf16 || v == ConvVersion::TcTf32; }
+
 ConvVersion resolve(ConvVersion v, const Conv1dShape& s) {
   if (v != ConvVersion::Auto) return v;
   if (small_ok(s)) return ConvVersion::Small;
-  return g_tf32 ? ConvVersion::Tf32 : ConvVersion::Tiled;
+  return gemm_version();
 }
 
 void check_version(ConvVersion v, const Conv1dShape& s, const char* op) {
@@ -380,6 +401,10 @@ const char* conv_version_name(ConvVersion v) {
       return "v3 tf32";
     case ConvVersion::Small:
       return "small";
+    case ConvVersion::TcBf16:
+      return "v5 tc bf16";
+    case ConvVersion::TcTf32:
+      return "v5 tc tf32";
   }
   return "?";
 }
@@ -408,6 +433,10 @@ void conv1d_forward_v(ConvVersion v, const Conv1dShape& s, const float* x, const
     case ConvVersion::Small:
       forward_small(d, x, w, bias, y);
       return;
+    case ConvVersion::TcBf16:
+    case ConvVersion::TcTf32:
+      forward_tc(v == ConvVersion::TcBf16, s, x, w, bias, y);
+      return;
     default:
       forward_tiled(v == ConvVersion::Tf32, s, x, w, bias, y);
       return;
@@ -417,8 +446,10 @@ void conv1d_forward_v(ConvVersion v, const Conv1dShape& s, const float* x, const
 void conv1d_backward_data_v(ConvVersion v, const Conv1dShape& s, const float* dy, const float* w,
                             float* dx) {
   const ConvDims d = dims_of(s, "conv1d backward data");
-  if (v == ConvVersion::Auto)
-    v = s.Cin <= 16 ? ConvVersion::Naive : g_tf32 ? ConvVersion::Tf32 : ConvVersion::Tiled;
+  if (v == ConvVersion::Auto) {
+    v = s.Cin <= 16 ? ConvVersion::Naive : gemm_version();
+    if (is_tc(v) && s.stride != 1) v = ConvVersion::Tf32;  // v5's data path is stride 1 only
+  }
   check_version(v, s, "conv1d backward data");
   switch (v) {
     case ConvVersion::Naive:
@@ -430,6 +461,10 @@ void conv1d_backward_data_v(ConvVersion v, const Conv1dShape& s, const float* dy
                             " Cout=", s.Cout, " L=", s.L);
       return;
     }
+    case ConvVersion::TcBf16:
+    case ConvVersion::TcTf32:
+      data_tc(v == ConvVersion::TcBf16, s, dy, w, dx);
+      return;
     default:
       data_tiled(v == ConvVersion::Tf32, s, dy, w, dx);
       return;
@@ -460,8 +495,8 @@ void conv1d_backward_weight_v(ConvVersion v, const Conv1dShape& s, const float* 
     case ConvVersion::Small:
       weight_small(d, x, dy, dw, dbias);
       return;
-    default:
-      if (dw) weight_tiled(v == ConvVersion::Tf32, s, x, dy, dw);
+    default:  // v5 has no weight-gradient kernel: its precisions run v3 (TF32) here
+      if (dw) weight_tiled(v == ConvVersion::Tf32 || is_tc(v), s, x, dy, dw);
       if (dbias) bias_grad(d, dy, dbias);
       return;
   }

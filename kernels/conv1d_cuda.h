@@ -11,13 +11,17 @@ namespace syn::cuda_kernels {
 
 // The kernel versions of kernels/conv1d.cu (see the table at the top of that file).
 enum class ConvVersion : int {
-  Auto = 0,   // what the slots run: Small where the reduction is tiny, else Tiled (or Tf32 if on)
-  Naive = 1,  // v1: direct loops, one thread (forward, backward data) or one block (weight,
-              // bias) per output element: the baseline
-  Tiled = 2,  // v2: implicit GEMM, shared-memory tiles 128x128x8, 8x8 register blocking, fp32
-  Tf32 = 3,   // v3: v2's tiles on TF32 tensor cores (wmma m16n16k8); ~1e-3 relative error
-  Small = 4,  // specialised for Cin*K <= 16 (the first layer, Cin = 1): forward and weight
-              // gradient as register dot products; for backward-data it is the direct kernel
+  Auto = 0,    // what the slots run: Small where the reduction is tiny, else Tiled (or Tf32 if on)
+  Naive = 1,   // v1: direct loops, one thread (forward, backward data) or one block (weight,
+               // bias) per output element: the baseline
+  Tiled = 2,   // v2: implicit GEMM, shared-memory tiles 128x128x8, 8x8 register blocking, fp32
+  Tf32 = 3,    // v3: v2's tiles on TF32 tensor cores (wmma m16n16k8); ~1e-3 relative error
+  Small = 4,   // specialised for Cin*K <= 16 (the first layer, Cin = 1): forward and weight
+               // gradient as register dot products; for backward-data it is the direct kernel
+  TcBf16 = 5,  // v5: implicit GEMM on mma.sync bf16 (fp32 accumulation), cp.async double
+               // buffering (kernels/conv1d_tc.cu); forward and stride-1 backward-data; the weight
+               // gradient runs v3 (TF32). Auto's choice under --precision bf16
+  TcTf32 = 6,  // v5 with TF32 mma.sync m16n8k8: Auto's choice under --precision tf32
 };
 const char* conv_version_name(ConvVersion v);
 // Whether `v` can run this shape (Small needs Cin*K <= 16 for forward / backward-weight).
@@ -38,6 +42,8 @@ void conv1d_backward_data_v(ConvVersion v, const Conv1dShape& s, const float* dy
 void conv1d_backward_weight_v(ConvVersion v, const Conv1dShape& s, const float* x, const float* dy,
                               float* dw, float* dbias);
 
+// Auto also follows engine/precision.h: --precision tf32 -> TcTf32, bf16 -> TcBf16 (forward and
+// stride-1 backward data; v3 for the rest). The switch below predates it and picks v3.
 // Lets Auto use the TF32 tensor-core version (v3) for its GEMM-shaped cases. Off by default:
 // the fp32 path is the reference; TF32 rounds the operands to 10-bit mantissas.
 void conv1d_set_tf32(bool on);
@@ -55,6 +61,10 @@ void forward_tiled(bool tf32, const Conv1dShape& s, const float* x, const float*
                    const float* bias, float* y);
 void data_tiled(bool tf32, const Conv1dShape& s, const float* dy, const float* w, float* dx);
 void weight_tiled(bool tf32, const Conv1dShape& s, const float* x, const float* dy, float* dw);
+// v5 (kernels/conv1d_tc.cu): bf16 = true: bf16 mma.sync, false: TF32 mma.sync. data_tc: stride 1.
+void forward_tc(bool bf16, const Conv1dShape& s, const float* x, const float* w, const float* bias,
+                float* y);
+void data_tc(bool bf16, const Conv1dShape& s, const float* dy, const float* w, float* dx);
 }  // namespace conv1d_detail
 
 }  // namespace syn::cuda_kernels

@@ -12,7 +12,9 @@
 //
 // One cuBLAS handle, created on first use and kept for the process (destroying it at exit can
 // run after the CUDA context is gone), bound to the default stream like every other kernel here.
-// Math mode CUBLAS_DEFAULT_MATH (fp32) unless gemm_set_tf32(true).
+// Math mode CUBLAS_DEFAULT_MATH (fp32) unless gemm_set_tf32(true) or --precision tf32
+// (CUBLAS_TF32_TENSOR_OP_MATH); --precision bf16 (engine/precision.h) calls cublasGemmEx with
+// CUBLAS_COMPUTE_32F_FAST_16BF: fp32 operands rounded to bf16 inside cuBLAS, fp32 accumulation.
 // Version: cuBLAS only (no hand-written GEMM); timings not yet measured.
 #include <cublas_v2.h>
 
@@ -21,6 +23,7 @@
 #include <mutex>
 
 #include "engine/ops/linear.h"
+#include "engine/precision.h"
 #include "kernels/cuda_check.h"
 #include "kernels/gemm_cuda.h"
 #include "kernels/kernel_helpers.cuh"
@@ -74,11 +77,13 @@ cublasHandle_t handle() {
     SYN_CUBLAS_CHECK(cublasSetMathMode(g_handle, CUBLAS_DEFAULT_MATH), "gemm: cublasSetMathMode");
     g_handle_tf32 = false;
   }
-  if (g_handle_tf32 != g_tf32) {
+  // --precision tf32 (engine/precision.h) switches TF32 on as gemm_set_tf32(true) does.
+  const bool tf32 = g_tf32 || math_precision() == MathPrecision::Tf32;
+  if (g_handle_tf32 != tf32) {
     SYN_CUBLAS_CHECK(
-        cublasSetMathMode(g_handle, g_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+        cublasSetMathMode(g_handle, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
         "gemm: cublasSetMathMode");
-    g_handle_tf32 = g_tf32;
+    g_handle_tf32 = tf32;
   }
   return g_handle;
 }
@@ -131,6 +136,14 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
   }
   const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  if (math_precision() == MathPrecision::Bf16) {  // fp32 data, bf16 products, fp32 sums
+    SYN_CUBLAS_CHECK(cublasGemmEx(handle(), op_b, op_a, (int)N, (int)M, (int)K, &alpha, B,
+                                  CUDA_R_32F, (int)std::max<int64_t>(ldb, 1), A, CUDA_R_32F,
+                                  (int)std::max<int64_t>(lda, 1), &beta, C, CUDA_R_32F, (int)ldc,
+                                  CUBLAS_COMPUTE_32F_FAST_16BF, CUBLAS_GEMM_DEFAULT),
+                     "gemm: cublasGemmEx (bf16) M=", M, " N=", N, " K=", K);
+    return;
+  }
   SYN_CUBLAS_CHECK(cublasSgemm(handle(), op_b, op_a, (int)N, (int)M, (int)K, &alpha, B,
                                (int)std::max<int64_t>(ldb, 1), A, (int)std::max<int64_t>(lda, 1),
                                &beta, C, (int)ldc),

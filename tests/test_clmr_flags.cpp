@@ -177,3 +177,32 @@ TEST_CASE("linear_evaluation: CLMR's README command runs; pretraining keys are r
             .undocumented_keys()
             .empty());
 }
+
+TEST_CASE("pretrain's speed flags: --prefetch range, --precision and --augment_device on the CPU") {
+  auto problems = [](std::vector<std::string> words) {
+    words.insert(words.begin(), "pretrain");
+    Config cfg = parse("config.yaml", words);
+    app::FlagChecks c(cfg, "pretrain");
+    app::check_pretrain_speed_flags(cfg, c);
+    try {
+      c.done();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(problems({}).empty());
+  CHECK(problems({"--prefetch", "0", "--precision", "fp32", "--augment_device", "cpu"}).empty());
+  CHECK(problems({"--prefetch", "-1"}).find("--prefetch") != std::string::npos);
+  CHECK(problems({"--prefetch", "65"}).find("--prefetch") != std::string::npos);
+  CHECK(problems({"--precision", "fp16"}).find("--precision") != std::string::npos);
+  for (const char* p : {"tf32", "bf16"})
+    CHECK(problems({"--precision", p}).find("needs --device cuda") != std::string::npos);
+  CHECK(problems({"--augment_device", "cuda"}).find("--augment_device cuda needs --device cuda") !=
+        std::string::npos);
+  // The task refuses them too (for callers that skip the app's checks).
+  Config cfg = parse("config.yaml", {"pretrain", "--dataset", "synthetic", "--precision", "bf16"});
+  std::ostringstream log;
+  CHECK_THROWS_WITH(app::ClmrTask(cfg, app::make_clip_source(cfg, log)),
+                    doctest::Contains("--precision bf16 needs --device cuda"));
+}

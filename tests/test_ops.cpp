@@ -32,9 +32,10 @@ TEST_CASE("every slot is checked on the CPU here, or by the suite named for it")
     if (c.fixture || (c.modes & test::kModeBackward))
       checked.insert(c.slots.begin(), c.slots.end());
   // Multi-step or signal-level references that are not one op call against one fixture:
-  const std::set<std::string> elsewhere = {"adam_update", "sgd_update", "lars_norms",
-                                           "lars_update",       // tests/test_optim.cpp replays
-                                           "musicnn_log_mel"};  // tests/test_spectrogram.cpp
+  const std::set<std::string> elsewhere = {"adam_update",     "sgd_update", "lars_norms",
+                                           "lars_update",      // tests/test_optim.cpp replays
+                                           "musicnn_log_mel",  // tests/test_spectrogram.cpp
+                                           "augment_batch"};   // tests/test_augment_batch.cpp
   for (const KernelInfo& k : kernel_registry_view())
     CHECK_MESSAGE((checked.count(k.name) || elsewhere.count(k.name)), "kernel slot '", k.name,
                   "' has no op case with a fixture or a finite-difference check");

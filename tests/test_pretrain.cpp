@@ -91,6 +91,43 @@ TEST_CASE("a resumed run reproduces the uninterrupted run's losses exactly") {
   CHECK(has_events);
 }
 
+TEST_CASE("--prefetch 0 and --prefetch 2 give bit-identical losses and checkpoints") {
+  fs::path dir = fresh_dir("prefetch");
+  std::vector<std::vector<float>> losses;
+  std::vector<Checkpoint> finals;
+  for (const char* depth : {"0", "2", "5"}) {
+    Config cfg = tiny_config(dir);
+    cfg.set("prefetch", depth);
+    cfg.set("run_name", std::string("prefetch_") + depth);
+    std::ostringstream log;
+    app::ClmrTask task(cfg, app::make_clip_source(cfg, log));
+    app::Trainer t(task);
+    t.fit(log);
+    losses.push_back(t.losses());
+    finals.push_back(
+        load_checkpoint((dir / cfg.get_string("run_name") / "checkpoint_6.synt").string()));
+  }
+  REQUIRE(losses[0].size() == 6);
+  for (size_t r = 1; r < losses.size(); ++r) {
+    CHECK(losses[r] == losses[0]);
+    REQUIRE(finals[r].tensors.size() == finals[0].tensors.size());
+    for (size_t i = 0; i < finals[0].tensors.size(); ++i) {
+      CHECK(finals[r].tensors[i].first == finals[0].tensors[i].first);
+      CHECK(finals[r].tensors[i].second.to_vector() == finals[0].tensors[i].second.to_vector());
+    }
+  }
+}
+
+TEST_CASE("an error while preparing views ahead reaches the caller with its message") {
+  fs::path dir = fresh_dir("prefetch_error");
+  Config cfg = tiny_config(dir);
+  cfg.set("batch_size", "1");  // refused by make_views, which now runs on the worker thread
+  std::ostringstream log;
+  app::ClmrTask task(cfg, app::make_clip_source(cfg, log));
+  app::Trainer t(task);
+  CHECK_THROWS_WITH(t.fit(log), doctest::Contains("--batch_size must be at least 2"));
+}
+
 TEST_CASE("a checkpoint of another model is refused with every mismatch named") {
   fs::path dir = fresh_dir("mismatch");
   Config cfg = tiny_config(dir);

@@ -89,6 +89,25 @@ void apply_linear_evaluation_clmr_flags(Config& cfg) {
       "--finetuner_learning_rate on unaugmented crops)");
 }
 
+void check_pretrain_speed_flags(const Config& cfg, FlagChecks& c) {
+  if (cfg.has("prefetch")) c.int_in("prefetch", 0, 64);
+  const bool cuda = cfg.has("device") && cfg.get_string("device") == "cuda";
+  if (cfg.has("precision")) {
+    c.one_of("precision", {"fp32", "tf32", "bf16"});
+    const std::string& p = cfg.get_string("precision");
+    c.require(cuda || (p != "tf32" && p != "bf16"),
+              "--precision " + p +
+                  " needs --device cuda: the CPU kernels compute in fp32 only (use --precision "
+                  "fp32 on the CPU)");
+  }
+  if (cfg.has("augment_device")) {
+    c.one_of("augment_device", {"cpu", "cuda"});
+    c.require(cuda || cfg.get_string("augment_device") != "cuda",
+              "--augment_device cuda needs --device cuda (the views are made where the model "
+              "runs)");
+  }
+}
+
 void require_defaults(const Config& cfg, const std::vector<std::string>& keys,
                       const std::string& why) {
   for (const std::string& key : keys)

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/cli/flag_checks.h"
 #include "engine/config.h"
 
 namespace syn::app {
@@ -31,6 +32,13 @@ void apply_max_epochs(Config& cfg, int64_t clips, std::ostream& log);
 // change nothing in the evaluation (the head trains for --finetuner_max_epochs at
 // --finetuner_learning_rate, as in CLMR).
 void apply_linear_evaluation_clmr_flags(Config& cfg);
+
+// apps/pretrain's speed keys, each optional (a config of the user's own may predate them):
+// --prefetch 0..64 (batches of views prepared ahead on a worker thread); --precision
+// fp32|tf32|bf16, where tf32 and bf16 need --device cuda (the CPU kernels compute in fp32 only,
+// and emulating bf16 there would only be slower); --augment_device cpu|cuda, where cuda needs
+// --device cuda.
+void check_pretrain_speed_flags(const Config& cfg, FlagChecks& c);
 
 // Errors unless each key holds its default (as declared in the app's YAML): `why` says what the
 // key is for, e.g. "it only applies to pretraining (apps/pretrain)".

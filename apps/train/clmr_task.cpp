@@ -7,9 +7,12 @@
 
 #include "apps/train/training_state.h"
 #include "data/audio/augment.h"
+#include "data/audio/augment_batch.h"
+#include "engine/ops/augment.h"
 #include "engine/optim/adam.h"
 #include "engine/optim/lars.h"
 #include "engine/parallel.h"
+#include "engine/precision.h"
 
 namespace syn::app {
 
@@ -49,6 +52,20 @@ ClmrTask::ClmrTask(const Config& cfg, std::shared_ptr<ClipSource> data)
   device_ = dev == "cuda" ? Device::CUDA : Device::CPU;
   SYN_CHECK(device_ == Device::CPU || cuda_available(),
             "--device cuda: no usable CUDA device in this build or machine");
+  if (cfg_.has("precision")) {  // a config of the user's own may predate these keys
+    const MathPrecision p = parse_math_precision(cfg_.get_string("precision"));
+    SYN_CHECK(p == MathPrecision::Fp32 || device_ == Device::CUDA, "--precision ",
+              math_precision_name(p), " needs --device cuda: the CPU kernels compute in fp32 only");
+    set_math_precision(p);
+  }
+  if (cfg_.has("augment_device")) {
+    const std::string& a = cfg_.get_string("augment_device");
+    SYN_CHECK(a == "cpu" || a == "cuda", "--augment_device must be cpu or cuda, got '", a, "'");
+    SYN_CHECK(
+        a == "cpu" || device_ == Device::CUDA,
+        "--augment_device cuda needs --device cuda (the views are made where the model runs)");
+    augment_on_device_ = a == "cuda";
+  }
   Rng init(derived_rng(cfg_.get_int("seed"), -1, 0));
   model_ = std::make_unique<models::Clmr>(clmr_config_from(cfg_), init);
   model_->to(device_);
@@ -69,9 +86,14 @@ ClmrTask::ClmrTask(const Config& cfg, std::shared_ptr<ClipSource> data)
   } else {
     SYN_FAIL("--optimizer must be Adam or LARS, got '", opt, "'");
   }
+  // A config of the user's own may predate --prefetch: absent means its default, 2.
+  const int64_t prefetch = cfg_.has("prefetch") ? cfg_.get_int("prefetch") : 2;
+  SYN_CHECK(prefetch >= 0 && prefetch <= 64, "--prefetch must be 0 (off) .. 64, got ", prefetch);
+  views_ = std::make_unique<ViewLoader>([this](int64_t step) { return make_views(step); },
+                                        (int)prefetch, cfg_.get_int("max_steps"));
 }
 
-ClmrTask::Views ClmrTask::make_views(int64_t step) const {
+HostViews ClmrTask::make_views(int64_t step) const {
   int64_t batch = cfg_.get_int("batch_size");
   SYN_CHECK(batch >= 2, "--batch_size must be at least 2 for a contrastive loss, got ", batch);
   int64_t length = cfg_.get_int("audio_length");
@@ -92,26 +114,46 @@ ClmrTask::Views ClmrTask::make_views(int64_t step) const {
   } else {
     for (int64_t& c : clips) c = pick.randint(n);
   }
-  std::vector<float> xi((size_t)(batch * length)), xj((size_t)(batch * length));
-  parallel_for(batch, 1, [&](int64_t lo, int64_t hi) {
-    for (int64_t b = lo; b < hi; ++b) {
-      std::span<const float> src = data_->clip(clips[(size_t)b]);
-      std::vector<float> clip(src.begin(), src.end());
-      Rng r1 = derived_rng(seed, step, 1 + 2 * b), r2 = derived_rng(seed, step, 2 + 2 * b);
-      std::vector<float> v1 = augment::apply_chain(clip, aug, r1);
-      std::vector<float> v2 = augment::apply_chain(clip, aug, r2);
-      std::copy(v1.begin(), v1.end(), xi.begin() + b * length);
-      std::copy(v2.begin(), v2.end(), xj.begin() + b * length);
+  // Each view's random draws come first, from the streams (seed, step, 1 + 2b) and
+  // (seed, step, 2 + 2b); then the whole batch is augmented in one call.
+  std::vector<std::span<const float>> sources;
+  std::vector<augment::AugmentDraw> draws_i, draws_j;
+  for (int64_t b = 0; b < batch; ++b) {
+    sources.push_back(data_->clip(clips[(size_t)b]));
+    Rng r1 = derived_rng(seed, step, 1 + 2 * b), r2 = derived_rng(seed, step, 2 + 2 * b);
+    draws_i.push_back(augment::draw_chain((int64_t)sources.back().size(), aug, r1));
+    draws_j.push_back(augment::draw_chain((int64_t)sources.back().size(), aug, r2));
+  }
+  HostViews v;
+  v.batch = batch;
+  v.length = length;
+  if (augment_on_device_) {  // crops here; the rest of the chain runs at the step, on the GPU
+    v.x_i = augment::crop_batch(sources, aug, draws_i);
+    v.x_j = augment::crop_batch(sources, aug, draws_j);
+    for (int64_t b = 0; b < batch; ++b) {
+      v.params_i.push_back(augment::device_params(draws_i[(size_t)b], aug));
+      v.params_j.push_back(augment::device_params(draws_j[(size_t)b], aug));
     }
-  });
-  return {Tensor::from_vector(xi, {batch, 1, length}, device_),
-          Tensor::from_vector(xj, {batch, 1, length}, device_)};
+  } else {
+    v.x_i = augment::apply_chain_batch(sources, aug, draws_i);
+    v.x_j = augment::apply_chain_batch(sources, aug, draws_j);
+  }
+  return v;
 }
 
 StepOutput ClmrTask::training_step(int64_t step) {
   model_->train();
-  Views v = make_views(step);
-  models::ClmrOutput out = model_->forward(v.x_i, v.x_j);
+  HostViews v = views_->get(step);
+  Tensor x_i = Tensor::from_vector(v.x_i, {v.batch, 1, v.length}, device_);
+  Tensor x_j = Tensor::from_vector(v.x_j, {v.batch, 1, v.length}, device_);
+  if (!v.params_i.empty()) {  // --augment_device cuda
+    const float rate = (float)cfg_.get_int("sample_rate");
+    x_i = view_as_shape(augment_batch(view_as_shape(x_i, {v.batch, v.length}), v.params_i, rate),
+                        {v.batch, 1, v.length});
+    x_j = view_as_shape(augment_batch(view_as_shape(x_j, {v.batch, v.length}), v.params_j, rate),
+                        {v.batch, 1, v.length});
+  }
+  models::ClmrOutput out = model_->forward(x_i, x_j);
   return {out.loss, 2 * cfg_.get_int("batch_size"), {}};
 }
 

@@ -12,6 +12,7 @@
 
 #include "apps/pipeline/encoder_loading.h"
 #include "apps/train/clip_source.h"
+#include "apps/train/clmr_views.h"
 #include "apps/train/task.h"
 #include "engine/config.h"
 #include "engine/optim/optimizer.h"
@@ -41,16 +42,16 @@ class ClmrTask : public Task {
   int64_t steps_per_epoch() const;
 
  private:
-  struct Views {
-    Tensor x_i, x_j;
-  };
-  Views make_views(int64_t step) const;
+  // Pure in (seed, step): the prefetching loader may call it ahead, on its worker thread.
+  HostViews make_views(int64_t step) const;
 
   Config cfg_;
   std::shared_ptr<ClipSource> data_;
   std::unique_ptr<models::Clmr> model_;
   std::unique_ptr<Optimizer> optimizer_;
   Device device_ = Device::CPU;
+  bool augment_on_device_ = false;     // --augment_device cuda: make_views only crops
+  std::unique_ptr<ViewLoader> views_;  // make_views, prefetched --prefetch steps ahead
 };
 
 }  // namespace syn::app

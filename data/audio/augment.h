@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/ops/augment_dsp.h"
 #include "engine/rng.h"
 
 namespace syn::augment {
@@ -91,13 +92,6 @@ struct AugmentConfig {
   int reverb_min = 0, reverb_max = 100;
 };
 
-// sox reverb's three randomised parameters, each in percent [0, 100].
-struct ReverbParams {
-  float reverberance = 50.0f;  // comb feedback 0.5 .. 0.98
-  float hf_damping = 50.0f;    // comb low-pass 0.2 .. 0.5
-  float room_scale = 100.0f;   // comb lengths scaled 0.1 .. 1.0
-};
-
 // What apply_chain drew: which steps ran and with what parameters (for tests and logging).
 struct AugmentTrace {
   int64_t crop_start = 0;
@@ -121,20 +115,19 @@ struct AugmentTrace {
 
 // x[start, start + n), zero-padded where x ends early.
 std::vector<float> crop(const std::vector<float>& x, int64_t start, int64_t n);
-void polarity_inversion(std::vector<float>& x);
-// Adds Gaussian noise of std ratio * std(x); the normals come from rng.
-void add_noise(std::vector<float>& x, float ratio, Rng& rng);
-// x *= 10^(db/20), clamped to [-1, 1] (torchaudio Vol).
-void gain_db(std::vector<float>& x, float db);
-// 4th-order Butterworth low/high-pass; cutoff in Hz, 0 < cutoff < sample_rate / 2.
-void lowpass(std::vector<float>& x, float cutoff_hz, float sample_rate);
-void highpass(std::vector<float>& x, float cutoff_hz, float sample_rate);
-// y[t] = (x[t] + volume * x[t - offset]) / 2, with x[t < 0] = 0.
-void delay(std::vector<float>& x, int64_t offset, float volume);
-// Shifts pitch by 2^(cents/1200) keeping the length (WSOLA stretch + windowed-sinc resampling).
-void pitch_shift(std::vector<float>& x, int cents, float sample_rate);
-// Freeverb with sox's parameter mapping; output dry + wet, same length.
-void reverb(std::vector<float>& x, const ReverbParams& params, float sample_rate);
+// polarity_inversion, add_noise, gain_db, lowpass, highpass, delay, pitch_shift and reverb (and
+// ReverbParams): engine/ops/augment_dsp.h, shared with the batch kernel slot.
+
+// ---- parameter draws: the random part of each random transform below, in the package's order
+// (the batch path, augment_batch.h, draws a whole chain with these before applying it) ----
+
+int64_t draw_crop_start(int64_t signal_length, int64_t n, Rng& rng);
+float draw_noise_ratio(const AugmentConfig& cfg, Rng& rng);
+float draw_gain_db(const AugmentConfig& cfg, Rng& rng);
+float draw_high_low_pass(const AugmentConfig& cfg, Rng& rng, bool* highpass_out);  // -> Hz
+int64_t draw_delay_offset(const AugmentConfig& cfg, Rng& rng);                     // -> samples
+int draw_pitch_cents(const AugmentConfig& cfg, Rng& rng);
+ReverbParams draw_reverb(const AugmentConfig& cfg, Rng& rng);
 
 // ---- random transforms (draw parameters the package's way, apply, return the draw) ----
 

@@ -11,17 +11,17 @@
 #include <cmath>
 #include <limits>
 
-#include "data/audio/augment.h"
 #include "engine/check.h"
+#include "engine/ops/augment_dsp.h"
 
 namespace syn::augment {
 
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr int kZeros = 8;        // sinc zero crossings on each side of the kernel
-constexpr int kKernelRes = 512;  // unit-kernel samples per zero crossing
-constexpr int kPhases = 512;     // polyphase rows per input sample
+using dsp::kKernelRes;  // unit-kernel samples per zero crossing
+using dsp::kPhases;     // polyphase rows per input sample
+using dsp::kZeros;      // sinc zero crossings on each side of the kernel
 
 float dot(const float* a, const float* b, int64_t n) {
   float s = 0.0f;
@@ -30,8 +30,10 @@ float dot(const float* a, const float* b, int64_t n) {
   return s;
 }
 
+}  // namespace
+
 // g(v) = sinc(v) * Hann(v / kZeros) for v in [0, kZeros], sampled kKernelRes times per unit.
-const std::vector<float>& unit_kernel() {
+const std::vector<float>& pitch_unit_kernel() {
   static const std::vector<float> table = [] {
     std::vector<float> g(kZeros * kKernelRes + 2, 0.0f);
     for (int i = 0; i <= kZeros * kKernelRes; ++i) {
@@ -45,10 +47,29 @@ const std::vector<float>& unit_kernel() {
   return table;
 }
 
+PitchGeometry pitch_geometry(int cents, float sample_rate, int64_t n) {
+  PitchGeometry g;
+  g.ratio = std::pow(2.0, cents / 1200.0);
+  g.fc = std::min(1.0, 1.0 / g.ratio);  // cutoff as a fraction of the input Nyquist
+  g.w = (int64_t)std::ceil(kZeros / g.fc);
+  g.taps = 2 * g.w;
+  g.stretched_len = (int64_t)std::floor((double)(n - 1) * g.ratio) + g.w + 2;
+  // sox tempo's default profile: segment 82 ms, overlap = segment / 6.833, search = segment
+  // / 5.587.
+  g.seg = std::max<int64_t>(4, std::llround(0.082 * sample_rate));
+  g.ovl = std::clamp<int64_t>(std::llround(0.082 / 6.833 * sample_rate), 1, g.seg / 2);
+  g.search = std::llround(0.082 / 5.587 * sample_rate);
+  g.hop_out = g.seg - g.ovl;
+  g.hop_in = (double)g.hop_out / g.ratio;
+  return g;
+}
+
+namespace {
+
 float unit_kernel_at(double v) {
   v = std::fabs(v);
   if (v >= kZeros) return 0.0f;
-  const std::vector<float>& g = unit_kernel();
+  const std::vector<float>& g = pitch_unit_kernel();
   double pos = v * kKernelRes;
   size_t i = (size_t)pos;
   float w = (float)(pos - (double)i);
@@ -56,11 +77,9 @@ float unit_kernel_at(double v) {
 }
 
 // Reads s at positions j * ratio for j in [0, n_out); positions past either end see zeros.
-std::vector<float> resample_by(const std::vector<float>& s, double ratio, int64_t n_out) {
-  double fc = std::min(1.0, 1.0 / ratio);  // cutoff as a fraction of the input Nyquist
-  double half_width = kZeros / fc;         // kernel half-width in input samples
-  int64_t w = (int64_t)std::ceil(half_width);
-  int64_t taps = 2 * w;
+std::vector<float> resample_by(const std::vector<float>& s, const PitchGeometry& g, int64_t n_out) {
+  const double ratio = g.ratio, fc = g.fc;
+  const int64_t w = g.w, taps = g.taps;  // kernel half-width kZeros / fc, rounded up
 
   // Row q holds the taps for fractional position q / kPhases; tap t sits at input index
   // base - w + 1 + t, i.e. at distance u = t - (w - 1) - frac from the read position.
@@ -91,16 +110,11 @@ std::vector<float> resample_by(const std::vector<float>& s, double ratio, int64_
   return y;
 }
 
-// Stretches x in time by `factor` keeping its pitch; returns exactly out_len samples.
-std::vector<float> wsola_stretch(const std::vector<float>& x, double factor, float sample_rate,
+// Stretches x in time by g.ratio keeping its pitch; returns exactly out_len samples.
+std::vector<float> wsola_stretch(const std::vector<float>& x, const PitchGeometry& g,
                                  int64_t out_len) {
-  // sox tempo's default profile: segment 82 ms, overlap = segment / 6.833, search = segment
-  // / 5.587.
-  int64_t seg = std::max<int64_t>(4, std::llround(0.082 * sample_rate));
-  int64_t ovl = std::clamp<int64_t>(std::llround(0.082 / 6.833 * sample_rate), 1, seg / 2);
-  int64_t search = std::llround(0.082 / 5.587 * sample_rate);
-  int64_t hop_out = seg - ovl;
-  double hop_in = (double)hop_out / factor;
+  const int64_t seg = g.seg, ovl = g.ovl, search = g.search, hop_out = g.hop_out;
+  const double hop_in = g.hop_in;
 
   int64_t steps = out_len / hop_out + 2;
   int64_t need = (int64_t)std::ceil(steps * hop_in) + search + seg + 1;
@@ -150,12 +164,10 @@ void pitch_shift(std::vector<float>& x, int cents, float sample_rate) {
   SYN_CHECK(cents >= -2400 && cents <= 2400, "pitch_shift: ", cents,
             " cents is outside ±2 octaves");
   if (cents == 0 || x.empty()) return;  // sox's pitch effect is a no-op at a factor of 1
-  double ratio = std::pow(2.0, cents / 1200.0);
-  int64_t n = (int64_t)x.size();
-  int64_t w = (int64_t)std::ceil(kZeros / std::min(1.0, 1.0 / ratio));
-  int64_t stretched_len = (int64_t)std::floor((double)(n - 1) * ratio) + w + 2;
-  std::vector<float> s = wsola_stretch(x, ratio, sample_rate, stretched_len);
-  x = resample_by(s, ratio, n);
+  const int64_t n = (int64_t)x.size();
+  const PitchGeometry g = pitch_geometry(cents, sample_rate, n);
+  std::vector<float> s = wsola_stretch(x, g, g.stretched_len);
+  x = resample_by(s, g, n);
   for (float& v : x) v = std::min(1.0f, std::max(-1.0f, v));  // sox's integer samples saturate
 }
 

@@ -1,0 +1,27 @@
+// clmr_views.cpp — see clmr_views.h.
+#include "apps/train/clmr_views.h"
+
+#include "engine/check.h"
+#include "engine/parallel.h"
+
+namespace syn::app {
+
+ViewLoader::ViewLoader(std::function<HostViews(int64_t)> make, int depth, int64_t end_step)
+    : make_(std::move(make)) {
+  SYN_CHECK(depth >= 0, "--prefetch must be 0 (no prefetching) or more, got ", depth);
+  if (depth == 0) return;
+  const int threads = num_threads();
+  prefetcher_ = std::make_unique<Prefetcher<HostViews>>(make_, depth, end_step, [threads] {
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#else
+    (void)threads;
+#endif
+  });
+}
+
+HostViews ViewLoader::get(int64_t step) {
+  return prefetcher_ ? prefetcher_->get(step) : make_(step);
+}
+
+}  // namespace syn::app
