@@ -13,8 +13,9 @@
 #             channels-last twin + torch.compile; bench_augment --device cuda (GPU views/s);
 #             apps/pretrain --device cuda end to end (augmentation on the CPU with --prefetch 2,
 #             then on the GPU) with the GPU's busy share sampled by nvidia-smi
-#   suites    (~4 min) every other test_cuda_* suite (ops2d, spectrogram, text_ops, diffusion_ops
-#             have never run)
+#   suites    (~4 min) every other test_cuda_* suite (test_cuda_spectrogram has never run; the
+#             issue's never-run ops2d, text_ops and diffusion_ops suites are cases of test_cuda_ops
+#             since the op-check harness, so stage `new` runs them)
 #   sanitize  (~capped) compute-sanitizer memcheck and racecheck on test_cuda_augment and
 #             test_cuda_precision first, then every other suite (SANITIZE_SECONDS each, default 60;
 #             exit 124 = clean so far but cut short)
