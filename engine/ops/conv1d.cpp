@@ -28,7 +28,6 @@ namespace syn {
 namespace {
 
 using cpu::GemmProblem;
-using cpu::kGemmNR;
 
 // A signal s [B, C, L] seen through im2col with K taps: S((b,t), (c,k)) =
 // s[b, c, t*stride + k - pad], zero outside [0, L); t ranges over `cols` positions per item.
@@ -48,8 +47,9 @@ inline void copy_short(float* __restrict d, const float* __restrict s, int64_t n
 inline void gather(float* __restrict d, const float* __restrict row, int64_t pos0, int64_t n,
                    int64_t stride, int64_t L) {
   if (stride == 1 && pos0 >= 0 && pos0 + n <= L) {  // the common case: all inside
-    if (n == kGemmNR) {
-      cpu::gemm_copy_strip(d, row + pos0);
+    const cpu::GemmKernels& gk = cpu::gemm_kernels();
+    if (n == gk.nr) {  // a whole strip: the level's vector copy
+      gk.copy_strip(d, row + pos0);
     } else {
       copy_short(d, row + pos0, n);
     }

@@ -34,7 +34,6 @@ namespace syn {
 namespace {
 
 using cpu::GemmProblem;
-using cpu::kGemmNR;
 
 constexpr int64_t kChunkFloats = int64_t{1} << 22;
 
@@ -60,8 +59,9 @@ inline void copy_short(float* __restrict d, const float* __restrict s, int64_t n
 inline void gather_row(float* __restrict d, const float* __restrict row, int64_t pos0, int64_t n,
                        int64_t stride, int64_t W) {
   if (stride == 1 && pos0 >= 0 && pos0 + n <= W) {
-    if (n == kGemmNR)
-      cpu::gemm_copy_strip(d, row + pos0);
+    const cpu::GemmKernels& gk = cpu::gemm_kernels();
+    if (n == gk.nr)  // a whole strip: the level's vector copy
+      gk.copy_strip(d, row + pos0);
     else
       copy_short(d, row + pos0, n);
     return;
