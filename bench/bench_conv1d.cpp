@@ -12,7 +12,9 @@
 // Per shape: median wall time over the repeats (after warm-up; --repeats is a minimum, small
 // shapes repeat until a measurement spans ~0.3 s) for ours and for PyTorch
 // (bench/torch_conv1d.py, run right after ours so both see similar machine load), the ratio
-// ours / PyTorch, and our GFLOP/s (forward = 2*B*Cout*Lout*Cin*K; forward + backward = 3x that).
+// ours / PyTorch, and our GFLOP/s (forward = 2*B*Cout*Lout*Cin*K; forward + backward = 3x that)
+// with its share of the measured FMA peak of the CPU kernel level in use on the same threads
+// (bench/peak.h; wall time over a CPU-time peak, so load from other processes lowers it).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -23,7 +25,9 @@
 #include <vector>
 
 #include "bench/bench_common.h"
+#include "bench/peak.h"
 #include "engine/autograd.h"
+#include "engine/cpu/cpu_level.h"
 #include "engine/ops/conv1d.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
@@ -109,9 +113,13 @@ int main(int argc, char** argv) {
       "conv1d fp32, batch %lld, %d threads (ours: %d), median of >= %d repeats (>= 0.3 s) after "
       "%d warm-up\n",
       (long long)B, threads, num_threads(), repeats, warmup);
-  std::printf("%-3s %-14s %-10s %6s | %9s %9s %6s | %9s %9s %6s | %7s %7s\n", "#", "layer",
-              "Cin->Cout", "L", "fwd ms", "torch ms", "ratio", "f+b ms", "torch ms", "ratio",
-              "GF/s f", "GF/s fb");
+  const cpu::CpuLevel level = cpu::cpu_kernel_level();
+  const bench::Peak peak = bench::measure_peak(level, num_threads());
+  std::printf("CPU kernel level %s: measured FMA peak %.1f GFLOP/s on %d threads\n",
+              cpu::cpu_level_name(level), peak.all_threads, peak.threads);
+  std::printf("%-3s %-14s %-10s %6s | %9s %9s %6s | %9s %9s %6s | %7s %7s | %5s %5s\n", "#",
+              "layer", "Cin->Cout", "L", "fwd ms", "torch ms", "ratio", "f+b ms", "torch ms",
+              "ratio", "GF/s f", "GF/s fb", "%pk f", "%pk fb");
   bool torch_missing = false;
   double sum[4] = {0, 0, 0, 0};
   std::vector<Layer> layers = bench::samplecnn_conv_layers();
@@ -146,15 +154,20 @@ int main(int argc, char** argv) {
     const double gflop = 2.0 * B * l.Cout * Lout * l.Cin * l.K / 1e9;
     char cio[32];
     std::snprintf(cio, sizeof cio, "%lld->%lld", (long long)l.Cin, (long long)l.Cout);
+    const double gf_f = gflop / fwd * 1e3, gf_fb = 3 * gflop / fb * 1e3;
+    const double pk_f = 100 * gf_f / peak.all_threads, pk_fb = 100 * gf_fb / peak.all_threads;
     if (have) {
-      std::printf("%-3d %-14s %-10s %6lld | %9.3f %9.3f %6.2f | %9.3f %9.3f %6.2f | %7.1f %7.1f\n",
-                  li, l.name, cio, (long long)l.L, fwd, tf, fwd / tf, fb, tfb, fb / tfb,
-                  gflop / fwd * 1e3, 3 * gflop / fb * 1e3);
+      std::printf(
+          "%-3d %-14s %-10s %6lld | %9.3f %9.3f %6.2f | %9.3f %9.3f %6.2f | %7.1f %7.1f | %4.0f%% "
+          "%4.0f%%\n",
+          li, l.name, cio, (long long)l.L, fwd, tf, fwd / tf, fb, tfb, fb / tfb, gf_f, gf_fb, pk_f,
+          pk_fb);
       sum[2] += tf, sum[3] += tfb;
     } else {
-      std::printf("%-3d %-14s %-10s %6lld | %9.3f %9s %6s | %9.3f %9s %6s | %7.1f %7.1f\n", li,
-                  l.name, cio, (long long)l.L, fwd, "-", "-", fb, "-", "-", gflop / fwd * 1e3,
-                  3 * gflop / fb * 1e3);
+      std::printf(
+          "%-3d %-14s %-10s %6lld | %9.3f %9s %6s | %9.3f %9s %6s | %7.1f %7.1f | %4.0f%% "
+          "%4.0f%%\n",
+          li, l.name, cio, (long long)l.L, fwd, "-", "-", fb, "-", "-", gf_f, gf_fb, pk_f, pk_fb);
     }
     sum[0] += fwd, sum[1] += fb;
     if (phases) {

@@ -1,6 +1,8 @@
 // bench_ops.cpp — the perf mode of the op-case list (tests/support/op_case.h): times the cases
 // declared for timing (kModePerf; every case with --all) on each available device and prints
-// the forward and forward+backward times and the forward's GFLOP/s or GB/s; then, per kernel
+// the forward and forward+backward times and the forward's GFLOP/s or GB/s (on the CPU with
+// its share of the measured FMA peak of the kernel level in use on all threads, bench/peak.h;
+// wall time over CPU-time peak, so a loaded machine lowers the share); then, per kernel
 // slot, which timed cases ran it, so a slot nothing times stands out. The cases are the ones the
 // op checks use (tests/test_ops.cpp, tests/test_cuda_ops.cpp): production and benchmark share
 // the declarations. On CUDA it also times every kernel version behind the slots
@@ -22,9 +24,12 @@
 #include <vector>
 
 #include "bench/bench_common.h"
+#include "bench/peak.h"
 #include "engine/autograd.h"
+#include "engine/cpu/cpu_level.h"
 #include "engine/device.h"
 #include "engine/dispatch.h"
+#include "engine/parallel.h"
 #include "engine/rng.h"
 #include "tests/support/op_case.h"
 
@@ -126,8 +131,12 @@ std::string join(const std::vector<std::string>& v) {
 int main(int argc, char** argv) {
   const Args args = parse(argc, argv);
   std::map<std::string, std::set<std::string>> timed_by;  // slot -> "case on device"
-  std::printf("%-52s %-5s %10s %12s %14s  %s\n", "case", "dev", "fwd ms", "fwd+bwd ms", "rate",
-              "slots");
+  const cpu::CpuLevel level = cpu::cpu_kernel_level();
+  const bench::Peak peak = bench::measure_peak(level, num_threads());
+  std::printf("CPU kernel level %s: measured FMA peak %.1f GFLOP/s on 1 thread, %.1f on %d\n",
+              cpu::cpu_level_name(level), peak.one_thread, peak.all_threads, peak.threads);
+  std::printf("%-52s %-5s %10s %12s %14s %6s  %s\n", "case", "dev", "fwd ms", "fwd+bwd ms", "rate",
+              "%peak", "slots");
   for (const OpCase& c : test::op_cases()) {
     if (!args.all && !(c.modes & test::kModePerf)) continue;
     if (!args.filter.empty() && c.name.find(args.filter) == std::string::npos) continue;
@@ -163,10 +172,14 @@ int main(int argc, char** argv) {
         std::snprintf(rate, sizeof rate, "%.1f GFLOP/s", c.work.flops / (fwd * 1e6));
       else if (c.work.bytes > 0)
         std::snprintf(rate, sizeof rate, "%.1f GB/s", c.work.bytes / (fwd * 1e6));
+      char share[16] = "-";
+      if (c.work.flops > 0 && d == Device::CPU)
+        std::snprintf(share, sizeof share, "%.0f%%",
+                      100.0 * c.work.flops / (fwd * 1e6) / peak.all_threads);
       char both_s[32] = "-";
       if (any_grad) std::snprintf(both_s, sizeof both_s, "%.3f", both);
-      std::printf("%-52s %-5s %10.3f %12s %14s  %s\n", c.name.c_str(), device_name(d), fwd, both_s,
-                  rate, join(c.slots).c_str());
+      std::printf("%-52s %-5s %10.3f %12s %14s %6s  %s\n", c.name.c_str(), device_name(d), fwd,
+                  both_s, rate, share, join(c.slots).c_str());
       std::fflush(stdout);
       for (const std::string& s : c.slots) timed_by[s].insert(device_name(d));
     }

@@ -1,7 +1,9 @@
 // gemm.cpp — see gemm.h. Loop structure (BLIS): for each NC-wide column panel and KC-deep slice,
 // pack the B panel once; for each MC-tall row block take the packed A block; then sweep the
-// kGemmMR x kGemmNR micro-tiles, each accumulated in registers over the whole slice. The B
-// micro-panel (KC x NR) stays in L1 while the A block (MC x KC) streams from L2.
+// MR x NR micro-tiles, each accumulated in registers over the whole slice. The B micro-panel
+// (KC x NR) is reused from L1 across the row block while the A block (MC x KC) streams from L2.
+// MR, NR, MC, KC, NC and the micro-kernel are the run-time level's (engine/cpu/gemm_kernels.h),
+// fixed for the length of one call.
 #include "engine/cpu/gemm.h"
 
 #include <algorithm>
@@ -12,104 +14,14 @@
 #include "engine/check.h"
 #include "engine/parallel.h"
 
-#if defined(__AVX512F__) || defined(__AVX__)
-#include <immintrin.h>
-#endif
-
 namespace syn::cpu {
 
 namespace {
 
-constexpr int64_t MR = kGemmMR;
-constexpr int64_t NR = kGemmNR;
-// Cache blocking, tuned on Zen 4 (32 KiB L1d, 1 MiB L2 per core): the MC x KC block of A
-// (up to 512 KiB) sits in L2; KC=256 measured best among 96..384.
-constexpr int64_t KC = 256;
-constexpr int64_t MC = MR * 64;  // a multiple of MR (prepacked A is indexed by strip)
-constexpr int64_t NC = NR * 20;
-
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The depth [0, klen) is cut into equal slices of at most KC (no ragged small last slice).
-int64_t kc_step(int64_t klen) { return ceil_div(klen, ceil_div(klen, KC)); }
-
-// ---------------------------------------------------------------- micro-kernels
-// C[MR x NR] (row stride ldc) = alpha * (A strip . B strip) + beta * C + bias[r].
-// C is not read when beta == 0; bias may be null.
-#ifdef __AVX512F__
-constexpr int NV = NR / 16;
-
-void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                  int64_t ldc, float alpha, float beta, const float* bias) {
-  __m512 acc[MR][NV];
-  // the C tile is read (or written) after the loop: start bringing it in now
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) {
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      acc[r][v] = _mm512_setzero_ps();
-      _mm_prefetch((const char*)(c + r * ldc + 16 * v), _MM_HINT_T0);
-    }
-  }
-  for (int64_t k = 0; k < kc; ++k) {
-    __m512 bv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; ++r) {
-      __m512 ar = _mm512_set1_ps(a[r]);
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
-    }
-    a += MR;
-    b += NR;
-  }
-  __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-#pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) {
-    float* cr = c + r * ldc;
-    __m512 add = _mm512_set1_ps(bias ? bias[r] : 0.0f);
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      __m512 x = _mm512_fmadd_ps(va, acc[r][v], add);
-      if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr + 16 * v), x);
-      _mm512_storeu_ps(cr + 16 * v, x);
-    }
-  }
-}
-#else
-// Portable version on GCC/Clang vector extensions (AVX2 registers where available).
-typedef float v8 __attribute__((vector_size(32)));
-constexpr int NV = NR / 8;
-
-void micro_kernel(int64_t kc, const float* __restrict a, const float* __restrict b, float* c,
-                  int64_t ldc, float alpha, float beta, const float* bias) {
-  v8 acc[MR][NV] = {};
-  for (int64_t k = 0; k < kc; ++k) {
-    v8 bv[NV];
-    std::memcpy(bv, b, sizeof bv);
-    for (int r = 0; r < MR; ++r) {
-      float ar = a[r];
-      for (int v = 0; v < NV; ++v) acc[r][v] += ar * bv[v];
-    }
-    a += MR;
-    b += NR;
-  }
-  for (int r = 0; r < MR; ++r) {
-    float* cr = c + r * ldc;
-    float add = bias ? bias[r] : 0.0f;
-    for (int v = 0; v < NV; ++v) {
-      v8 x = alpha * acc[r][v] + add;
-      if (beta != 0.0f) {
-        v8 old;
-        std::memcpy(&old, cr + 8 * v, sizeof old);
-        x += beta * old;
-      }
-      std::memcpy(cr + 8 * v, &x, sizeof x);
-    }
-  }
-}
-#endif
+int64_t kc_step(const GemmKernels& g, int64_t klen) { return ceil_div(klen, ceil_div(klen, g.kc)); }
 
 // ---------------------------------------------------------------- workspace
 struct AlignedBuf {
@@ -155,9 +67,9 @@ void axis_offsets(const GemmAxis& a, int64_t i, int64_t n, int64_t* off) {
 }
 
 // Writes a tile computed into `tile` (MR x NR, unscaled) into C element by element.
-void store_edge(const float* tile, int64_t mr, int64_t nr, const GemmOut& out, int64_t i, int64_t j,
-                const Epilogue& e, bool first) {
-  int64_t col_off[NR], row_off[MR];
+void store_edge(const float* tile, int64_t ld_tile, int64_t mr, int64_t nr, const GemmOut& out,
+                int64_t i, int64_t j, const Epilogue& e, bool first) {
+  int64_t col_off[kGemmMaxNR], row_off[kGemmMaxMR];
   axis_offsets(out.cols, j, nr, col_off);
   axis_offsets(out.rows, i, mr, row_off);
   const float beta = first ? e.beta : 1.0f;
@@ -165,7 +77,7 @@ void store_edge(const float* tile, int64_t mr, int64_t nr, const GemmOut& out, i
     float* row = out.c + row_off[r];
     const float rb = first && e.row_bias ? e.row_bias[i + r] : 0.0f;
     for (int64_t q = 0; q < nr; ++q) {
-      float v = e.alpha * tile[r * NR + q] + rb;
+      float v = e.alpha * tile[r * ld_tile + q] + rb;
       if (first && e.col_bias) v += e.col_bias[j + q];
       float* dst = row + col_off[q];
       *dst = beta != 0.0f ? v + beta * *dst : v;
@@ -175,15 +87,16 @@ void store_edge(const float* tile, int64_t mr, int64_t nr, const GemmOut& out, i
 
 // Runs the sub-problem `rg` on the calling thread. packed_a: all of A prepacked by prepack_a
 // (then rg covers the whole depth and rg.m0 is a multiple of MR), or null.
-void run_range(const GemmProblem& p, const float* packed_a, const Range& rg, const GemmOut& out,
-               const Epilogue& e) {
+void run_range(const GemmKernels& g, const GemmProblem& p, const float* packed_a, const Range& rg,
+               const GemmOut& out, const Epilogue& e) {
+  const int64_t MR = g.mr, NR = g.nr, MC = g.mc, NC = g.nc;
   Workspace& ws = tls_ws;
-  const int64_t kstep = kc_step(rg.k1 - rg.k0);
+  const int64_t kstep = kc_step(g, rg.k1 - rg.k0);
   const int64_t m_pad = ceil_div(p.M, MR) * MR;
   float* bbuf = ws.b.get(kstep * ceil_div(std::min(NC, rg.n1 - rg.n0), NR) * NR);
   float* abuf =
       packed_a ? nullptr : ws.a.get(kstep * ceil_div(std::min(MC, rg.m1 - rg.m0), MR) * MR);
-  alignas(64) float tile[MR * NR];
+  alignas(64) float tile[kGemmMaxMR * kGemmMaxNR];
   const int64_t ldc = out.rows.stride;
   const bool cols_unit = out.cols.stride == 1 && e.col_bias == nullptr;
 
@@ -215,11 +128,11 @@ void run_range(const GemmProblem& p, const float* packed_a, const Range& rg, con
             const float* astrip = ablk + (ir / MR) * kc * MR;
             if (fast_cols && mr == MR && i % out.rows.seg + MR <= out.rows.seg) {
               const float* bias = first && e.row_bias ? e.row_bias + i : nullptr;
-              micro_kernel(kc, astrip, bstrip, cj + out.rows.offset(i), ldc, e.alpha, beta_now,
-                           bias);
+              g.micro_kernel(kc, astrip, bstrip, cj + out.rows.offset(i), ldc, e.alpha, beta_now,
+                             bias);
             } else {
-              micro_kernel(kc, astrip, bstrip, tile, NR, 1.0f, 0.0f, nullptr);
-              store_edge(tile, mr, nr, out, i, j, e, first);
+              g.micro_kernel(kc, astrip, bstrip, tile, NR, 1.0f, 0.0f, nullptr);
+              store_edge(tile, NR, mr, nr, out, i, j, e, first);
             }
           }
         }
@@ -230,9 +143,10 @@ void run_range(const GemmProblem& p, const float* packed_a, const Range& rg, con
 
 // Packs all of A in the layout run_range expects for packed_a: slice by slice (the kc_step
 // slices of [0, K)), each slice as ceil(M/MR) strips.
-const float* prepack_a(const GemmProblem& p) {
+const float* prepack_a(const GemmKernels& g, const GemmProblem& p) {
   thread_local AlignedBuf buf;  // the caller's; the threads below only write into it
-  const int64_t kstep = kc_step(p.K);
+  const int64_t MR = g.mr;
+  const int64_t kstep = kc_step(g, p.K);
   const int64_t m_pad = ceil_div(p.M, MR) * MR;
   const int64_t strips = m_pad / MR;
   const int64_t slices = ceil_div(p.K, kstep);
@@ -242,9 +156,9 @@ const float* prepack_a(const GemmProblem& p) {
   const int64_t groups = ceil_div(strips, group);
   parallel_for(slices * groups, 1, [&](int64_t lo, int64_t hi) {
     for (int64_t t = lo; t < hi; ++t) {
-      int64_t s = t / groups, g = t % groups;
+      int64_t s = t / groups, gi = t % groups;
       int64_t k0 = s * kstep, kc = std::min(kstep, p.K - k0);
-      int64_t i0 = g * group * MR, m = std::min(group * MR, p.M - i0);
+      int64_t i0 = gi * group * MR, m = std::min(group * MR, p.M - i0);
       if (m <= 0) continue;
       p.pack_a(i0, m, k0, kc, MR, packed + k0 * m_pad + (i0 / MR) * kc * MR);
     }
@@ -253,16 +167,17 @@ const float* prepack_a(const GemmProblem& p) {
 }
 
 // The problem on all threads, in its own orientation.
-void run_parallel(const GemmProblem& p, const Epilogue& e) {
+void run_parallel(const GemmKernels& g, const GemmProblem& p, const Epilogue& e) {
+  const int64_t MR = g.mr, NR = g.nr;
   const GemmOut& out = p.out;
   const int64_t T = num_threads();
   const double flops = 2.0 * (double)p.M * (double)p.N * (double)p.K;
   const int64_t mstrips = ceil_div(p.M, MR), nstrips = ceil_div(p.N, NR);
   const Range all{0, p.M, 0, p.N, 0, p.K};
   const bool split_k =
-      p.allow_split_k && p.K >= 2 * (p.M + p.N) && p.K >= T * KC && nstrips < 4 * T;
+      p.allow_split_k && p.K >= 2 * (p.M + p.N) && p.K >= T * g.kc && nstrips < 4 * T;
   if (T <= 1 || flops < 2e6 || (mstrips < T && nstrips < T && !split_k)) {
-    run_range(p, nullptr, all, out, e);
+    run_range(g, p, nullptr, all, out, e);
     return;
   }
   if (split_k) {
@@ -275,11 +190,11 @@ void run_parallel(const GemmProblem& p, const Epilogue& e) {
         rg.k0 = p.K * t / T;
         rg.k1 = p.K * (t + 1) / T;
         if (t == 0) {
-          run_range(p, nullptr, rg, out, e);
+          run_range(g, p, nullptr, rg, out, e);
         } else {
           part[(size_t)t].assign((size_t)(p.M * p.N), 0.0f);
           GemmOut mine = gemm_out_plain(part[(size_t)t].data(), p.N);
-          run_range(p, nullptr, rg, mine, Epilogue{e.alpha, 0.0f, nullptr, nullptr});
+          run_range(g, p, nullptr, rg, mine, Epilogue{e.alpha, 0.0f, nullptr, nullptr});
         }
       }
     });
@@ -303,13 +218,13 @@ void run_parallel(const GemmProblem& p, const Epilogue& e) {
   const int64_t most_if_n = ceil_div(nstrips, T) * mstrips,
                 most_if_m = ceil_div(mstrips, T) * nstrips;
   if (most_if_n <= most_if_m) {
-    const float* pa = p.M * p.K <= (int64_t{1} << 25) ? prepack_a(p) : nullptr;
+    const float* pa = p.M * p.K <= (int64_t{1} << 25) ? prepack_a(g, p) : nullptr;
     parallel_for(T, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t t = lo; t < hi; ++t) {
         Range rg = all;
         rg.n0 = nstrips * t / T * NR;
         rg.n1 = std::min(p.N, nstrips * (t + 1) / T * NR);
-        if (rg.n0 < rg.n1) run_range(p, pa, rg, out, e);
+        if (rg.n0 < rg.n1) run_range(g, p, pa, rg, out, e);
       }
     });
   } else {
@@ -319,7 +234,7 @@ void run_parallel(const GemmProblem& p, const Epilogue& e) {
         Range rg = all;
         rg.m0 = mstrips * t / T * MR;
         rg.m1 = std::min(p.M, mstrips * (t + 1) / T * MR);
-        if (rg.m0 < rg.m1) run_range(p, nullptr, rg, out, e);
+        if (rg.m0 < rg.m1) run_range(g, p, nullptr, rg, out, e);
       }
     });
   }
@@ -346,6 +261,8 @@ void dispatch(const GemmProblem& p, Run&& run) {
   }
   // Micro-tiles are NR wide and MR tall: a narrow C wastes much of each tile on zero padding,
   // so solve C^T = B^T A^T when that pads clearly less (its stores are element-wise).
+  const GemmKernels& g = gemm_kernels();
+  const int64_t MR = g.mr, NR = g.nr;
   const double pad_normal = (double)(ceil_div(p.M, MR) * MR) * (double)(ceil_div(p.N, NR) * NR);
   const double pad_trans = (double)(ceil_div(p.N, MR) * MR) * (double)(ceil_div(p.M, NR) * NR);
   if (1.15 * pad_trans < pad_normal) {
@@ -354,10 +271,10 @@ void dispatch(const GemmProblem& p, Run&& run) {
     t.pack_a = p.pack_b, t.pack_b = p.pack_a;
     t.out.rows = p.out.cols, t.out.cols = p.out.rows;
     t.row_bias = nullptr;
-    run(t, Epilogue{p.alpha, p.beta, nullptr, p.row_bias});
+    run(g, t, Epilogue{p.alpha, p.beta, nullptr, p.row_bias});
     return;
   }
-  run(p, Epilogue{p.alpha, p.beta, p.row_bias, nullptr});
+  run(g, p, Epilogue{p.alpha, p.beta, p.row_bias, nullptr});
 }
 
 }  // namespace
@@ -365,113 +282,30 @@ void dispatch(const GemmProblem& p, Run&& run) {
 void gemm_run(const GemmProblem& p) { dispatch(p, run_parallel); }
 
 void gemm_run_serial(const GemmProblem& p) {
-  dispatch(p, [](const GemmProblem& q, const Epilogue& e) {
-    run_range(q, nullptr, Range{0, q.M, 0, q.N, 0, q.K}, q.out, e);
+  dispatch(p, [](const GemmKernels& g, const GemmProblem& q, const Epilogue& e) {
+    run_range(g, q, nullptr, Range{0, q.M, 0, q.N, 0, q.K}, q.out, e);
   });
 }
 
 // ---------------------------------------------------------------- transpose
-#ifdef __AVX512F__
-namespace {
-// Full-mask forms of the shuffles: the plain intrinsics pass an "undefined" register to GCC 12's
-// builtins, which -Wmaybe-uninitialized reports once inlined.
-inline __m512 unpacklo_ps(__m512 a, __m512 b) { return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b); }
-inline __m512 unpackhi_ps(__m512 a, __m512 b) { return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b); }
-inline __m512 unpacklo_pd(__m512 a, __m512 b) {
-  __m512d x = _mm512_castps_pd(a);
-  return _mm512_castpd_ps(_mm512_mask_unpacklo_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-}
-inline __m512 unpackhi_pd(__m512 a, __m512 b) {
-  __m512d x = _mm512_castps_pd(a);
-  return _mm512_castpd_ps(_mm512_mask_unpackhi_pd(x, 0xFF, x, _mm512_castps_pd(b)));
-}
-template <int imm>
-inline __m512 shuffle_lanes(__m512 a, __m512 b) {
-  return _mm512_mask_shuffle_f32x4(a, 0xFFFF, a, b, imm);
-}
-}  // namespace
-#endif
-
 void transpose(const float* in, int64_t ld_in, float* out, int64_t ld_out, int64_t rows,
                int64_t cols) {
-  int64_t r0 = 0;
-#ifdef __AVX512F__
-  for (; r0 + 16 <= rows; r0 += 16) {
-    int64_t c0 = 0;
-    for (; c0 + 16 <= cols; c0 += 16) {
-      const float* src = in + r0 * ld_in + c0;
-      __m512 r[16], t[16];
-      for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ld_in);
-      for (int i = 0; i < 16; i += 2) {
-        t[i] = unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = unpackhi_ps(r[i], r[i + 1]);
-      }
-      for (int i = 0; i < 16; i += 4) {
-        r[i] = unpacklo_pd(t[i], t[i + 2]);
-        r[i + 1] = unpackhi_pd(t[i], t[i + 2]);
-        r[i + 2] = unpacklo_pd(t[i + 1], t[i + 3]);
-        r[i + 3] = unpackhi_pd(t[i + 1], t[i + 3]);
-      }
-      for (int h = 0; h < 16; h += 8)
-        for (int i = 0; i < 4; ++i) {
-          t[h + i] = shuffle_lanes<0x88>(r[h + i], r[h + i + 4]);
-          t[h + i + 4] = shuffle_lanes<0xdd>(r[h + i], r[h + i + 4]);
-        }
-      for (int i = 0; i < 8; ++i) {
-        r[i] = shuffle_lanes<0x88>(t[i], t[i + 8]);
-        r[i + 8] = shuffle_lanes<0xdd>(t[i], t[i + 8]);
-      }
-      float* dst = out + c0 * ld_out + r0;
-      for (int i = 0; i < 16; ++i) _mm512_storeu_ps(dst + i * ld_out, r[i]);
-    }
-    for (int64_t c = c0; c < cols; ++c)
-      for (int64_t i = 0; i < 16; ++i) out[c * ld_out + r0 + i] = in[(r0 + i) * ld_in + c];
-  }
-#endif
-#ifdef __AVX__
-  for (; r0 + 8 <= rows; r0 += 8) {
-    int64_t c0 = 0;
-    for (; c0 + 8 <= cols; c0 += 8) {
-      const float* src = in + r0 * ld_in + c0;
-      __m256 r[8], t[8];
-      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(src + i * ld_in);
-      for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-      }
-      for (int i = 0; i < 8; i += 4) {
-        r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-        r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-        r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-      }
-      float* dst = out + c0 * ld_out + r0;
-      for (int i = 0; i < 4; ++i) {
-        _mm256_storeu_ps(dst + i * ld_out, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
-        _mm256_storeu_ps(dst + (i + 4) * ld_out, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
-      }
-    }
-    for (int64_t c = c0; c < cols; ++c)
-      for (int64_t i = 0; i < 8; ++i) out[c * ld_out + r0 + i] = in[(r0 + i) * ld_in + c];
-  }
-#endif
-  // remaining rows (all rows without AVX), in cache-friendly 8-column bands
-  for (int64_t c0 = 0; c0 < cols; c0 += 8) {
-    const int64_t c1 = std::min(cols, c0 + 8);
-    for (int64_t r = r0; r < rows; ++r)
-      for (int64_t c = c0; c < c1; ++c) out[c * ld_out + r] = in[r * ld_in + c];
-  }
+  gemm_kernels().transpose(in, ld_in, out, ld_out, rows, cols);
 }
 
 // ---------------------------------------------------------------- plain matrices
 namespace {
 
-// w consecutive floats: fixed-size copies for the two strip widths (vector moves, no memcpy call).
-inline void copy_strip(float* __restrict d, const float* __restrict s, int64_t w) {
-  if (w == NR) {
-    gemm_copy_strip(d, s);
-  } else if (w == MR) {
-    std::memcpy(d, s, MR * sizeof(float));
+// w consecutive floats: the level's vector copy for the B strip width, a fixed-size memcpy for
+// the A strip width (both without the call of a memcpy).
+inline void copy_strip(const GemmKernels& g, float* __restrict d, const float* __restrict s,
+                       int64_t w) {
+  if (w == g.nr) {
+    g.copy_strip(d, s);
+  } else if (w == 6) {
+    std::memcpy(d, s, 6 * sizeof(float));
+  } else if (w == 8) {
+    std::memcpy(d, s, 8 * sizeof(float));
   } else {
     for (int64_t q = 0; q < w; ++q) d[q] = s[q];
   }
@@ -485,7 +319,8 @@ void gemm_pack_strided(const float* p, int64_t stride_x, int64_t stride_k, int64
     const int64_t cnt = std::min(w, nx - s * w);
     const float* base = p + (x0 + s * w) * stride_x + k0 * stride_k;
     if (stride_x == 1 && cnt == w) {  // w consecutive floats per k
-      for (int64_t k = 0; k < kc; ++k) copy_strip(dst + k * w, base + k * stride_k, w);
+      const GemmKernels& g = gemm_kernels();
+      for (int64_t k = 0; k < kc; ++k) copy_strip(g, dst + k * w, base + k * stride_k, w);
     } else if (stride_x == 1) {
       for (int64_t k = 0; k < kc; ++k) {
         float* d = dst + k * w;

@@ -9,38 +9,33 @@
 //                    packed straight from the input signal, never materialised — and C may be
 //                    split into segments (e.g. the per-item blocks of a [B, C, L] output).
 //
-// Packed layout: a block of A (rows) or B (columns) is cut into strips of kGemmMR rows /
-// kGemmNR columns, each strip stored depth-major so the micro-kernel reads it sequentially.
+// Packed layout: a block of A (rows) or B (columns) is cut into strips of MR rows / NR columns,
+// each strip stored depth-major so the micro-kernel reads it sequentially. MR and NR belong to
+// the instruction-set level chosen at run time (engine/cpu/cpu_level.h): gemm_kernels().
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 
-#ifdef __AVX512F__
-#include <immintrin.h>
-#endif
+#include "engine/cpu/gemm_kernels.h"
 
 namespace syn::cpu {
 
-#ifdef __AVX512F__
-inline constexpr int64_t kGemmMR = 8;   // rows of C per micro-tile (broadcast from packed A)
-inline constexpr int64_t kGemmNR = 48;  // columns of C per micro-tile (3 zmm vectors)
-#else
-inline constexpr int64_t kGemmMR = 6;
-inline constexpr int64_t kGemmNR = 16;  // 2 ymm vectors
-#endif
+namespace detail {
+// The level in force's table, set at first use and by set_cpu_kernel_level (cpu_level.cpp).
+extern std::atomic<const GemmKernels*> g_active_kernels;
+const GemmKernels& init_active_kernels();
+}  // namespace detail
 
-// Copies kGemmNR consecutive floats (the hot inner step of every packing routine; a fixed-size
-// copy without the call of a memcpy).
-inline void gemm_copy_strip(float* __restrict d, const float* __restrict s) {
-#ifdef __AVX512F__
-  for (int64_t q = 0; q < kGemmNR; q += 16) _mm512_storeu_ps(d + q, _mm512_loadu_ps(s + q));
-#else
-  for (int64_t q = 0; q < kGemmNR; ++q) d[q] = s[q];
-#endif
+// The kernel table of the level in force (cpu_kernel_level()). Inline and cheap (one load), so
+// the packers may call it in their inner loops.
+inline const GemmKernels& gemm_kernels() {
+  const GemmKernels* k = detail::g_active_kernels.load(std::memory_order_acquire);
+  return k ? *k : detail::init_active_kernels();
 }
 
-// Packs a block of an operand into strips of `w` (kGemmMR for the A role, kGemmNR for the B
-// role; gemm_run may swap roles). The operand is seen as E(x, k): x = row i of A or column j of
+// Packs a block of an operand into strips of `w` (MR for the A role, NR for the B role;
+// gemm_run may swap roles). The operand is seen as E(x, k): x = row i of A or column j of
 // B, k = the depth. Writes dst[s*kc*w + k*w + r] = E(x0 + s*w + r, k0 + k) for
 // s < ceil(nx / w), zero where x0 + s*w + r >= x0 + nx.
 using GemmPack =

@@ -28,7 +28,6 @@ namespace syn {
 namespace {
 
 using cpu::GemmProblem;
-using cpu::kGemmNR;
 
 // A signal s [B, C, L] seen through im2col with K taps: S((b,t), (c,k)) =
 // s[b, c, t*stride + k - pad], zero outside [0, L); t ranges over `cols` positions per item.
@@ -48,18 +47,30 @@ inline void copy_short(float* __restrict d, const float* __restrict s, int64_t n
 inline void gather(float* __restrict d, const float* __restrict row, int64_t pos0, int64_t n,
                    int64_t stride, int64_t L) {
   if (stride == 1 && pos0 >= 0 && pos0 + n <= L) {  // the common case: all inside
-    if (n == kGemmNR) {
-      cpu::gemm_copy_strip(d, row + pos0);
+    const cpu::GemmKernels& gk = cpu::gemm_kernels();
+    if (n == gk.nr) {  // a whole strip: the level's vector copy
+      // The next strips read this row further on: ask for it now (the packer walks ~C*K rows
+      // one strip at a time, more streams than the hardware prefetcher follows).
+      __builtin_prefetch(row + pos0 + 64);
+      gk.copy_strip(d, row + pos0);
     } else {
       copy_short(d, row + pos0, n);
     }
     return;
   }
-  // Edges (padding): one select loop; separate zero-fill loops would become memset calls.
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t pos = pos0 + i * stride;
-    d[i] = pos >= 0 && pos < L ? row[pos] : 0.0f;
-  }
+  // Edges (padding): select loops (separate zero-fill loops would become memset calls), with
+  // stride 1 only over the few padded ends and a copy of the inside between them.
+  auto select = [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t pos = pos0 + i * stride;
+      d[i] = pos >= 0 && pos < L ? row[pos] : 0.0f;
+    }
+  };
+  if (stride != 1) return select(0, n);
+  const int64_t lo = std::clamp<int64_t>(-pos0, 0, n), hi = std::clamp<int64_t>(L - pos0, lo, n);
+  select(0, lo);
+  copy_short(d + lo, row + pos0 + lo, hi - lo);
+  select(hi, n);
 }
 
 // A run of consecutive flattened (b, t) indices inside one batch item.

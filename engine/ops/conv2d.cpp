@@ -34,7 +34,6 @@ namespace syn {
 namespace {
 
 using cpu::GemmProblem;
-using cpu::kGemmNR;
 
 constexpr int64_t kChunkFloats = int64_t{1} << 22;
 
@@ -60,16 +59,26 @@ inline void copy_short(float* __restrict d, const float* __restrict s, int64_t n
 inline void gather_row(float* __restrict d, const float* __restrict row, int64_t pos0, int64_t n,
                        int64_t stride, int64_t W) {
   if (stride == 1 && pos0 >= 0 && pos0 + n <= W) {
-    if (n == kGemmNR)
-      cpu::gemm_copy_strip(d, row + pos0);
+    const cpu::GemmKernels& gk = cpu::gemm_kernels();
+    if (n == gk.nr)  // a whole strip: the level's vector copy
+      gk.copy_strip(d, row + pos0);
     else
       copy_short(d, row + pos0, n);
     return;
   }
-  for (int64_t q = 0; q < n; ++q) {
-    const int64_t pos = pos0 + q * stride;
-    d[q] = pos >= 0 && pos < W ? row[pos] : 0.0f;
-  }
+  // Edges (padding): select loops (separate zero-fill loops would become memset calls), with
+  // stride 1 only over the few padded ends and a copy of the inside between them.
+  auto select = [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q) {
+      const int64_t pos = pos0 + q * stride;
+      d[q] = pos >= 0 && pos < W ? row[pos] : 0.0f;
+    }
+  };
+  if (stride != 1) return select(0, n);
+  const int64_t lo = std::clamp<int64_t>(-pos0, 0, n), hi = std::clamp<int64_t>(W - pos0, lo, n);
+  select(0, lo);
+  copy_short(d + lo, row + pos0 + lo, hi - lo);
+  select(hi, n);
 }
 
 // A run of consecutive positions with the same (b, oh): output columns ow0 .. ow0+len-1,

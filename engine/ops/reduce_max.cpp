@@ -32,38 +32,43 @@ inline float scan_row(const float* r, int64_t n, int64_t* at) {
   return best;
 }
 
-// The value alone of one contiguous row, in 8 lanes of a GCC vector (plain compares: vector
-// max / min instructions; GCC does not vectorise this loop by itself). Without NaNs the extreme
+// The value alone of one contiguous row, in 8 lanes: two 4-float GCC vectors (plain compares:
+// vector max / min instructions; GCC does not vectorise this loop by itself). Two 16-byte
+// vectors rather than one 32-byte one: the portable (SSE) build splits a 32-byte vector's
+// select into scalar code, 8x slower on musicnn's pooling. Without NaNs the extreme
 // value is unique up to the sign of zero, so the result equals scan_row's unless the row holds a
 // NaN or the extreme is +-0: those rows are rescanned in order, so the result is bit-identical
 // to scan_row's. NaNs are detected by summing v - v (0, or NaN for a NaN or an infinity).
-typedef float V8 __attribute__((vector_size(32)));
+typedef float V4 __attribute__((vector_size(16)));
+
+template <bool Min>
+inline void lane_step(const float* __restrict p, V4& lo, V4& hi, V4& bad) {
+  V4 a, b;
+  std::memcpy(&a, p, sizeof(V4));
+  std::memcpy(&b, p + 4, sizeof(V4));
+  lo = (Min ? a < lo : a > lo) ? a : lo;
+  hi = (Min ? b < hi : b > hi) ? b : hi;
+  bad += (a - a) + (b - b);
+}
 
 template <bool Min>
 inline float row_value(const float* __restrict r, int64_t n) {
   constexpr int64_t kL = 8;
   if (n < kL) return scan_row<Min>(r, n, nullptr);
-  V8 lane, bad;
-  std::memcpy(&lane, r, sizeof(V8));
-  bad = lane - lane;
+  V4 lo, hi;
+  std::memcpy(&lo, r, sizeof(V4));
+  std::memcpy(&hi, r + 4, sizeof(V4));
+  V4 bad = (lo - lo) + (hi - hi);
   int64_t j = kL;
-  for (; j + kL <= n; j += kL) {
-    V8 v;
-    std::memcpy(&v, r + j, sizeof(V8));
-    lane = (Min ? v < lane : v > lane) ? v : lane;
-    bad += v - v;
-  }
-  if (j < n) {  // the last kL elements (overlapping ones already seen: harmless for max / min)
-    V8 v;
-    std::memcpy(&v, r + n - kL, sizeof(V8));
-    lane = (Min ? v < lane : v > lane) ? v : lane;
-    bad += v - v;
-  }
-  float best = lane[0], flag = bad[0];
-  for (int q = 1; q < kL; ++q) {
-    best = (Min ? lane[q] < best : lane[q] > best) ? lane[q] : best;
+  for (; j + kL <= n; j += kL) lane_step<Min>(r + j, lo, hi, bad);
+  // the last kL elements (overlapping ones already seen: harmless for max / min)
+  if (j < n) lane_step<Min>(r + n - kL, lo, hi, bad);
+  float best = lo[0], flag = bad[0];
+  for (int q = 1; q < 4; ++q) {
+    best = (Min ? lo[q] < best : lo[q] > best) ? lo[q] : best;
     flag += bad[q];
   }
+  for (int q = 0; q < 4; ++q) best = (Min ? hi[q] < best : hi[q] > best) ? hi[q] : best;
   if (flag != 0.0f || best == 0.0f) return scan_row<Min>(r, n, nullptr);
   return best;
 }
