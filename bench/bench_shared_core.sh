@@ -63,6 +63,7 @@ time_run() {  # $1 = build dir, $2 = threads, $3.. = extra environment
   local log start end
   log=$(mktemp)
   start=$(date +%s.%N)
+  # shellcheck disable=SC2046  # the command line is meant to split into words
   if ! env "$@" $(workload_cmd "$dir" "$threads") > "$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
