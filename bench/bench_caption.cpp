@@ -10,9 +10,10 @@
 // sentences, sentences with a repeated word pair, with an ungrounded claim, and every miss of the
 // constrained decoder.
 //   cmake --build build --target bench_caption
-//   OMP_NUM_THREADS=2 OMP_WAIT_POLICY=passive ./build/bench/bench_caption
-// (passive: on a machine shared with other jobs, spinning OpenMP workers cost more than the
-// small per-step matrix products they share.)
+//   SYN_THREADS=2 ./build/bench/bench_caption
+// (Before the engine's own thread pool this needed OMP_WAIT_POLICY=passive: on a machine shared
+// with other jobs, spinning OpenMP workers cost more than the small per-step matrix products
+// they share. The pool sleeps after a short spin, so no setting is needed.)
 //   bench_caption [SETS_FILE [MAX_SETS [CONSTRAINED_BEAM]]]   (the constrained decoder's beam: 8)
 #include <algorithm>
 #include <chrono>

@@ -13,7 +13,7 @@
 //
 // Ours then PyTorch's twin (bench/torch_clmr_step.py, Debian's /usr/bin/python3, started right
 // after ours so both see similar machine load): each warms up, then the median of the repeats.
-// Both use the same number of threads (omp_set_num_threads / torch.set_num_threads). Phases of a
+// Both use the same number of threads (syn::set_num_threads / torch.set_num_threads). Phases of a
 // step, timed inside the same steps: forward (both views, projector, loss, loss.item()),
 // backward, optimizer (Adam step + zero_grad). Samples/s counts clips (B per step); CLMR's
 // progress line counts views (2B per step).
@@ -252,9 +252,7 @@ int main(int argc, char** argv) {
                  "--rounds >= 1\n");
     return 2;
   }
-#ifdef _OPENMP
-  omp_set_num_threads(threads);
-#endif
+  set_num_threads(threads);
 
   models::ClmrConfig cfg;  // CLMR's sizes: SampleCNN 128,128,256x6,512; projection 64; t 0.5
   const int64_t L = cfg.encoder.input_samples();

@@ -106,9 +106,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-#ifdef _OPENMP
-  omp_set_num_threads(threads);
-#endif
+  set_num_threads(threads);
   std::printf(
       "conv1d fp32, batch %lld, %d threads (ours: %d), median of >= %d repeats (>= 0.3 s) after "
       "%d warm-up\n",

@@ -120,9 +120,7 @@ int main(int argc, char** argv) {
       return a == "--help" ? 0 : 2;
     }
   }
-#ifdef _OPENMP
-  omp_set_num_threads(threads);
-#endif
+  set_num_threads(threads);
   const fs::path dir =
       fs::temp_directory_path() / ("syn_bench_frontend_" + std::to_string(getpid()));
   fs::create_directories(dir);

@@ -175,9 +175,7 @@ int main(int argc, char** argv) {
     std::printf("  %-8s %14.1f %18.1f\n", cpu::cpu_level_name(l), p.one_thread, p.all_threads);
   }
   if (peak_only) return 0;
-#ifdef _OPENMP
-  omp_set_num_threads(1);
-#endif
+  set_num_threads(1);
   std::printf(
       "\nKernels on 1 thread (median thread CPU time), share of the level's 1-thread peak\n");
   std::printf("%-50s %-8s %10s %9s %7s\n", "kernel", "level", "ms", "GFLOP/s", "% peak");

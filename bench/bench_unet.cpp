@@ -24,7 +24,7 @@
 // for the twin (default Debian's /usr/bin/python3 with torch 1.13 CPU).
 //
 // Ours then PyTorch's (a fresh process, started right after ours so both see similar machine
-// load), both with the same thread count (omp_set_num_threads / torch.set_num_threads); each
+// load), both with the same thread count (syn::set_num_threads / torch.set_num_threads); each
 // warms up, then the median of the repeats. --rounds R alternates R times and reports the
 // medians across rounds and the median of the rounds' ratios: use it on a loaded machine.
 // Measured numbers: bench/README.md ("bench_unet").
@@ -242,9 +242,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     cfg.set("batch_size", std::to_string(o.batch));
-#ifdef _OPENMP
-    omp_set_num_threads(o.threads);
-#endif
+    set_num_threads(o.threads);
 
     const std::vector<std::string> vocab = synthetic_words(o.vocab - 3);
     models::PromptTokenizer tok = models::PromptTokenizer::build(vocab);

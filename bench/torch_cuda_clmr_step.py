@@ -1,7 +1,7 @@
 """torch_cuda_clmr_step.py — PyTorch twin of bench_cuda_clmr_step: the CLMR training step on a GPU.
 
     python3 bench/torch_cuda_clmr_step.py [--batch 48] [--warmup 3] [--repeats 10] [--compile]
-        [--precision fp32|tf32|bf16] [--channels-last]
+        [--precision fp32|tf32|bf16] [--channels-last] [--grads keep|none]
 
 SampleCNN (CLMR sizes) + projector 512-512-64 (no bias) + NT-Xent (t=0.5) + Adam (lr 3e-4,
 weight decay 1e-6), two views of 59,049 samples, each view through the encoder separately as CLMR
@@ -9,7 +9,10 @@ does. --precision fp32 (default): TF32 off for matmul and cuDNN, like our fp32 p
 on for both (PyTorch's default for cuDNN convolutions); bf16: autocast to bfloat16 (TF32 on for
 what autocast leaves in fp32). --channels-last runs the same network as Conv2d/BatchNorm2d/
 MaxPool2d over [B, C, 1, L] in channels-last memory (1-D tensors have no channels-last format),
-the layout cuDNN's tensor-core kernels prefer. Prints one line per mode: "mode <name> ms <median>".
+the layout cuDNN's tensor-core kernels prefer. Written as a careful user would, like the CPU twin:
+warm-up steps (which also let cudnn.benchmark pick its algorithms and the caching allocator reach
+its steady state), zero_grad() keeping the gradient buffers (--grads keep, the default; --grads
+none frees them). Prints one line per mode: "mode <name> ms <median>".
 """
 import argparse
 import statistics
@@ -69,6 +72,8 @@ def main():
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--precision", choices=["fp32", "tf32", "bf16"], default="fp32")
     ap.add_argument("--channels-last", action="store_true")
+    ap.add_argument("--grads", choices=["keep", "none"], default="keep",
+                    help="zero_grad keeps the gradient buffers (default) or frees them")
     a = ap.parse_args()
     tf32 = a.precision != "fp32"
     torch.backends.cuda.matmul.allow_tf32 = tf32
@@ -92,7 +97,7 @@ def main():
             loss.item()
             loss.backward()
             opt.step()
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad(set_to_none=a.grads == "none")
         return step
 
     tag = a.precision + ("-cl" if a.channels_last else "")

@@ -13,11 +13,18 @@ Measurements, as bench_unet does them with our engine:
   train   one step of apps/train/imagine_trainer.cpp: a batch of B random images in [-1, 1]
           shifted by up to max_shift pixels (border = background), random prompts (1..4 words,
           p(subgroup) +2 words, p(drop) -> empty), t ~ U{0..T-1}, eps ~ N(0, I), x_t, eps_hat,
-          MSE, loss.item(), backward, global-norm gradient clipping, AdamW step, zero_grad,
-          EMA update of the weights (warm-up rule (1+n)/(10+n)).
+          MSE, loss.item(), backward, global-norm gradient clipping, AdamW step, zero_grad
+          (keeping the gradient buffers unless --grads none), EMA update of the weights
+          (warm-up rule (1+n)/(10+n)).
   sample  DDIM (eta = 0, "trailing" timesteps, x0 clipped to [-1, 1]) with classifier-free
           guidance: the conditional and unconditional prompts as one batch of 2N per step, from
           freshly initialised weights, N = --sample-batch images; the prompt encoder runs once.
+Written the way a careful user writes it, so that it is PyTorch at its best: torch.set_num_threads
+equal to our thread count (--threads), warm-up steps/sets before timing, zero_grad() keeping the
+gradient buffers (set_to_none=False: backward accumulates into memory it already owns rather than
+allocating fresh buffers each step; --grads none frees them, torch 2.x's default), sampling under
+torch.no_grad(). Allocator: bench_unet starts the twin as a child process, so both sides run on
+glibc malloc under the same environment (GLIBC_TUNABLES, MALLOC_* apply to both).
 Prints (machine-readable; bench_unet parses them):
     PARAMS total unet text
     TRAIN step_ms last_loss            (median over --repeats after --warmup steps)
@@ -334,6 +341,8 @@ def main():
     ap.add_argument("--caption-words", dest="caption_words", type=int, default=4)
     ap.add_argument("--subgroup-words", dest="subgroup_words", type=int, default=2)
     ap.add_argument("--images", type=int, default=209)
+    ap.add_argument("--grads", choices=["keep", "none"], default="keep",
+                    help="zero_grad keeps the gradient buffers (default) or frees them")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -371,7 +380,7 @@ def main():
             if a.grad_clip > 0:
                 nn.utils.clip_grad_norm_(params, a.grad_clip)
             opt.step()
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad(set_to_none=a.grads == "none")
             with torch.no_grad():  # EMA with the (1 + n) / (10 + n) warm-up
                 d = min(a.ema_decay, (1 + it) / (10 + it))
                 for s, p in zip(shadow, params):

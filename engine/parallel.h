@@ -1,25 +1,16 @@
 // parallel.h — the CPU backend's only threading primitive: split [0, n) into chunks across the
-// OpenMP threads (both cores of the CI machine). Small ranges run inline to avoid fork overhead.
+// engine's thread pool (engine/thread_pool.h). Small ranges run inline to avoid waking workers.
 #pragma once
 #include <algorithm>
 #include <cstdint>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "engine/thread_pool.h"
 
 namespace syn {
 
-inline int num_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
 // Calls f(lo, hi) over disjoint sub-ranges covering [0, n). `grain` is the smallest range worth
-// giving a thread of its own.
+// giving a thread of its own. The chunk bounds depend only on n, grain and num_threads() (never
+// on which thread runs what), so results are the same from run to run.
 template <class F>
 void parallel_for(int64_t n, int64_t grain, F&& f) {
   if (n <= 0) return;
@@ -29,13 +20,10 @@ void parallel_for(int64_t n, int64_t grain, F&& f) {
     return;
   }
   int64_t chunks = std::min<int64_t>(threads, (n + grain - 1) / grain);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads((int)chunks) schedule(static)
-#endif
-  for (int64_t c = 0; c < chunks; ++c) {
+  run_chunks(chunks, [&](int64_t c) {
     int64_t lo = n * c / chunks, hi = n * (c + 1) / chunks;
     f(lo, hi);
-  }
+  });
 }
 
 }  // namespace syn

@@ -14,23 +14,18 @@
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/rng.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "engine/thread_pool.h"
 
 using namespace syn;
 namespace fs = std::filesystem;
 
 namespace {
 
-// One thread: these steps are tiny (batch 4 of 8×8), and on a shared 2-core machine OpenMP's
-// per-op barriers made them 20× slower with two threads (18 s instead of 1 s for this file).
+// One thread: these steps are tiny (batch 4 of 8×8), too small to gain from a second thread
+// (under OpenMP's spinning barriers, on a shared 2-core machine, two threads were 20× slower).
 // The trainer's results do not depend on the count as long as it stays fixed within a test.
 const bool kSingleThread = [] {
-#ifdef _OPENMP
-  omp_set_num_threads(1);
-#endif
+  set_num_threads(1);
   return true;
 }();
 

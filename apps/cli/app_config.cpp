@@ -7,10 +7,7 @@
 
 #include "engine/check.h"
 #include "engine/io/safe_file.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "engine/thread_pool.h"
 
 namespace syn::app {
 
@@ -59,11 +56,8 @@ AppArgs parse_app_args(int argc, char** argv, const std::string& default_config,
               " up to 4096, got ",
               workers);
   }
-  if (args.config.has("workers") && args.config.get_int("workers") > 0) {
-#ifdef _OPENMP
-    omp_set_num_threads((int)args.config.get_int("workers"));
-#endif
-  }
+  if (args.config.has("workers") && args.config.get_int("workers") > 0)
+    set_num_threads((int)args.config.get_int("workers"));
   return args;
 }
 

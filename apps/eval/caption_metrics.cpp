@@ -8,6 +8,7 @@
 #include "data/text/caption_tokenizers.h"
 #include "data/text/porter_stemmer.h"
 #include "engine/check.h"
+#include "engine/thread_pool.h"
 
 namespace syn {
 
@@ -112,9 +113,11 @@ BleuResult corpus_bleu(const std::vector<std::string>& predictions,
             " predictions but ", references.size(), " references");
   SYN_CHECK(max_order >= 1, "BLEU: max_order must be >= 1, got ", max_order);
   std::vector<BleuStats> per(predictions.size());
-#pragma omp parallel for schedule(dynamic, 16)
-  for (long i = 0; i < (long)predictions.size(); ++i)
-    per[i] = bleu_stats(tokenize_13a(predictions[i]), tokenize_13a(references[i]), max_order);
+  const int64_t n = (int64_t)predictions.size();
+  run_chunks((n + 15) / 16, [&](int64_t b) {  // blocks of 16, claimed as threads free up
+    for (int64_t i = b * 16; i < std::min(n, b * 16 + 16); ++i)
+      per[i] = bleu_stats(tokenize_13a(predictions[i]), tokenize_13a(references[i]), max_order);
+  });
   BleuStats total;
   total.matches.assign(max_order, 0);
   total.possible.assign(max_order, 0);
@@ -220,13 +223,14 @@ CaptionScores score_captions(const std::vector<std::string>& predictions,
   size_t n = predictions.size();
   std::vector<BleuStats> bleu(n);
   std::vector<double> meteor(n), rouge(n), words(n);
-#pragma omp parallel for schedule(dynamic, 8)
-  for (long i = 0; i < (long)n; ++i) {
-    bleu[i] = bleu_stats(tokenize_13a(predictions[i]), tokenize_13a(references[i]), 4);
-    meteor[i] = meteor_sentence(references[i], predictions[i]);
-    rouge[i] = rouge_l_sentence(references[i], predictions[i]).fmeasure;
-    words[i] = (double)python_split(predictions[i]).size();
-  }
+  run_chunks(((int64_t)n + 7) / 8, [&](int64_t b) {  // blocks of 8, claimed as threads free up
+    for (size_t i = (size_t)b * 8; i < std::min(n, (size_t)b * 8 + 8); ++i) {
+      bleu[i] = bleu_stats(tokenize_13a(predictions[i]), tokenize_13a(references[i]), 4);
+      meteor[i] = meteor_sentence(references[i], predictions[i]);
+      rouge[i] = rouge_l_sentence(references[i], predictions[i]).fmeasure;
+      words[i] = (double)python_split(predictions[i]).size();
+    }
+  });
   CaptionScores out;
   out.count = (int64_t)n;
   for (int order = 1; order <= 4; ++order) {

@@ -2,7 +2,6 @@
 #include "apps/train/clmr_views.h"
 
 #include "engine/check.h"
-#include "engine/parallel.h"
 
 namespace syn::app {
 
@@ -10,14 +9,9 @@ ViewLoader::ViewLoader(std::function<HostViews(int64_t)> make, int depth, int64_
     : make_(std::move(make)) {
   SYN_CHECK(depth >= 0, "--prefetch must be 0 (no prefetching) or more, got ", depth);
   if (depth == 0) return;
-  const int threads = num_threads();
-  prefetcher_ = std::make_unique<Prefetcher<HostViews>>(make_, depth, end_step, [threads] {
-#ifdef _OPENMP
-    omp_set_num_threads(threads);
-#else
-    (void)threads;
-#endif
-  });
+  // The worker's parallel_for shares the engine's one thread pool and its thread count
+  // (engine/thread_pool.h), so it needs no set-up of its own.
+  prefetcher_ = std::make_unique<Prefetcher<HostViews>>(make_, depth, end_step);
 }
 
 HostViews ViewLoader::get(int64_t step) {

@@ -24,8 +24,8 @@ struct HostViews {
 };
 
 // Returns make(step) for each step, prepared `depth` steps ahead on a worker thread (depth 0:
-// made on the caller's thread at the call, as before prefetching existed). The worker uses the
-// caller's OpenMP thread count (--workers), which a new thread would not inherit.
+// made on the caller's thread at the call, as before prefetching existed). The worker's
+// parallel_for runs on the engine's shared thread pool at the process's thread count (--workers).
 class ViewLoader {
  public:
   ViewLoader(std::function<HostViews(int64_t)> make, int depth, int64_t end_step);

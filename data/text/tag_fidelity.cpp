@@ -10,6 +10,7 @@
 #include "data/text/caption_tokenizers.h"
 #include "data/text/porter_stemmer.h"
 #include "engine/check.h"
+#include "engine/thread_pool.h"
 
 namespace syn {
 
@@ -353,8 +354,11 @@ TagFidelity tag_fidelity(const std::vector<std::vector<std::string>>& tags,
             sentences.size(), " sentences");
   TagFidelity f;
   std::vector<TagCheck> checks(sentences.size());
-#pragma omp parallel for schedule(dynamic, 16)
-  for (long i = 0; i < (long)sentences.size(); ++i) checks[i] = check_tags(tags[i], sentences[i]);
+  const int64_t n = (int64_t)sentences.size();
+  run_chunks((n + 15) / 16, [&](int64_t b) {  // blocks of 16, claimed as threads free up
+    for (int64_t i = b * 16; i < std::min(n, b * 16 + 16); ++i)
+      checks[i] = check_tags(tags[i], sentences[i]);
+  });
   for (const auto& c : checks) {
     f.tags += (int64_t)c.expressed.size();
     f.expressed += std::count(c.expressed.begin(), c.expressed.end(), true);

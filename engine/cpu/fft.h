@@ -19,7 +19,7 @@
 // Convention: forward X_k = sum_j x_j e^{-2 pi i jk/n}; inverse uses e^{+...} and is NOT scaled
 // (inverse(forward(x)) = n x), as in numpy.fft with norm="backward" before its 1/n.
 // Plans are immutable after construction; transforms are const and thread-safe (scratch is
-// thread_local), so one plan serves every OpenMP thread.
+// thread_local), so one plan serves every thread of the pool.
 #pragma once
 #include <complex>
 #include <cstdint>

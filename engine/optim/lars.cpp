@@ -40,14 +40,7 @@ void lars_norms_cpu(const float* w, const float* g, float wd, float* sums, int64
     }
     sw[c] = a, sg[c] = b;
   };
-  if (chunks == 1) {
-    body(0);
-  } else {
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(chunks) schedule(static)
-#endif
-    for (int c = 0; c < chunks; ++c) body(c);
-  }
+  run_chunks(chunks, [&](int64_t c) { body((int)c); });
   double a = 0, b = 0;
   for (int c = 0; c < chunks; ++c) a += sw[c], b += sg[c];
   sums[0] = (float)a;

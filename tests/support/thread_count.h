@@ -1,4 +1,4 @@
-// thread_count.h — sets the OpenMP thread count for a scope (tests that check a kernel gives
+// thread_count.h — sets the engine's thread count for a scope (tests that check a kernel gives
 // the same answers on one thread as on all of them).
 #pragma once
 #include "engine/parallel.h"
@@ -7,16 +7,8 @@ namespace syn::test {
 
 struct ScopedThreads {
   int before = num_threads();
-  explicit ScopedThreads(int n) {
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#endif
-  }
-  ~ScopedThreads() {
-#ifdef _OPENMP
-    omp_set_num_threads(before);
-#endif
-  }
+  explicit ScopedThreads(int n) { set_num_threads(n); }
+  ~ScopedThreads() { set_num_threads(before); }
   ScopedThreads(const ScopedThreads&) = delete;
   ScopedThreads& operator=(const ScopedThreads&) = delete;
 };
