@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# test_dist_mpi.sh — runs a doctest executable (test_dist_collectives) as 2 MPI ranks:
+# test_dist_mpi.sh — runs a doctest executable (test_dist_collectives, test_dist_clmr_step) as
+# 2 MPI ranks:
 #   test_dist_mpi.sh <SYN_WITH_MPI ON|OFF> <test executable>
 # Exit 77 (skipped) without mpirun or in a build without MPI.
 set -u
