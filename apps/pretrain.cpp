@@ -52,9 +52,6 @@ static void check_flags(const Config& cfg) {
       .one_of("optimizer", {"Adam", "LARS"})
       .one_of("lr_schedule", {"constant", "cosine"})
       .int_in("batch_size", 2, 1 << 20)
-      .int_in("sync_batchnorm", 0, 1)
-      .int_in("gather_negatives", 0, 1)
-      .float_in("dist_timeout_seconds", 1, 1e7)
       .int_in("max_steps", 1, int64_t(1) << 40)
       .int_in("synthetic_clips", 1, 1 << 24)
       .int_in("projection_dim", 1, 1 << 16)
@@ -74,6 +71,10 @@ static void check_flags(const Config& cfg) {
                "--dataset_dir '" + cfg.get_string("dataset_dir") + "' is not a folder");
   for (const char* t : {"polarity", "noise", "gain", "filters", "delay", "pitch", "reverb"})
     c.float_in(std::string("transforms_") + t, 0, 1);
+  // Data-parallel keys; a config of the user's own may predate them (then: their defaults).
+  if (cfg.has("sync_batchnorm")) c.int_in("sync_batchnorm", 0, 1);
+  if (cfg.has("gather_negatives")) c.int_in("gather_negatives", 0, 1);
+  if (cfg.has("dist_timeout_seconds")) c.float_in("dist_timeout_seconds", 1, 1e7);
   c.done();
 }
 
@@ -87,8 +88,9 @@ int main(int argc, char** argv) {
     app::apply_clmr_infra_flags(cfg);
     check_flags(cfg);  // before the dataset scan, which can take minutes
     // Before anything touches a GPU: under NCCL, LOCAL_RANK picks this process's device.
-    comm = dist::connect(dist::detect_launch(), cfg.get_string("device") == "cuda",
-                         cfg.get_float("dist_timeout_seconds"));
+    comm = dist::connect(
+        dist::detect_launch(), cfg.get_string("device") == "cuda",
+        cfg.has("dist_timeout_seconds") ? cfg.get_float("dist_timeout_seconds") : 300.0);
     std::ostream discarded(nullptr);
     std::ostream& log = comm->rank() == 0 ? std::cout : discarded;  // rank 0 speaks for the job
     std::shared_ptr<app::ClipSource> data = app::make_clip_source(cfg, log);

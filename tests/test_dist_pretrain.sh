@@ -14,7 +14,8 @@
 #       with 1 process is allowed and says that the data order changes;
 #   (c) a rank that dies (SYN_DIST_TEST_EXIT_AT_STEP) or hangs (SYN_DIST_TEST_HANG_AT_STEP, with
 #       --dist_timeout_seconds 5) ends the job with an error within bounded time, and every
-#       checkpoint file left behind is complete (it loads, CRC checked).
+#       checkpoint file left behind is complete (it loads, CRC checked);
+#   (d) linear_evaluation (single-process) refuses to run as several processes.
 # Usage: test_dist_pretrain.sh <SYN_WITH_MPI> <build/apps> <compare_checkpoints> <source dir>
 # Exit 77 (skipped) without mpirun or in a build without MPI.
 set -u
@@ -96,4 +97,9 @@ echo "hung rank: the job ended after $((SECONDS - start)) s:"; tail -n 12 "$tmp/
 grep -q 'rank 0/2: MPI .* did not complete within 5 s' "$tmp/hung.log" || fail "no timeout message"
 (( SECONDS - start < 60 )) || fail "the job took too long to end"
 check_no_broken_checkpoint "$tmp/hung"
+# linear_evaluation runs in one process: several are refused before any work.
+mpi2 "$apps/linear_evaluation" --config "$src/config/linear_evaluation.yaml" > "$tmp/le.log" 2>&1 &&
+  fail "linear_evaluation accepted 2 processes"
+grep -q 'linear_evaluation runs in one process, but mpirun started 2' "$tmp/le.log" ||
+  { cat "$tmp/le.log"; fail "no clear refusal from linear_evaluation"; }
 echo "PASS"

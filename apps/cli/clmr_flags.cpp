@@ -41,8 +41,9 @@ bool holds_default(const Config& cfg, const std::string& key) {
 void apply_clmr_infra_flags(Config& cfg) {
   // A config of the user's own may predate these keys: absent means CLMR's default.
   SYN_CHECK(!cfg.has("accelerator") || cfg.is_null("accelerator"),
-            "--accelerator selects distributed training (Lightning's dp / ddp), which is not "
-            "implemented; leave it unset (null) and use --gpus 0 or 1");
+            "--accelerator selects Lightning's dp / ddp; here data-parallel training starts "
+            "one process per GPU (or CPU share) under a launcher (mpirun -np N, srun, or "
+            "torchrun-style RANK / WORLD_SIZE); leave --accelerator unset (null)");
   SYN_CHECK(!cfg.has("supervised") || cfg.get_int("supervised") == 0, "--supervised ",
             cfg.get_int("supervised"),
             ": CLMR's fully supervised baseline is not implemented (only 0, contrastive "

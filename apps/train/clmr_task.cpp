@@ -111,6 +111,10 @@ StepOutput ClmrTask::training_step(int64_t step) {
   return {out.loss, 2 * cfg_.get_int("batch_size") * (comm_ ? comm_->world() : 1), {}};
 }
 
+bool ClmrTask::flag(const char* key) const {
+  return cfg_.has(key) && cfg_.get_int(key) != 0;  // a user's older config may lack the key
+}
+
 void ClmrTask::set_distributed(dist::Communicator& comm) {
   comm_ = &comm;
   if (comm.world() <= 1) return;
@@ -118,8 +122,8 @@ void ClmrTask::set_distributed(dist::Communicator& comm) {
   std::vector<Tensor> tensors;
   for (auto& [name, t] : state) tensors.push_back(t);
   dist::broadcast_tensors(tensors, comm);  // every rank starts from rank 0's model (as DDP)
-  dist::set_sync_batchnorm(cfg_.get_int("sync_batchnorm") ? &comm : nullptr);
-  model_->set_gather_negatives(cfg_.get_int("gather_negatives") ? &comm : nullptr);
+  dist::set_sync_batchnorm(flag("sync_batchnorm") ? &comm : nullptr);
+  model_->set_gather_negatives(flag("gather_negatives") ? &comm : nullptr);
 }
 
 int64_t ClmrTask::steps_per_epoch() const {

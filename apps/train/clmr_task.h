@@ -59,6 +59,7 @@ class ClmrTask : public Task {
     Tensor x_i, x_j;
   };
   Views make_views(int64_t step) const;
+  bool flag(const char* key) const;  // a 0/1 key, 0 when absent
 
   Config cfg_;
   std::shared_ptr<ClipSource> data_;
