@@ -115,6 +115,13 @@ class MpiCommunicator : public Communicator {
     wait_or_abort(req, where(), "all_reduce", timeout_seconds());
   }
 
+  void all_reduce_mean(Tensor& t) override {
+    all_reduce_sum(t);
+    const float inv = 1.0f / (float)world_;  // in place: no second 10 MB buffer per step
+    float* p = t.data();
+    for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] *= inv;
+  }
+
   Tensor all_gather(const Tensor& t) override {
     check_cpu(t, "all_gather");
     SYN_CHECK(t.dim() >= 1, where(), ": all_gather needs a tensor with a first dimension, got ",

@@ -30,8 +30,10 @@ class NcclCommunicator : public Communicator {
       : rank_(launch.rank), world_(launch.world), local_rank_(launch.local_rank) {
     set_timeout_seconds(timeout_seconds);
     int devices = 0;
-    check_cuda(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
-    SYN_CHECK(devices > 0, where(), ": NCCL needs a CUDA device, none is visible");
+    const cudaError_t found = cudaGetDeviceCount(&devices);
+    SYN_CHECK(found == cudaSuccess && devices > 0, where(),
+              ": --device cuda: no usable CUDA device for NCCL (cudaGetDeviceCount: ",
+              cudaGetErrorString(found), ", ", devices, " devices)");
     device_ = local_rank_ % devices;
     check_cuda(cudaSetDevice(device_), "cudaSetDevice");
     ncclUniqueId id{};
