@@ -10,6 +10,6 @@ if [[ "$with_mpi" != ON ]] || ! command -v mpirun >/dev/null; then
   echo "skipped: needs mpirun and a build with MPI (SYN_MPI)"
   exit 77
 fi
-# Root in containers; 2 ranks on a 2-core machine; one OpenMP thread per rank.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-exec timeout 240 mpirun -np 2 --oversubscribe "$exe"
+source "$(dirname "$0")/test_dist_env.sh"
+trap 'rm -f "$dist_lsan_supp"' EXIT
+timeout 240 mpirun -np 2 --oversubscribe "$exe"

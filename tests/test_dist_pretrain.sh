@@ -24,9 +24,9 @@ if [[ "$with_mpi" != ON ]] || ! command -v mpirun >/dev/null; then
   echo "skipped: needs mpirun and a build with MPI (SYN_MPI)"
   exit 77
 fi
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
+source "$(dirname "$0")/test_dist_env.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/syn_dist_pretrain.XXXXXX")
-[[ -n "${KEEP:-}" ]] || trap 'rm -rf "$tmp"' EXIT
+trap 'rm -f "$dist_lsan_supp"; [[ -n "${KEEP:-}" ]] || rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 mpi2() { timeout 120 mpirun -np 2 --oversubscribe "$@"; }
 
