@@ -4,10 +4,14 @@
 //   pretrain --dataset magnatagatune --max_epochs 500 --gpus 1   CLMR's README flags
 //   pretrain --config config/demo.yaml                      built-in synthetic instruments
 //   pretrain --checkpoint_path runs/clmr/checkpoint_500.synt   resume exactly
+//   mpirun -np 4 pretrain --batch_size 12 --sync_batchnorm 1   data-parallel, 4 processes (also
+//                                         srun, or torchrun-style RANK / WORLD_SIZE with --device
+//                                         cuda)
 //   pretrain --help                                          every flag with its default
-// Thin by design: config → data → task (apps/train/clmr_task) → Trainer::fit → log.
+// Thin by design: config → launch → data → task (apps/train/clmr_task) → Trainer::fit → log.
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "apps/cli/app_config.h"
 #include "apps/cli/clmr_flags.h"
@@ -16,6 +20,8 @@
 #include "apps/train/clmr_task.h"
 #include "apps/train/trainer.h"
 #include "data/audio/synthetic_audio.h"
+#include "engine/dist/launch.h"
+#include "engine/dist/sync_batchnorm.h"
 
 using namespace syn;
 
@@ -66,10 +72,15 @@ static void check_flags(const Config& cfg) {
   for (const char* t : {"polarity", "noise", "gain", "filters", "delay", "pitch", "reverb"})
     c.float_in(std::string("transforms_") + t, 0, 1);
   app::check_pretrain_speed_flags(cfg, c);
+  // Data-parallel keys; a config of the user's own may predate them (then: their defaults).
+  if (cfg.has("sync_batchnorm")) c.int_in("sync_batchnorm", 0, 1);
+  if (cfg.has("gather_negatives")) c.int_in("gather_negatives", 0, 1);
+  if (cfg.has("dist_timeout_seconds")) c.float_in("dist_timeout_seconds", 1, 1e7);
   c.done();
 }
 
 int main(int argc, char** argv) {
+  std::unique_ptr<dist::Communicator> comm;  // one process unless a launcher started several
   try {
     auto args = app::parse_app_args(argc, argv, "config.yaml", "pretrain [--key value ...]");
     if (args.help) return 0;
@@ -77,20 +88,37 @@ int main(int argc, char** argv) {
     Config& cfg = args.config;
     app::apply_clmr_infra_flags(cfg);
     check_flags(cfg);  // before the dataset scan, which can take minutes
-    std::shared_ptr<app::ClipSource> data = app::make_clip_source(cfg, std::cout);
-    app::apply_max_epochs(cfg, data->size(), std::cout);  // CLMR's epochs win over max_steps
+    // Before anything touches a GPU: under NCCL, LOCAL_RANK picks this process's device.
+    comm = dist::connect(
+        dist::detect_launch(), cfg.get_string("device") == "cuda",
+        cfg.has("dist_timeout_seconds") ? cfg.get_float("dist_timeout_seconds") : 300.0);
+    std::ostream discarded(nullptr);
+    std::ostream& log = comm->rank() == 0 ? std::cout : discarded;  // rank 0 speaks for the job
+    std::shared_ptr<app::ClipSource> data = app::make_clip_source(cfg, log);
+    app::apply_max_epochs(cfg, data->size(), log, comm->world());  // CLMR's epochs win
     app::ClmrTask task(cfg, data);
+    task.set_distributed(*comm);
     app::Trainer trainer(task);
+    trainer.set_communicator(comm.get());
     if (!cfg.get_string("checkpoint_path").empty()) {
       trainer.resume(cfg.get_string("checkpoint_path"));
-      std::cout << "resumed from " << cfg.get_string("checkpoint_path") << " at step "
-                << trainer.step() << "\n";
+      log << "resumed from " << cfg.get_string("checkpoint_path") << " at step " << trainer.step()
+          << "\n";
+      if (!task.resume_note().empty()) log << task.resume_note() << "\n";
     }
-    trainer.fit(std::cout);
-    if (cfg.get_int("linear_probe") && cfg.get_string("dataset") == "synthetic")
+    trainer.fit(log);
+    comm->barrier();
+    dist::set_sync_batchnorm(nullptr);
+    if (comm->rank() == 0 && cfg.get_int("linear_probe") &&
+        cfg.get_string("dataset") == "synthetic")
       report_linear_probe(cfg, task);
     return 0;
   } catch (const std::exception& e) {
+    if (comm && comm->world() > 1) {
+      // The other ranks cannot know: end the whole job now rather than at their timeout.
+      std::cerr << "pretrain: error: " << comm->where() << ": " << e.what() << std::endl;
+      comm->abort(1);
+    }
     std::cerr << "pretrain: error: " << e.what() << "\n";
     return 1;
   }

@@ -1,6 +1,7 @@
 // clmr.cpp — see clmr.h.
 #include "models/clmr.h"
 
+#include "engine/dist/collectives.h"
 #include "engine/ops/loss.h"
 #include "engine/ops/shape.h"
 
@@ -21,7 +22,15 @@ ClmrOutput Clmr::forward(const Tensor& x_i, const Tensor& x_j) {
   out.h_j = encoder_->forward(x_j);
   out.z_i = projector_->forward(out.h_i);
   out.z_j = projector_->forward(out.h_j);
-  out.loss = ops::nt_xent(ops::concat({out.z_i, out.z_j}, 0), cfg_.temperature);
+  if (gather_ && gather_->world() > 1) {
+    // Rows in rank order: [z_i of every rank; z_j of every rank] is the layout of one process
+    // holding the whole global batch.
+    Tensor all_i = dist::all_gather_with_grad(out.z_i, *gather_);
+    Tensor all_j = dist::all_gather_with_grad(out.z_j, *gather_);
+    out.loss = ops::nt_xent(ops::concat({all_i, all_j}, 0), cfg_.temperature);
+  } else {
+    out.loss = ops::nt_xent(ops::concat({out.z_i, out.z_j}, 0), cfg_.temperature);
+  }
   return out;
 }
 

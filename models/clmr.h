@@ -5,6 +5,7 @@
 #pragma once
 #include <memory>
 
+#include "engine/dist/communicator.h"
 #include "models/samplecnn.h"
 
 namespace syn::models {
@@ -27,7 +28,12 @@ class Clmr : public Module {
   // x_i, x_j: the two augmented views [N, 1, L]. Each view goes through the encoder in its own
   // pass, as CLMR's SimCLR.forward does: batch-norm statistics are per view, and the running
   // statistics are updated twice per step.
+  // With gather negatives set, the loss is NT-Xent over every rank's projections, gathered with
+  // gradient (SimCLR's global negatives; z_i / z_j of the output stay this rank's rows).
   ClmrOutput forward(const Tensor& x_i, const Tensor& x_j);
+  // Data-parallel: NT-Xent over the projections of every rank of `comm` (null: this process's
+  // batch only, as CLMR does). `comm` must outlive the model's use of it.
+  void set_gather_negatives(dist::Communicator* comm) { gather_ = comm; }
   SampleCNN& encoder() { return *encoder_; }
   const ClmrConfig& config() const { return cfg_; }
 
@@ -35,6 +41,7 @@ class Clmr : public Module {
   ClmrConfig cfg_;
   std::shared_ptr<SampleCNN> encoder_;
   std::shared_ptr<nn::Sequential> projector_;
+  dist::Communicator* gather_ = nullptr;
 };
 
 }  // namespace syn::models

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "engine/check.h"
+#include "engine/dist/launch.h"
 
 namespace syn::app {
 
@@ -40,8 +41,9 @@ bool holds_default(const Config& cfg, const std::string& key) {
 void apply_clmr_infra_flags(Config& cfg) {
   // A config of the user's own may predate these keys: absent means CLMR's default.
   SYN_CHECK(!cfg.has("accelerator") || cfg.is_null("accelerator"),
-            "--accelerator selects distributed training (Lightning's dp / ddp), which is not "
-            "implemented; leave it unset (null) and use --gpus 0 or 1");
+            "--accelerator selects Lightning's dp / ddp; here data-parallel training starts "
+            "one process per GPU (or CPU share) under a launcher (mpirun -np N, srun, or "
+            "torchrun-style RANK / WORLD_SIZE); leave --accelerator unset (null)");
   SYN_CHECK(!cfg.has("supervised") || cfg.get_int("supervised") == 0, "--supervised ",
             cfg.get_int("supervised"),
             ": CLMR's fully supervised baseline is not implemented (only 0, contrastive "
@@ -50,33 +52,43 @@ void apply_clmr_infra_flags(Config& cfg) {
   const int64_t gpus = cfg.get_int("gpus");
   SYN_CHECK(gpus >= 0, "--gpus must be 0 (CPU) or 1 (one CUDA device), got ", gpus);
   SYN_CHECK(gpus <= 1, "--gpus ", gpus,
-            " needs distributed training, which is not implemented; use --gpus 1 (one CUDA "
-            "device) or --gpus 0 (CPU)");
+            " needs distributed training: start one process per GPU with a launcher (mpirun -np ",
+            gpus, ", srun, or torchrun-style RANK / WORLD_SIZE), each with --gpus 1");
   const std::string& device = cfg.get_string("device");
   SYN_CHECK(!(gpus == 0 && device == "cuda"),
             "--gpus 0 (CPU) contradicts --device cuda; give one of them");
   cfg.set("device", gpus == 1 ? "cuda" : "cpu");
 }
 
-int64_t clmr_max_steps(const Config& cfg, int64_t clips) {
+int64_t clmr_max_steps(const Config& cfg, int64_t clips, int world) {
   if (!cfg.has("max_epochs") || cfg.is_null("max_epochs")) return cfg.get_int("max_steps");
   const int64_t epochs = cfg.get_int("max_epochs"), batch = cfg.get_int("batch_size");
   SYN_CHECK(epochs >= 1, "--max_epochs must be at least 1 (or null to use --max_steps), got ",
             epochs);
   SYN_CHECK(batch >= 1, "--batch_size must be positive, got ", batch);
   SYN_CHECK(clips >= 1, "--max_epochs: the dataset has no clips");
-  return epochs * ((clips + batch - 1) / batch);
+  SYN_CHECK(world >= 1, "clmr_max_steps: world size ", world);
+  const int64_t global = batch * world;
+  return epochs * ((clips + global - 1) / global);
 }
 
-void apply_max_epochs(Config& cfg, int64_t clips, std::ostream& log) {
+void apply_max_epochs(Config& cfg, int64_t clips, std::ostream& log, int world) {
   if (!cfg.has("max_epochs") || cfg.is_null("max_epochs")) return;
-  cfg.set("max_steps", std::to_string(clmr_max_steps(cfg, clips)));
+  cfg.set("max_steps", std::to_string(clmr_max_steps(cfg, clips, world)));
   log << "max_epochs " << cfg.get_int("max_epochs") << ": " << cfg.get_int("max_steps")
       << " steps (an epoch is one pass over the " << clips << " clips at batch "
-      << cfg.get_int("batch_size") << "; --max_steps is not used)\n";
+      << cfg.get_int("batch_size");
+  if (world > 1) log << " x " << world << " processes";
+  log << "; --max_steps is not used)\n";
 }
 
 void apply_linear_evaluation_clmr_flags(Config& cfg) {
+  // Feature extraction and the head's training run in one process; several launched processes
+  // would each do the whole evaluation and race on its outputs.
+  const dist::LaunchInfo launch = dist::detect_launch();
+  SYN_CHECK(launch.world <= 1, "linear_evaluation runs in one process, but ", launch.launcher,
+            " started ", launch.world, " (this is rank ", launch.rank,
+            "); run it without mpirun / srun / torchrun");
   apply_clmr_infra_flags(cfg);
   SYN_CHECK(!cfg.has("max_epochs") || cfg.is_null("max_epochs"),
             "--max_epochs is pretraining's (apps/pretrain); the head trains for "

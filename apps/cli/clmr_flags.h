@@ -14,20 +14,24 @@
 
 namespace syn::app {
 
-// --gpus (null: --device decides; 0: --device cpu; 1: --device cuda; more: an error until
-// distributed training exists; contradicting an explicit --device cuda is an error),
-// --accelerator (null only: dp / ddp are distributed training) and --supervised (0 only).
+// --gpus (null: --device decides; 0: --device cpu; 1: --device cuda; more: an error, since
+// data-parallel runs start one process per GPU under a launcher (mpirun / srun / torchrun);
+// contradicting an explicit --device cuda is an error), --accelerator (null only: Lightning's
+// dp / ddp are replaced by the launcher) and --supervised (0 only).
 void apply_clmr_infra_flags(Config& cfg);
 
 // The optimisation steps of a pretraining run: --max_epochs × ceil(clips / batch_size) when
 // --max_epochs is set (it wins over --max_steps, as documented in config/config.yaml), else
 // --max_steps. An epoch is one pass over the training clips at --batch_size.
-int64_t clmr_max_steps(const Config& cfg, int64_t clips);
+// With `world` processes (data-parallel, --batch_size per process as in Lightning) an epoch is
+// ceil(clips / (batch_size × world)) steps.
+int64_t clmr_max_steps(const Config& cfg, int64_t clips, int world = 1);
 // apps/pretrain: when --max_epochs is set, --max_steps becomes clmr_max_steps (so checkpoints
 // record the steps trained to) and one line to `log` says so.
-void apply_max_epochs(Config& cfg, int64_t clips, std::ostream& log);
+void apply_max_epochs(Config& cfg, int64_t clips, std::ostream& log, int world = 1);
 
-// apps/linear_evaluation: the infra flags above, and CLMR's pretraining keys it accepts
+// apps/linear_evaluation (single-process: launched with several processes it refuses, naming
+// the launcher): the infra flags above, and CLMR's pretraining keys it accepts
 // (--max_epochs, --optimizer, --learning_rate, --transforms_*) only at their defaults, since they
 // change nothing in the evaluation (the head trains for --finetuner_max_epochs at
 // --finetuner_learning_rate, as in CLMR).

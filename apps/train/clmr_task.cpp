@@ -5,10 +5,13 @@
 #include <filesystem>
 #include <iostream>
 
+#include "apps/train/clip_shard.h"
 #include "apps/train/training_state.h"
 #include "data/audio/augment.h"
 #include "data/audio/augment_batch.h"
 #include "engine/ops/augment.h"
+#include "engine/dist/collectives.h"
+#include "engine/dist/sync_batchnorm.h"
 #include "engine/optim/adam.h"
 #include "engine/optim/lars.h"
 #include "engine/parallel.h"
@@ -101,26 +104,19 @@ HostViews ClmrTask::make_views(int64_t step) const {
   int64_t seed = cfg_.get_int("seed");
   // Clips for this step: distinct clips (a partial shuffle) when the dataset has enough,
   // otherwise drawn with replacement.
-  Rng pick = derived_rng(seed, step, 0);
-  int64_t n = data_->size();
-  std::vector<int64_t> clips((size_t)batch);
-  if (n >= batch) {
-    std::vector<int64_t> order((size_t)n);
-    for (int64_t i = 0; i < n; ++i) order[(size_t)i] = i;
-    for (int64_t b = 0; b < batch; ++b) {
-      std::swap(order[(size_t)b], order[(size_t)(b + pick.randint(n - b))]);
-      clips[(size_t)b] = order[(size_t)b];
-    }
-  } else {
-    for (int64_t& c : clips) c = pick.randint(n);
-  }
-  // Each view's random draws come first, from the streams (seed, step, 1 + 2b) and
-  // (seed, step, 2 + 2b); then the whole batch is augmented in one call.
+  // This rank's part of the step's global draw (all of it for one process).
+  const std::vector<ShardClip> clips =
+      shard_clips(derived_rng(seed, step, 0), data_->size(), batch, comm_ ? comm_->rank() : 0,
+                  comm_ ? comm_->world() : 1);
+  // Each view's random draws come first, from the streams (seed, step, 1 + 2g) and
+  // (seed, step, 2 + 2g) of its clip's index g in the global draw; then the whole batch is
+  // augmented in one call.
   std::vector<std::span<const float>> sources;
   std::vector<augment::AugmentDraw> draws_i, draws_j;
   for (int64_t b = 0; b < batch; ++b) {
-    sources.push_back(data_->clip(clips[(size_t)b]));
-    Rng r1 = derived_rng(seed, step, 1 + 2 * b), r2 = derived_rng(seed, step, 2 + 2 * b);
+    sources.push_back(data_->clip(clips[(size_t)b].clip));
+    const int64_t g = clips[(size_t)b].global_index;
+    Rng r1 = derived_rng(seed, step, 1 + 2 * g), r2 = derived_rng(seed, step, 2 + 2 * g);
     draws_i.push_back(augment::draw_chain((int64_t)sources.back().size(), aug, r1));
     draws_j.push_back(augment::draw_chain((int64_t)sources.back().size(), aug, r2));
   }
@@ -155,10 +151,23 @@ StepOutput ClmrTask::training_step(int64_t step) {
   }
   models::ClmrOutput out = model_->forward(x_i, x_j);
   return {out.loss, 2 * cfg_.get_int("batch_size"), {}};
+bool ClmrTask::flag(const char* key) const {
+  return cfg_.has(key) && cfg_.get_int(key) != 0;  // a user's older config may lack the key
+}
+
+void ClmrTask::set_distributed(dist::Communicator& comm) {
+  comm_ = &comm;
+  if (comm.world() <= 1) return;
+  NamedTensors state = model_->state_dict();
+  std::vector<Tensor> tensors;
+  for (auto& [name, t] : state) tensors.push_back(t);
+  dist::broadcast_tensors(tensors, comm);  // every rank starts from rank 0's model (as DDP)
+  dist::set_sync_batchnorm(flag("sync_batchnorm") ? &comm : nullptr);
+  model_->set_gather_negatives(flag("gather_negatives") ? &comm : nullptr);
 }
 
 int64_t ClmrTask::steps_per_epoch() const {
-  const int64_t batch = cfg_.get_int("batch_size");
+  const int64_t batch = cfg_.get_int("batch_size") * (comm_ ? comm_->world() : 1);
   return (data_->size() + batch - 1) / batch;
 }
 
@@ -180,18 +189,36 @@ TrainerOptions ClmrTask::trainer_options() const {
 }
 
 std::string ClmrTask::summary() const {
-  return str_cat(model_->num_parameters(), " parameters, ", data_->size(), " clips, batch ",
-                 cfg_.get_int("batch_size"));
+  std::string s = str_cat(model_->num_parameters(), " parameters, ", data_->size(),
+                          " clips, batch ", cfg_.get_int("batch_size"));
+  if (comm_ && comm_->world() > 1)
+    s += str_cat(" per process x ", comm_->world(), " processes (", comm_->backend(),
+                 ", sync_batchnorm ", cfg_.get_int("sync_batchnorm") ? 1 : 0, ", gather_negatives ",
+                 cfg_.get_int("gather_negatives") ? 1 : 0, ")");
+  return s;
 }
 
 std::string ClmrTask::device_description() const { return device_name(device_); }
 
 void ClmrTask::save_state(Checkpoint& ck) const {
   store_model_and_optimizer(ck, *model_, *optimizer_);
+  ck.meta["world_size"] = std::to_string(comm_ ? comm_->world() : 1);
 }
 
 void ClmrTask::load_state(const Checkpoint& ck, const std::string& path) {
   restore_model_and_optimizer(ck, path, *model_, *optimizer_);
+  // Checkpoints from before distributed training have no world size: one process wrote them.
+  auto w = ck.meta.find("world_size");
+  const std::string written = w == ck.meta.end() ? "1" : w->second;
+  const std::string now = std::to_string(comm_ ? comm_->world() : 1);
+  resume_note_.clear();
+  if (written != now)
+    resume_note_ =
+        str_cat("note: '", path, "' was written by ", written, " process(es), this run has ", now,
+                ": the model and optimiser continue, but each step draws ",
+                cfg_.get_int("batch_size"), " x ", now,
+                " clips, so the data order (and the global batch) differ from a "
+                "continuation at the old world size");
 }
 
 }  // namespace syn::app

@@ -7,6 +7,12 @@
 // What a run writes in TrainerOptions::run_dir: config.yaml (the effective config), the
 // TensorBoard event file when enabled, checkpoint_<step>.synt (training_state.h's layout: the
 // task's tensors, meta kind / step / config [/ train_seconds] and the task's own meta).
+//
+// Data-parallel (set_communicator with a world > 1, issue 17): every rank runs the loop; the
+// step's loss is the mean over the ranks (the NaN guard sees the same value everywhere); the
+// gradients are averaged over the ranks after backward; rank 0 alone prints, writes config.yaml,
+// TensorBoard and the checkpoints, and the other ranks wait at a barrier after each checkpoint,
+// so no rank goes on (or reads it) before it is complete. The progress line says "rank 0/W".
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -17,6 +23,7 @@
 #include "apps/train/loss_guard.h"  // NonFiniteLoss, thrown by fit and optimisation_step
 #include "apps/train/task.h"
 #include "apps/train/trainer_options.h"
+#include "engine/dist/communicator.h"
 
 namespace syn::app {
 
@@ -29,7 +36,9 @@ struct StepResult {
 // One optimisation step of `task` at step `step` with the optimiser's current learning rate:
 // its loss, the NaN guard (NonFiniteLoss, parameters untouched), backward, gradient clipping,
 // the optimiser's update. Trainer::fit runs its steps through it; benchmarks time it alone.
-StepResult optimisation_step(Task& task, int64_t step);
+// With `comm` (world > 1): the loss is averaged over the ranks before the guard, and the
+// gradients after backward.
+StepResult optimisation_step(Task& task, int64_t step, dist::Communicator* comm = nullptr);
 
 class Trainer {
  public:
@@ -42,6 +51,10 @@ class Trainer {
   // `until_step` (>= 0) steps are done. Returns true when max_steps was reached. A non-finite
   // loss throws NonFiniteLoss naming the last good checkpoint.
   bool fit(std::ostream& log, const std::atomic<bool>* stop = nullptr, int64_t until_step = -1);
+
+  // Data-parallel training over `comm` (null or world 1: one process, as before). `comm` must
+  // outlive fit().
+  void set_communicator(dist::Communicator* comm) { comm_ = comm; }
 
   // Atomic checkpoint of the task at its step.
   void save_checkpoint(const std::string& path) const;
@@ -61,6 +74,7 @@ class Trainer {
   std::vector<float> losses_;
   double train_seconds_ = 0.0;
   std::vector<std::string> kept_checkpoints_;
+  dist::Communicator* comm_ = nullptr;
 };
 
 }  // namespace syn::app

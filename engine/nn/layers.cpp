@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "engine/dist/sync_batchnorm.h"
 #include "engine/ops/batchnorm.h"
 #include "engine/ops/conv1d.h"
 #include "engine/ops/dropout.h"
@@ -36,6 +37,10 @@ BatchNorm1d::BatchNorm1d(int64_t c, float momentum_, float eps_) : momentum(mome
 }
 
 Tensor BatchNorm1d::forward(const Tensor& x) {
+  // Data-parallel training with --sync_batchnorm 1 (engine/dist/sync_batchnorm.h).
+  if (dist::Communicator* comm = dist::sync_batchnorm_communicator();
+      comm && comm->world() > 1 && is_training())
+    return dist::sync_batchnorm1d(x, weight, bias, running_mean, running_var, momentum, eps, *comm);
   return ops::batchnorm1d(x, weight, bias, running_mean, running_var, is_training(), momentum, eps);
 }
 

@@ -2,7 +2,8 @@
 // initialisation, so state dicts line up key for key with torch.nn models.
 //
 //   Conv1d       weight [Cout, Cin, K], bias [Cout]      input [B, Cin, L] -> [B, Cout, Lout]
-//   BatchNorm1d  weight/bias/running_mean/running_var [C] (+ num_batches_tracked is not kept)
+//   BatchNorm1d  weight/bias/running_mean/running_var [C] (+ num_batches_tracked is not kept);
+//                in training, statistics over every rank when dist::set_sync_batchnorm is set
 //   Linear       weight [Dout, Din], bias [Dout]          input [N, Din]    -> [N, Dout]
 //   ReLU, MaxPool1d, Dropout, Identity: parameter-free
 //   Sequential   children named "0", "1", ... like nn.Sequential
