@@ -150,7 +150,10 @@ StepOutput ClmrTask::training_step(int64_t step) {
                         {v.batch, 1, v.length});
   }
   models::ClmrOutput out = model_->forward(x_i, x_j);
-  return {out.loss, 2 * cfg_.get_int("batch_size"), {}};
+  // Samples of the whole job (every rank's views), so the rate is the job's.
+  return {out.loss, 2 * cfg_.get_int("batch_size") * (comm_ ? comm_->world() : 1), {}};
+}
+
 bool ClmrTask::flag(const char* key) const {
   return cfg_.has(key) && cfg_.get_int(key) != 0;  // a user's older config may lack the key
 }

@@ -67,7 +67,8 @@ class ClmrTask : public Task {
   Device device_ = Device::CPU;
   bool augment_on_device_ = false;     // --augment_device cuda: make_views only crops
   std::unique_ptr<ViewLoader> views_;  // make_views, prefetched --prefetch steps ahead
-  bool flag(const char* key) const;  // a 0/1 key, 0 when absent
+  dist::Communicator* comm_ = nullptr;  // null: one process
+  std::string resume_note_;
 };
 
 }  // namespace syn::app
