@@ -73,6 +73,26 @@ std::vector<std::vector<Hypothesis>> decode_nbest(CaptionDecoder& model, const T
 void step_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& seq,
                     const DecodeOptions& options, std::vector<double>& lp);
 
+// The `take` most probable tokens of a row of log-probabilities, best first (ties: the lower
+// id), in `ids` (a work buffer, resized to the vocabulary); the shared candidate step of both
+// beam searches.
+void best_tokens(const std::vector<double>& lp, int64_t take, std::vector<int64_t>& ids);
+
+// The next step's cache rows of a beam search: per kept hypothesis, its parent's row in this
+// step's cache and the token it feeds. A set that finishes takes its hypotheses back out
+// (retire), so they are neither reordered into the cache nor fed.
+struct NextRows {
+  std::vector<int64_t> parents, feed;
+  void add(int64_t parent_row, int64_t token) {
+    parents.push_back(parent_row);
+    feed.push_back(token);
+  }
+  void retire(size_t last_n) {
+    parents.resize(parents.size() - last_n);
+    feed.resize(feed.size() - last_n);
+  }
+};
+
 // The rows [begin, end) of a TagIds batch (for splitting a large one).
 TagIds slice_tag_ids(const TagIds& t, int64_t begin, int64_t end);
 

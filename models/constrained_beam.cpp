@@ -7,7 +7,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <numeric>
 #include <utility>
 
 #include "engine/autograd.h"
@@ -82,13 +81,14 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
   std::vector<int64_t> feed((size_t)B, o.bos_id);
   std::vector<double> lp;
   std::vector<std::pair<int64_t, int>> forced;
+  std::vector<int64_t> ids;
   for (int64_t t = 0; t < limit; ++t) {
     std::vector<float> logits;
     {
       NoGradGuard no_grad;
       logits = model.step(cache, feed).to_vector();
     }
-    std::vector<int64_t> parents, next_feed;
+    NextRows rows;
     int64_t row = 0;
     for (int64_t b = 0; b < B; ++b) {
       if (finished[(size_t)b]) continue;
@@ -116,13 +116,8 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
         proposed_tokens(hyp.tokens, v.proposals, forced);
         for (const auto& [tok, progress] : forced)
           if (tok != o.eos_id && tok >= o.num_special && tok < V) add(tok, progress, progress == 0);
-        std::vector<int64_t> ids((size_t)V);
-        std::iota(ids.begin(), ids.end(), 0);
-        const int64_t take = std::min<int64_t>(2 * K, V);
-        std::partial_sort(ids.begin(), ids.begin() + take, ids.end(), [&](int64_t a, int64_t c) {
-          return lp[(size_t)a] > lp[(size_t)c] || (lp[(size_t)a] == lp[(size_t)c] && a < c);
-        });
-        for (int64_t i = 0; i < take; ++i) add(ids[(size_t)i], 0, false);
+        best_tokens(lp, 2 * K, ids);
+        for (int64_t id : ids) add(id, 0, false);
       }
       // Finished hypotheses; then banks, best first within each, dropping repeated candidates.
       std::map<int, std::vector<Cand>, std::greater<>> banks;
@@ -153,8 +148,7 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
           Live h{parent.tokens, parent.text + pieces[(size_t)c.token], c.score, c.met};
           h.tokens.push_back(c.token);
           next.push_back(std::move(h));
-          parents.push_back(row + c.parent);
-          next_feed.push_back(c.token);
+          rows.add(row + c.parent, c.token);
         }
         if (!any) break;
       }
@@ -180,15 +174,14 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
           for (auto& h : allowed.empty() ? rest : allowed) done[(size_t)b].push_back(std::move(h));
         }
         finished[(size_t)b] = true;
-        parents.resize(parents.size() - next.size());
-        next_feed.resize(next_feed.size() - next.size());
+        rows.retire(next.size());
         next.clear();
       }
       hyps = std::move(next);
     }
-    if (parents.empty()) break;
-    model.reorder(cache, parents);
-    feed = std::move(next_feed);
+    if (rows.parents.empty()) break;
+    model.reorder(cache, rows.parents);
+    feed = std::move(rows.feed);
   }
   for (auto& d : done)
     std::stable_sort(d.begin(), d.end(),
