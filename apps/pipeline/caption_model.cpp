@@ -212,8 +212,8 @@ CaptionModel load_caption_model(const std::string& path) {
   SYN_CHECK(m.tokenizer.vocab_size() == m.config.vocab_size, "caption model '", path,
             "': the tokenizer has ", m.tokenizer.vocab_size(), " tokens but the decoder ",
             m.config.vocab_size);
-  Rng rng(0);  // every value is overwritten below
-  m.decoder = std::make_unique<models::CaptionDecoder>(m.config, rng);
+  Rng rng(0);  // every value is overwritten below, so the initialisation is skipped
+  m.decoder = std::make_unique<models::CaptionDecoder>(m.config, rng, /*init=*/false);
   NamedTensors state;
   for (auto& [name, t] : ck.tensors)
     if (name.rfind("model.", 0) == 0) state.emplace_back(name.substr(6), t);
