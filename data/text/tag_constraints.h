@@ -7,7 +7,8 @@
 //             "no singer", "no singing" as "instrumental"; other negations ("no lyrics",
 //             "no drums") as written.
 //   must not  contradict a tag (check_tags' opposed concepts: male/female voice, vocals/none,
-//             fast/slow/medium tempo, happy/sad, low/high quality, live/studio, major/minor),
+//             fast/slow/medium tempo, happy/sad, low/high quality, live/studio, major/minor,
+//             genre clashes such as classical vs heavy metal),
 //             repeat a word pair, or make an ungrounded claim about the recording, audience or
 //             place (data/text/caption_fluency.h).
 #pragma once
