@@ -44,6 +44,9 @@ struct DecodeOptions {
   // Lexically constrained beam search (models/constrained_beam.h) where the caller gives
   // constraints (apps/pipeline/caption_model): every tag said, nothing banned or repeated.
   bool constrained = false;
+  // Constrained search: this many of the `beam` slots go to the most probable candidates
+  // whatever constraints they meet, before the banks share the rest (0 = banks only).
+  int64_t free_slots = 0;
 };
 
 // One token list per set (without <bos> and <eos>). The model is put in eval mode.

@@ -40,6 +40,7 @@ struct Cand {
   int64_t parent, token;
   int met;
   int bank;
+  bool taken = false;  // already in the next beam
 };
 
 // The next token of every proposal the hypothesis could continue: proposal p's token k when the
@@ -110,7 +111,7 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
           if (tok == o.eos_id && hyp.tokens.empty()) return;
           const int met = ends ? v.met : hyp.met;
           const int bank = kBankStride * (met + (completes ? 1 : 0)) + progress;
-          cands.push_back({hyp.logp + lp[(size_t)tok], h, tok, met, bank});
+          cands.push_back({hyp.logp + lp[(size_t)tok], h, tok, met, bank, false});
         };
         // Proposals first: a token both proposed and among the model's best keeps its bank.
         proposed_tokens(hyp.tokens, v.proposals, forced);
@@ -138,19 +139,33 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
         std::stable_sort(list.begin(), list.end(),
                          [](const Cand& a, const Cand& c) { return a.score > c.score; });
       std::vector<Live> next;
-      for (size_t round = 0; (int64_t)next.size() < K; ++round) {
-        bool any = false;
+      auto keep = [&](Cand& c) {
+        c.taken = true;
+        const Live& parent = hyps[(size_t)c.parent];
+        Live h{parent.tokens, parent.text + pieces[(size_t)c.token], c.score, c.met};
+        h.tokens.push_back(c.token);
+        next.push_back(std::move(h));
+        rows.add(row + c.parent, c.token);
+      };
+      if (o.free_slots > 0) {  // the most probable candidates first, whatever their bank
+        std::vector<Cand*> all;
+        for (auto& [bank, list] : banks)
+          for (Cand& c : list) all.push_back(&c);
+        std::stable_sort(all.begin(), all.end(),
+                         [](const Cand* a, const Cand* c) { return a->score > c->score; });
+        for (size_t i = 0; i < all.size() && (int64_t)next.size() < std::min(o.free_slots, K); ++i)
+          keep(*all[i]);
+      }
+      std::map<int, size_t> cursor;  // per bank: its next candidate not kept yet
+      for (bool any = true; any && (int64_t)next.size() < K;) {
+        any = false;
         for (auto& [bank, list] : banks) {
-          if (round >= list.size() || (int64_t)next.size() >= K) continue;
+          size_t& i = cursor[bank];
+          while (i < list.size() && list[i].taken) ++i;
+          if (i >= list.size() || (int64_t)next.size() >= K) continue;
           any = true;
-          const Cand& c = list[round];
-          const Live& parent = hyps[(size_t)c.parent];
-          Live h{parent.tokens, parent.text + pieces[(size_t)c.token], c.score, c.met};
-          h.tokens.push_back(c.token);
-          next.push_back(std::move(h));
-          rows.add(row + c.parent, c.token);
+          keep(list[i++]);
         }
-        if (!any) break;
       }
       row += (int64_t)hyps.size();
       // Enough when `beam` hypotheses have finished meeting every constraint. (A length-
@@ -198,6 +213,7 @@ std::vector<std::vector<ConstrainedHypothesis>> constrained_beam_search(
     const std::vector<const SentenceJudge*>& judges, const std::vector<std::string>& pieces) {
   SYN_CHECK(o.beam >= 1, "constrained decode: beam must be at least 1, got ", o.beam);
   SYN_CHECK(o.batch >= 1, "constrained decode: batch must be at least 1, got ", o.batch);
+  SYN_CHECK(o.free_slots >= 0, "constrained decode: free_slots must be >= 0, got ", o.free_slots);
   SYN_CHECK(o.max_tokens >= 1, "constrained decode: max_tokens must be at least 1");
   SYN_CHECK((int64_t)judges.size() == tags.B, "constrained decode: ", judges.size(), " judges for ",
             tags.B, " tag sets");

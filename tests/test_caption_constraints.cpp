@@ -185,6 +185,7 @@ TEST_CASE("the shipped weights say every tag of fixed sets, with nothing false o
   o.length_penalty = 1.5;
   o.no_repeat_ngram = 3;
   o.constrained = true;
+  o.free_slots = 4;  // config/caption.yaml's default
   const auto sentences = m.caption(sets, o);
   REQUIRE(sentences.size() == sets.size());
   for (size_t i = 0; i < sets.size(); ++i) {

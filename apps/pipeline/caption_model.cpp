@@ -300,6 +300,7 @@ models::DecodeOptions decode_options_from(const Config& cfg) {
   o.max_tokens = cfg.get_int("max_tokens");
   // Configs from before the constrained decoder have no key: they keep their decoder.
   o.constrained = cfg.has("constrained") && cfg.get_bool("constrained");
+  if (cfg.has("free_slots")) o.free_slots = cfg.get_int("free_slots");
   return o;
 }
 
