@@ -277,9 +277,14 @@ Tensor heads_of(const Tensor& x, int64_t heads) {
 
 }  // namespace
 
-DecoderCache CaptionDecoder::start(const TagMemory& mem) {
+void CaptionDecoder::freeze_for_inference() {
+  frozen_.reset();
+  frozen_ = step_weights();
+}
+
+std::shared_ptr<const StepWeights> CaptionDecoder::step_weights() {
+  if (frozen_) return frozen_;
   NoGradGuard no_grad;
-  DecoderCache c;
   auto w = std::make_shared<StepWeights>();
   for (auto& l : layers_) {
     auto& sa = *l->self_attn;
@@ -289,7 +294,13 @@ DecoderCache CaptionDecoder::start(const TagMemory& mem) {
                          transposed(*l->ff->fc1), transposed(*l->ff->fc2)});
   }
   w->output = ops::transpose(tok_emb_->weight, 0, 1);
-  c.weights = std::move(w);
+  return w;
+}
+
+DecoderCache CaptionDecoder::start(const TagMemory& mem) {
+  NoGradGuard no_grad;
+  DecoderCache c;
+  c.weights = step_weights();
   c.rows = mem.memory.size(0);
   c.row_set.resize((size_t)c.rows);
   for (int64_t r = 0; r < c.rows; ++r) c.row_set[(size_t)r] = r;

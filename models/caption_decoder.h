@@ -165,8 +165,14 @@ class CaptionDecoder : public Module {
 
   nn::Embedding& token_embedding() { return *tok_emb_; }
 
+  // For a model whose weights will not change again (apps/pipeline/caption_model after a load):
+  // start() then reuses one set of transposed weights instead of making it per decode (a tenth
+  // of a one-sentence beam search). Training must not call it.
+  void freeze_for_inference();
+
  private:
   Tensor embed(const std::vector<int64_t>& ids, int64_t B, int64_t T, int64_t first_position);
+  std::shared_ptr<const StepWeights> step_weights();
   Tensor drop(const Tensor& x, Rng* rng);
   void init_weights(Rng& rng);
 
@@ -176,6 +182,7 @@ class CaptionDecoder : public Module {
   std::shared_ptr<nn::LayerNorm> tag_norm_;
   std::vector<std::shared_ptr<caption_detail::DecoderLayer>> layers_;
   std::shared_ptr<nn::LayerNorm> final_norm_;
+  std::shared_ptr<const StepWeights> frozen_;  // freeze_for_inference()
 };
 
 }  // namespace syn::models

@@ -212,6 +212,23 @@ TEST_CASE("cached steps: beams grouped by set and uneven beams give the same log
   CHECK(max_abs_diff(o, row(b, 1)) < 1e-5f);
 }
 
+TEST_CASE("a decoder frozen for inference steps exactly as before") {
+  Rng rng(4);
+  CaptionDecoder m(tiny_config(), rng);
+  std::vector<Set> sets = {{{5, 6}, {7}}, {{8}}};
+  NoGradGuard ng;
+  auto run = [&] {
+    DecoderCache cache = m.start(m.encode_tags(make_tag_ids(sets, 0, 8)));
+    std::vector<float> out;
+    for (int64_t t : {20, 21, 22})
+      for (float v : m.step(cache, {t, t + 10}).to_vector()) out.push_back(v);
+    return out;
+  };
+  const auto before = run();
+  m.freeze_for_inference();
+  CHECK(run() == before);
+}
+
 TEST_CASE("a tiny decoder learns four sentences; greedy and beam reproduce them") {
   float loss = 99;
   auto m = overfit(loss);

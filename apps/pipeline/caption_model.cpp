@@ -249,6 +249,7 @@ CaptionModel load_caption_model(const std::string& path) {
     throw Error(str_cat("caption model '", path, "': ", e.what()));
   }
   m.decoder->eval();
+  m.decoder->freeze_for_inference();  // the loaded weights are final
   m.meta = std::move(ck.meta);
   return m;
 }
