@@ -182,10 +182,10 @@ TEST_CASE("the shipped weights say every tag of fixed sets, with nothing false o
   REQUIRE(sets.size() == 12);
   DecodeOptions o;
   o.beam = 8;
-  o.length_penalty = 1.5;
+  o.length_penalty = 0.7;  // config/caption.yaml's defaults
   o.no_repeat_ngram = 3;
   o.constrained = true;
-  o.free_slots = 4;  // config/caption.yaml's default
+  o.free_slots = 4;
   const auto sentences = m.caption(sets, o);
   REQUIRE(sentences.size() == sets.size());
   for (size_t i = 0; i < sets.size(); ++i) {
