@@ -1,6 +1,8 @@
 // caption — one sentence from a set of tags, by the trained caption decoder.
 //   caption --tags "female vocal, mellow piano, sad"
-//   caption --from tags.json                       apps/tag --json output: its confident tags
+//   caption --from tags.json                       apps/tag --json output: its confident tags,
+//                                                  and up to 2 borderline ones said "possibly"
+//   caption --tags "piano, sad, possibly flute"    a borderline tag marked by hand
 //   caption --tags "rock, male vocal" --beam 1 --top_p 0.9 --seed 3    a sampled sentence
 //   caption --tags "jazz, piano, no vocals" --explain   also: which words say which tag
 //   caption --help                                 every flag with its default
@@ -17,6 +19,7 @@
 #include "apps/cli/flag_checks.h"
 #include "apps/pipeline/caption_model.h"
 #include "apps/pipeline/tag_json.h"
+#include "data/text/tag_constraints.h"
 #include "data/text/tag_fidelity.h"
 #include "data/text/tag_phrases.h"
 #include "engine/check.h"
@@ -55,6 +58,8 @@ int main(int argc, char** argv) {
         .float_in("refined_threshold", 0, 1)
         .float_in("tag_threshold", 0, 1)
         .int_in("max_tags", 1, 1024)
+        .float_in("borderline_threshold", 0, 1)
+        .int_in("max_borderline", 0, 1024)
         .attempt([&] { app::decode_options_from(cfg); });
     checks.done();
     const std::string& typed = cfg.get_string("tags");
@@ -63,13 +68,18 @@ int main(int argc, char** argv) {
               "give exactly one of --tags \"a, b, c\" and --from tags.json");
     std::vector<std::string> tags;
     if (!typed.empty()) {
-      tags = split_commas(typed);
+      tags = split_commas(typed);  // "possibly <tag>" marks a borderline tag by hand
+      if (cfg.get_bool("map_phrases")) tags = app::phrases_keeping_marks(tags);
     } else {
-      app::TagFile f = app::read_tag_json(from);
-      tags = app::confident_tags(f, cfg.get_float("refined_threshold"),
-                                 cfg.get_float("tag_threshold"), (int)cfg.get_int("max_tags"));
+      app::CaptionTagRule rule;
+      rule.refined_threshold = cfg.get_float("refined_threshold");
+      rule.tag_threshold = cfg.get_float("tag_threshold");
+      rule.max_tags = (int)cfg.get_int("max_tags");
+      rule.borderline_threshold = cfg.get_float("borderline_threshold");
+      rule.max_borderline = (int)cfg.get_int("max_borderline");
+      rule.map_phrases = cfg.get_bool("map_phrases");
+      tags = app::caption_tags_from(app::read_tag_json(from), rule);
     }
-    if (cfg.get_bool("map_phrases")) tags = tags_to_phrases(tags);
     SYN_CHECK(!tags.empty(), "no tags to caption (every tag given was empty or dropped)");
 
     app::CaptionModel model =
@@ -84,9 +94,12 @@ int main(int argc, char** argv) {
     std::cout << sentence << "\n";
     if (cfg.get_bool("explain")) {
       // Judged as eval_captioner judges (data/text/tag_fidelity): the words, stems or synonyms.
-      std::vector<std::string> used;
-      for (const auto& t : tags) used.push_back(app::normalise_tag(t, model.text.lowercase));
-      const auto words = expressing_words(used, sentence);
+      std::vector<std::string> used, unmarked;
+      for (const auto& t : tags) {
+        used.push_back(app::normalise_tag(t, model.text.lowercase));
+        unmarked.push_back(unmarked_tag(used.back()));
+      }
+      const auto words = expressing_words(unmarked, sentence);
       for (size_t i = 0; i < used.size(); ++i) {
         std::cout << "  " << used[i] << ":";
         if (words[i].empty()) std::cout << " MISSED";

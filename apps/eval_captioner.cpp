@@ -266,7 +266,11 @@ int main(int argc, char** argv) {
                          : which == "train" ? split.train
                          : which == "val"   ? val_rows
                                             : all;
-      size_t n = rows.size();
+      // --offset skips the split's first rows (a fixed dev slice for tuning decoding, e.g. the
+      // last 300 evaluation rows: --offset 2558 --limit 300).
+      SYN_CHECK(cfg.get_int("offset") >= 0, "--offset must be >= 0, got ", cfg.get_int("offset"));
+      const size_t first = std::min(rows.size(), (size_t)cfg.get_int("offset"));
+      size_t n = rows.size() - first;
       if (cfg.get_int("limit") > 0) n = std::min(n, (size_t)cfg.get_int("limit"));
       std::string model_description;
       Captioner captioner;
@@ -275,15 +279,16 @@ int main(int argc, char** argv) {
                                   (uint64_t)cfg.get_int("seed"));
       } else {
         std::vector<std::vector<std::string>> all_tags;
-        for (size_t i = 0; i < n; ++i) all_tags.push_back(rows[i].aspects);
+        for (size_t i = first; i < first + n; ++i) all_tags.push_back(rows[i].aspects);
         captioner = make_model_captioner(cfg, all_tags, model_description);
       }
-      for (size_t i = 0; i < n; ++i) {
+      for (size_t i = first; i < first + n; ++i) {
         tags.push_back(rows[i].aspects);
         preds.push_back(captioner(rows[i].aspects));
         refs.push_back(rows[i].caption);
       }
-      what = "MusicCaps " + which + " split, " + std::to_string(n) + " rows; captioner: " +
+      what = "MusicCaps " + which + " split, " + std::to_string(n) + " rows" +
+             (first > 0 ? " from row " + std::to_string(first) : std::string()) + "; captioner: " +
              (!model_description.empty()
                   ? model_description
                   : cfg.get_string("baseline") +

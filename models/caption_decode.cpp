@@ -102,6 +102,16 @@ void step_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& 
   for (double& v : lp) v = v == kNegInf ? kNegInf : v - lse;
 }
 
+void best_tokens(const std::vector<double>& lp, int64_t take, std::vector<int64_t>& ids) {
+  ids.resize(lp.size());
+  std::iota(ids.begin(), ids.end(), 0);
+  take = std::min<int64_t>(take, (int64_t)lp.size());
+  std::partial_sort(ids.begin(), ids.begin() + take, ids.end(), [&](int64_t a, int64_t c) {
+    return lp[(size_t)a] > lp[(size_t)c] || (lp[(size_t)a] == lp[(size_t)c] && a < c);
+  });
+  ids.resize((size_t)take);
+}
+
 TagIds slice_tag_ids(const TagIds& t, int64_t begin, int64_t end) {
   SYN_CHECK(0 <= begin && begin <= end && end <= t.B, "slice_tag_ids: [", begin, ", ", end, ") of ",
             t.B, " sets");
@@ -171,9 +181,10 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
     double score;
     int64_t beam, token;
   };
+  std::vector<int64_t> ids;
   for (int64_t t = 0; t < limit; ++t) {
     std::vector<float> logits = model.step(cache, feed).to_vector();
-    std::vector<int64_t> parents, next_feed;
+    NextRows rows;
     int64_t row = 0;  // cache rows are the live hyps of unfinished sets, in set order
     for (int64_t b = 0; b < B; ++b) {
       if (finished[(size_t)b]) continue;
@@ -181,15 +192,10 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
       std::vector<Cand> cands;
       for (int64_t h = 0; h < (int64_t)hyps.size(); ++h) {
         step_log_probs(logits.data() + (row + h) * V, V, hyps[(size_t)h].tokens, o, lp);
-        std::vector<int64_t> ids((size_t)V);
-        std::iota(ids.begin(), ids.end(), 0);
-        const int64_t take = std::min<int64_t>(2 * K, V);
-        std::partial_sort(ids.begin(), ids.begin() + take, ids.end(), [&](int64_t a, int64_t c) {
-          return lp[(size_t)a] > lp[(size_t)c] || (lp[(size_t)a] == lp[(size_t)c] && a < c);
-        });
-        for (int64_t i = 0; i < take; ++i)
-          if (lp[(size_t)ids[(size_t)i]] != kNegInf)
-            cands.push_back({hyps[(size_t)h].logp + lp[(size_t)ids[(size_t)i]], h, ids[(size_t)i]});
+        best_tokens(lp, 2 * K, ids);
+        for (int64_t id : ids)
+          if (lp[(size_t)id] != kNegInf)
+            cands.push_back({hyps[(size_t)h].logp + lp[(size_t)id], h, id});
       }
       std::stable_sort(cands.begin(), cands.end(),
                        [](const Cand& a, const Cand& c) { return a.score > c.score; });
@@ -205,8 +211,7 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
         Hyp h{parent, c.score};
         h.tokens.push_back(c.token);
         next.push_back(std::move(h));
-        parents.push_back(row + c.beam);
-        next_feed.push_back(c.token);
+        rows.add(row + c.beam, c.token);
       }
       row += (int64_t)hyps.size();
       const bool last = t + 1 == limit;
@@ -228,15 +233,14 @@ std::vector<std::vector<Hypothesis>> beam_search_nbest(CaptionDecoder& model, co
           for (auto& h : next)
             done[(size_t)b].push_back({h.tokens, normalised(h.logp, (int64_t)h.tokens.size())});
         finished[(size_t)b] = true;
-        parents.resize(parents.size() - next.size());
-        next_feed.resize(next_feed.size() - next.size());
+        rows.retire(next.size());
         next.clear();
       }
       hyps = std::move(next);
     }
-    if (parents.empty()) break;
-    model.reorder(cache, parents);
-    feed = std::move(next_feed);
+    if (rows.parents.empty()) break;
+    model.reorder(cache, rows.parents);
+    feed = std::move(rows.feed);
   }
   for (auto& d : done)
     std::stable_sort(d.begin(), d.end(),

@@ -44,6 +44,9 @@ struct DecodeOptions {
   // Lexically constrained beam search (models/constrained_beam.h) where the caller gives
   // constraints (apps/pipeline/caption_model): every tag said, nothing banned or repeated.
   bool constrained = false;
+  // Constrained search: this many of the `beam` slots go to the most probable candidates
+  // whatever constraints they meet, before the banks share the rest (0 = banks only).
+  int64_t free_slots = 0;
 };
 
 // One token list per set (without <bos> and <eos>). The model is put in eval mode.
@@ -72,6 +75,26 @@ std::vector<std::vector<Hypothesis>> decode_nbest(CaptionDecoder& model, const T
 // never-generated specials and the n-gram repeats of `seq` set to -inf (every decoder uses it).
 void step_log_probs(const float* logits, int64_t V, const std::vector<int64_t>& seq,
                     const DecodeOptions& options, std::vector<double>& lp);
+
+// The `take` most probable tokens of a row of log-probabilities, best first (ties: the lower
+// id), in `ids` (a work buffer, resized to the vocabulary); the shared candidate step of both
+// beam searches.
+void best_tokens(const std::vector<double>& lp, int64_t take, std::vector<int64_t>& ids);
+
+// The next step's cache rows of a beam search: per kept hypothesis, its parent's row in this
+// step's cache and the token it feeds. A set that finishes takes its hypotheses back out
+// (retire), so they are neither reordered into the cache nor fed.
+struct NextRows {
+  std::vector<int64_t> parents, feed;
+  void add(int64_t parent_row, int64_t token) {
+    parents.push_back(parent_row);
+    feed.push_back(token);
+  }
+  void retire(size_t last_n) {
+    parents.resize(parents.size() - last_n);
+    feed.resize(feed.size() - last_n);
+  }
+};
 
 // The rows [begin, end) of a TagIds batch (for splitting a large one).
 TagIds slice_tag_ids(const TagIds& t, int64_t begin, int64_t end);

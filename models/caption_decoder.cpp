@@ -110,7 +110,7 @@ DecoderLayer::DecoderLayer(const CaptionDecoderConfig& c, Rng& rng) {
 
 }  // namespace caption_detail
 
-CaptionDecoder::CaptionDecoder(const CaptionDecoderConfig& c, Rng& rng) : cfg_(c) {
+CaptionDecoder::CaptionDecoder(const CaptionDecoderConfig& c, Rng& rng, bool init) : cfg_(c) {
   SYN_CHECK(c.vocab_size > 0 && c.d_model > 0 && c.layers >= 1 && c.tag_layers >= 0 &&
                 c.ff_dim > 0 && c.max_len >= 2,
             "caption decoder: invalid sizes (vocab ", c.vocab_size, ", d_model ", c.d_model,
@@ -139,7 +139,7 @@ CaptionDecoder::CaptionDecoder(const CaptionDecoderConfig& c, Rng& rng) : cfg_(c
     layers_.push_back(
         register_module("layers." + std::to_string(i), std::make_shared<DecoderLayer>(c, rng)));
   final_norm_ = register_module("final_norm", std::make_shared<nn::LayerNorm>(c.d_model));
-  init_weights(rng);
+  if (init) init_weights(rng);
 }
 
 void CaptionDecoder::init_weights(Rng& rng) {
@@ -234,10 +234,76 @@ Tensor CaptionDecoder::forward(const TagMemory& mem, const std::vector<int64_t>&
   return ops::linear(final_norm_->forward(x), tok_emb_->weight, Tensor());
 }
 
+namespace {
+
+// Rows `rows` of t (first dim), as a gather: the tensor viewed as an embedding table.
+Tensor gather_rows(const Tensor& t, const std::vector<int64_t>& rows) {
+  if (!t.defined()) return t;
+  const int64_t R = t.size(0), rest = t.numel() / std::max<int64_t>(1, R);
+  Shape shape = t.shape();
+  shape[0] = (int64_t)rows.size();
+  if (rows.empty() || rest == 0) return Tensor::zeros(shape, t.device());
+  Tensor g = ops::embedding(view_as_shape(t, {R, rest}), rows, {(int64_t)rows.size()});
+  return view_as_shape(g, shape);
+}
+
+// y = x · wt + bias with wt = W^T stored [Din, Dout]: ops::linear's product (and its kernel
+// slots, so any device) for a weight kept transposed; inference only (no gradient recorded).
+Tensor linear_t(const Tensor& x, const Tensor& wt, const Tensor& bias) {
+  const int64_t Din = wt.size(0), Dout = wt.size(1), N = x.numel() / Din;
+  SYN_CHECK(x.size(x.dim() - 1) == Din, "caption decoder: input ", x.describe(),
+            " does not match the transposed weight ", wt.describe());
+  Shape shape = x.shape();
+  shape.back() = Dout;
+  const Device dev = x.device();
+  Tensor y = Tensor::empty(shape, dev);
+  float beta = 0.0f;
+  if (bias.defined()) {
+    row_fill_kernel.on(dev)(y.data(), bias.data(), N, Dout);
+    beta = 1.0f;
+  }
+  gemm_kernel.on(dev)(false, false, N, Dout, Din, 1.0f, x.data(), Din, wt.data(), Dout, beta,
+                      y.data(), Dout);
+  return y;
+}
+
+Tensor transposed(const nn::Linear& l) { return ops::transpose(l.weight, 0, 1); }
+
+// x [R, 1, D] through one head-split projection: -> [R, H, 1, D/H].
+Tensor heads_of(const Tensor& x, int64_t heads) {
+  const int64_t R = x.size(0), T = x.size(1), D = x.size(2);
+  return ops::transpose(ops::reshape(x, {R, T, heads, D / heads}), 1, 2);
+}
+
+}  // namespace
+
+void CaptionDecoder::freeze_for_inference() {
+  frozen_.reset();
+  frozen_ = step_weights();
+}
+
+std::shared_ptr<const StepWeights> CaptionDecoder::step_weights() {
+  if (frozen_) return frozen_;
+  NoGradGuard no_grad;
+  auto w = std::make_shared<StepWeights>();
+  for (auto& l : layers_) {
+    auto& sa = *l->self_attn;
+    auto& ca = *l->cross_attn;
+    w->layers.push_back({transposed(*sa.q_proj), transposed(*sa.k_proj), transposed(*sa.v_proj),
+                         transposed(*sa.out_proj), transposed(*ca.q_proj), transposed(*ca.out_proj),
+                         transposed(*l->ff->fc1), transposed(*l->ff->fc2)});
+  }
+  w->output = ops::transpose(tok_emb_->weight, 0, 1);
+  return w;
+}
+
 DecoderCache CaptionDecoder::start(const TagMemory& mem) {
   NoGradGuard no_grad;
   DecoderCache c;
+  c.weights = step_weights();
   c.rows = mem.memory.size(0);
+  c.row_set.resize((size_t)c.rows);
+  for (int64_t r = 0; r < c.rows; ++r) c.row_set[(size_t)r] = r;
   c.key_padding = mem.key_padding;
   for (auto& l : layers_) {
     c.cross_k.push_back(l->cross_attn->project_heads(*l->cross_attn->k_proj, mem.memory));
@@ -253,51 +319,89 @@ Tensor CaptionDecoder::step(DecoderCache& c, const std::vector<int64_t>& ids) {
   const int64_t R = c.rows;
   SYN_CHECK((int64_t)ids.size() == R, "caption decoder step: ", ids.size(), " tokens for ", R,
             " rows");
+  SYN_CHECK(c.weights && c.weights->layers.size() == layers_.size(),
+            "caption decoder step: the cache was not made by start()");
+  const int64_t H = cfg_.heads;
+  // Attention over projected heads, then the output projection (MultiHeadAttention::attend
+  // with the transposed weights).
+  auto attend = [&](const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out_t,
+                    const nn::Linear& out) {
+    ops::AttentionOptions o;
+    Tensor a = ops::transpose(ops::attention(q, k, v, o), 1, 2);  // [R, 1, H, Dh]
+    return linear_t(ops::reshape(a, {R, 1, cfg_.d_model}), out_t, out.bias);
+  };
+  // Cross-attention by set: queries [sets, H, n, Dh] when every set has its n rows together in
+  // set order; otherwise (uneven beams) each row gets a copy of its set's keys and values.
+  const int64_t sets = c.key_padding.size(0);
+  const int64_t n = sets > 0 && R % sets == 0 ? R / sets : 0;
+  bool grouped = n > 0;
+  for (int64_t r = 0; r < R && grouped; ++r) grouped = c.row_set[(size_t)r] == r / n;
+  const Tensor row_padding = grouped ? c.key_padding : gather_rows(c.key_padding, c.row_set);
+  auto cross = [&](const Tensor& q_flat, size_t layer, const StepWeights::Layer& w,
+                   const nn::Linear& out) {  // q_flat [R, 1, D] -> [R, 1, D]
+    const int64_t D = cfg_.d_model, Dh = D / H;
+    ops::AttentionOptions o;
+    if (grouped) {
+      o.key_padding = row_padding;
+      Tensor q = ops::transpose(ops::reshape(q_flat, {sets, n, H, Dh}), 1, 2);
+      Tensor a = ops::attention(q, c.cross_k[layer], c.cross_v[layer], o);  // [sets, H, n, Dh]
+      return linear_t(ops::reshape(ops::transpose(a, 1, 2), {R, 1, D}), w.cross_out, out.bias);
+    }
+    o.key_padding = row_padding;
+    Tensor a = ops::attention(heads_of(q_flat, H), gather_rows(c.cross_k[layer], c.row_set),
+                              gather_rows(c.cross_v[layer], c.row_set), o);  // [R, H, 1, Dh]
+    return linear_t(ops::reshape(ops::transpose(a, 1, 2), {R, 1, D}), w.cross_out, out.bias);
+  };
   Tensor x = embed(ids, R, 1, c.length);  // [R, 1, D]
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto& l = *layers_[i];
     auto& sa = *l.self_attn;
+    const StepWeights::Layer& w = c.weights->layers[i];
     Tensor h = l.norm1->forward(x);
-    Tensor k = sa.project_heads(*sa.k_proj, h), v = sa.project_heads(*sa.v_proj, h);
+    Tensor k = heads_of(linear_t(h, w.self_k, sa.k_proj->bias), H);
+    Tensor v = heads_of(linear_t(h, w.self_v, sa.v_proj->bias), H);
     c.self_k[i] = c.length == 0 ? k : ops::concat({c.self_k[i], k}, 2);
     c.self_v[i] = c.length == 0 ? v : ops::concat({c.self_v[i], v}, 2);
     // The new token sees every cached position (the causal mask's last row).
-    x = ops::add(
-        x, sa.attend(sa.project_heads(*sa.q_proj, h), c.self_k[i], c.self_v[i], false, Tensor()));
+    Tensor q = heads_of(linear_t(h, w.self_q, sa.q_proj->bias), H);
+    x = ops::add(x, attend(q, c.self_k[i], c.self_v[i], w.self_out, *sa.out_proj));
     auto& ca = *l.cross_attn;
     h = l.norm2->forward(x);
-    x = ops::add(x, ca.attend(ca.project_heads(*ca.q_proj, h), c.cross_k[i], c.cross_v[i], false,
-                              c.key_padding));
-    x = ops::add(x, l.ff->forward(l.norm3->forward(x)));
+    x = ops::add(x, cross(linear_t(h, w.cross_q, ca.q_proj->bias), i, w, *ca.out_proj));
+    h = linear_t(l.norm3->forward(x), w.fc1, l.ff->fc1->bias);
+    x = ops::add(x, linear_t(ops::gelu(h), w.fc2, l.ff->fc2->bias));
   }
   ++c.length;
-  Tensor logits = ops::linear(final_norm_->forward(x), tok_emb_->weight, Tensor());
+  Tensor logits = linear_t(final_norm_->forward(x), c.weights->output, Tensor());
   return ops::reshape(logits, {R, cfg_.vocab_size});
 }
-
-namespace {
-
-// Rows `rows` of t (first dim), as a gather: the tensor viewed as an embedding table.
-Tensor gather_rows(const Tensor& t, const std::vector<int64_t>& rows) {
-  if (!t.defined()) return t;
-  const int64_t R = t.size(0), rest = t.numel() / std::max<int64_t>(1, R);
-  Shape shape = t.shape();
-  shape[0] = (int64_t)rows.size();
-  if (rows.empty() || rest == 0) return Tensor::zeros(shape, t.device());
-  Tensor g = ops::embedding(view_as_shape(t, {R, rest}), rows, {(int64_t)rows.size()});
-  return view_as_shape(g, shape);
-}
-
-}  // namespace
 
 void CaptionDecoder::reorder(DecoderCache& c, const std::vector<int64_t>& rows) const {
   NoGradGuard no_grad;
   for (int64_t r : rows)
     SYN_CHECK(r >= 0 && r < c.rows, "caption decoder reorder: row ", r, " of a ", c.rows,
               "-row cache");
-  for (auto* list : {&c.self_k, &c.self_v, &c.cross_k, &c.cross_v})
+  for (auto* list : {&c.self_k, &c.self_v})
     for (Tensor& t : *list) t = gather_rows(t, rows);
-  c.key_padding = gather_rows(c.key_padding, rows);
+  // The sets still decoded, in order of first use; the cross keys keep only those (a no-op
+  // while no set finished and none changed places).
+  std::vector<int64_t> row_set, kept, renumber((size_t)c.key_padding.size(0), -1);
+  for (int64_t r : rows) {
+    int64_t& to = renumber[(size_t)c.row_set[(size_t)r]];
+    if (to < 0) {
+      to = (int64_t)kept.size();
+      kept.push_back(c.row_set[(size_t)r]);
+    }
+    row_set.push_back(to);
+  }
+  bool same = (int64_t)kept.size() == c.key_padding.size(0);
+  for (size_t s = 0; s < kept.size() && same; ++s) same = kept[s] == (int64_t)s;
+  if (!same) {
+    for (auto* list : {&c.cross_k, &c.cross_v})
+      for (Tensor& t : *list) t = gather_rows(t, kept);
+    c.key_padding = gather_rows(c.key_padding, kept);
+  }
+  c.row_set = std::move(row_set);
   c.rows = (int64_t)rows.size();
 }
 

@@ -111,19 +111,41 @@ class DecoderLayer : public Module {
 
 }  // namespace caption_detail
 
+// The decoder's weight matrices stored transposed ([in, out], contiguous), made once per
+// decode by start(): the GEMM then packs them with straight copies, where step() with the
+// modules' [out, in] weights transposed every matrix again at every step (half of a beam
+// search's time with a few rows).
+struct StepWeights {
+  struct Layer {
+    Tensor self_q, self_k, self_v, self_out, cross_q, cross_out, fc1, fc2;
+  };
+  std::vector<Layer> layers;
+  Tensor output;  // the tied output layer: the token embedding transposed, [D, V]
+};
+
 // Keys and values kept between incremental decoding steps, for a batch of rows (sentences or
-// beams). Row r of every tensor belongs to the same hypothesis.
+// beams). Row r of the self-attention tensors belongs to one hypothesis; the cross-attention
+// keys and values are kept once per tag SET (every beam of a set attends to the same memory),
+// row r using set row_set[r]. When the rows are the sets' beams in set order, the same number
+// per set (beam search's usual state), a step attends with the beams of a set as that set's
+// queries; otherwise it copies each row's set out first. (Kept per row, the cross keys were
+// copied on every reorder: most of a batched beam search's time with MusicCaps' ~11 tags.)
 struct DecoderCache {
-  std::vector<Tensor> self_k, self_v;    // per layer [R, H, t, D/H]
-  std::vector<Tensor> cross_k, cross_v;  // per layer [R, H, M, D/H]
-  Tensor key_padding;                    // [R, M]
+  std::shared_ptr<const StepWeights> weights;  // start()'s transposed weights
+  std::vector<Tensor> self_k, self_v;          // per layer [R, H, t, D/H]
+  std::vector<Tensor> cross_k, cross_v;        // per layer [sets, H, M, D/H]
+  Tensor key_padding;                          // [sets, M]
+  std::vector<int64_t> row_set;                // [R]: the set each row decodes for
   int64_t rows = 0;
   int64_t length = 0;  // positions already fed (the next token goes to position `length`)
 };
 
 class CaptionDecoder : public Module {
  public:
-  CaptionDecoder(const CaptionDecoderConfig& config, Rng& rng);
+  // init = false skips the GPT-2 initialisation (the layers keep their constructors' quick
+  // uniform values): for a model whose every weight is loaded next (apps/pipeline/caption_model),
+  // where drawing ~5 M normal numbers was a third of a one-sentence process.
+  CaptionDecoder(const CaptionDecoderConfig& config, Rng& rng, bool init = true);
   const CaptionDecoderConfig& config() const { return cfg_; }
 
   // Dropout is applied when the module is in training mode and `dropout_rng` is given.
@@ -132,8 +154,9 @@ class CaptionDecoder : public Module {
   Tensor forward(const TagMemory& memory, const std::vector<int64_t>& ids, int64_t B, int64_t T,
                  Rng* dropout_rng = nullptr);
 
-  // Incremental decoding (no dropout, no gradient): start() projects the memory once per layer;
-  // step() feeds one token per row at position cache.length and returns logits [R, V];
+  // Incremental decoding (no dropout, no gradient): start() projects the memory once per layer
+  // and transposes the weights (StepWeights), so the weights must not change until the decode
+  // ends; step() feeds one token per row at position cache.length and returns logits [R, V];
   // reorder() makes row i of the cache a copy of old row `rows[i]` (beam search, finished rows
   // dropped); `rows` may be longer or shorter than the cache.
   DecoderCache start(const TagMemory& memory);
@@ -142,8 +165,14 @@ class CaptionDecoder : public Module {
 
   nn::Embedding& token_embedding() { return *tok_emb_; }
 
+  // For a model whose weights will not change again (apps/pipeline/caption_model after a load):
+  // start() then reuses one set of transposed weights instead of making it per decode (a tenth
+  // of a one-sentence beam search). Training must not call it.
+  void freeze_for_inference();
+
  private:
   Tensor embed(const std::vector<int64_t>& ids, int64_t B, int64_t T, int64_t first_position);
+  std::shared_ptr<const StepWeights> step_weights();
   Tensor drop(const Tensor& x, Rng* rng);
   void init_weights(Rng& rng);
 
@@ -153,6 +182,7 @@ class CaptionDecoder : public Module {
   std::shared_ptr<nn::LayerNorm> tag_norm_;
   std::vector<std::shared_ptr<caption_detail::DecoderLayer>> layers_;
   std::shared_ptr<nn::LayerNorm> final_norm_;
+  std::shared_ptr<const StepWeights> frozen_;  // freeze_for_inference()
 };
 
 }  // namespace syn::models

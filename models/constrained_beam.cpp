@@ -7,7 +7,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <numeric>
 #include <utility>
 
 #include "engine/autograd.h"
@@ -41,6 +40,7 @@ struct Cand {
   int64_t parent, token;
   int met;
   int bank;
+  bool taken = false;  // already in the next beam
 };
 
 // The next token of every proposal the hypothesis could continue: proposal p's token k when the
@@ -82,13 +82,14 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
   std::vector<int64_t> feed((size_t)B, o.bos_id);
   std::vector<double> lp;
   std::vector<std::pair<int64_t, int>> forced;
+  std::vector<int64_t> ids;
   for (int64_t t = 0; t < limit; ++t) {
     std::vector<float> logits;
     {
       NoGradGuard no_grad;
       logits = model.step(cache, feed).to_vector();
     }
-    std::vector<int64_t> parents, next_feed;
+    NextRows rows;
     int64_t row = 0;
     for (int64_t b = 0; b < B; ++b) {
       if (finished[(size_t)b]) continue;
@@ -110,19 +111,14 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
           if (tok == o.eos_id && hyp.tokens.empty()) return;
           const int met = ends ? v.met : hyp.met;
           const int bank = kBankStride * (met + (completes ? 1 : 0)) + progress;
-          cands.push_back({hyp.logp + lp[(size_t)tok], h, tok, met, bank});
+          cands.push_back({hyp.logp + lp[(size_t)tok], h, tok, met, bank, false});
         };
         // Proposals first: a token both proposed and among the model's best keeps its bank.
         proposed_tokens(hyp.tokens, v.proposals, forced);
         for (const auto& [tok, progress] : forced)
           if (tok != o.eos_id && tok >= o.num_special && tok < V) add(tok, progress, progress == 0);
-        std::vector<int64_t> ids((size_t)V);
-        std::iota(ids.begin(), ids.end(), 0);
-        const int64_t take = std::min<int64_t>(2 * K, V);
-        std::partial_sort(ids.begin(), ids.begin() + take, ids.end(), [&](int64_t a, int64_t c) {
-          return lp[(size_t)a] > lp[(size_t)c] || (lp[(size_t)a] == lp[(size_t)c] && a < c);
-        });
-        for (int64_t i = 0; i < take; ++i) add(ids[(size_t)i], 0, false);
+        best_tokens(lp, 2 * K, ids);
+        for (int64_t id : ids) add(id, 0, false);
       }
       // Finished hypotheses; then banks, best first within each, dropping repeated candidates.
       std::map<int, std::vector<Cand>, std::greater<>> banks;
@@ -143,20 +139,33 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
         std::stable_sort(list.begin(), list.end(),
                          [](const Cand& a, const Cand& c) { return a.score > c.score; });
       std::vector<Live> next;
-      for (size_t round = 0; (int64_t)next.size() < K; ++round) {
-        bool any = false;
+      auto keep = [&](Cand& c) {
+        c.taken = true;
+        const Live& parent = hyps[(size_t)c.parent];
+        Live h{parent.tokens, parent.text + pieces[(size_t)c.token], c.score, c.met};
+        h.tokens.push_back(c.token);
+        next.push_back(std::move(h));
+        rows.add(row + c.parent, c.token);
+      };
+      if (o.free_slots > 0) {  // the most probable candidates first, whatever their bank
+        std::vector<Cand*> all;
+        for (auto& [bank, list] : banks)
+          for (Cand& c : list) all.push_back(&c);
+        std::stable_sort(all.begin(), all.end(),
+                         [](const Cand* a, const Cand* c) { return a->score > c->score; });
+        for (size_t i = 0; i < all.size() && (int64_t)next.size() < std::min(o.free_slots, K); ++i)
+          keep(*all[i]);
+      }
+      std::map<int, size_t> cursor;  // per bank: its next candidate not kept yet
+      for (bool any = true; any && (int64_t)next.size() < K;) {
+        any = false;
         for (auto& [bank, list] : banks) {
-          if (round >= list.size() || (int64_t)next.size() >= K) continue;
+          size_t& i = cursor[bank];
+          while (i < list.size() && list[i].taken) ++i;
+          if (i >= list.size() || (int64_t)next.size() >= K) continue;
           any = true;
-          const Cand& c = list[round];
-          const Live& parent = hyps[(size_t)c.parent];
-          Live h{parent.tokens, parent.text + pieces[(size_t)c.token], c.score, c.met};
-          h.tokens.push_back(c.token);
-          next.push_back(std::move(h));
-          parents.push_back(row + c.parent);
-          next_feed.push_back(c.token);
+          keep(list[i++]);
         }
-        if (!any) break;
       }
       row += (int64_t)hyps.size();
       // Enough when `beam` hypotheses have finished meeting every constraint. (A length-
@@ -180,15 +189,14 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
           for (auto& h : allowed.empty() ? rest : allowed) done[(size_t)b].push_back(std::move(h));
         }
         finished[(size_t)b] = true;
-        parents.resize(parents.size() - next.size());
-        next_feed.resize(next_feed.size() - next.size());
+        rows.retire(next.size());
         next.clear();
       }
       hyps = std::move(next);
     }
-    if (parents.empty()) break;
-    model.reorder(cache, parents);
-    feed = std::move(next_feed);
+    if (rows.parents.empty()) break;
+    model.reorder(cache, rows.parents);
+    feed = std::move(rows.feed);
   }
   for (auto& d : done)
     std::stable_sort(d.begin(), d.end(),
@@ -205,6 +213,7 @@ std::vector<std::vector<ConstrainedHypothesis>> constrained_beam_search(
     const std::vector<const SentenceJudge*>& judges, const std::vector<std::string>& pieces) {
   SYN_CHECK(o.beam >= 1, "constrained decode: beam must be at least 1, got ", o.beam);
   SYN_CHECK(o.batch >= 1, "constrained decode: batch must be at least 1, got ", o.batch);
+  SYN_CHECK(o.free_slots >= 0, "constrained decode: free_slots must be >= 0, got ", o.free_slots);
   SYN_CHECK(o.max_tokens >= 1, "constrained decode: max_tokens must be at least 1");
   SYN_CHECK((int64_t)judges.size() == tags.B, "constrained decode: ", judges.size(), " judges for ",
             tags.B, " tag sets");

@@ -15,13 +15,14 @@
 // constraint, the next token of each phrase that would meet it (the first token, or the one
 // after a phrase prefix the hypothesis ends with). Candidates are banked by constraints met,
 // then by tokens written of a proposed phrase (so a phrase half written is not crowded out by
-// fresh starts); the `beam` slots are filled round-robin from the highest
-// bank down, best score first within a bank, so hypotheses that met more constraints survive
-// beside the most probable ones (a token that completes a proposed phrase is banked as meeting
-// it). <eos> finishes a hypothesis whose text the judge allows; the search of a set stops when
-// `beam` finished hypotheses meet every constraint, or at the maximum length. Finished hypotheses
-// are ranked by constraints met, then score; when none finished, the live ones at the limit are
-// used.
+// fresh starts); with DecodeOptions::free_slots > 0, that many slots first go to the most
+// probable candidates whatever their bank; the other slots are filled round-robin from the
+// highest bank down, best score first within a bank, so hypotheses that met more constraints
+// survive beside the most probable ones (a token that completes a proposed phrase is banked as
+// meeting it). <eos> finishes a hypothesis whose text the judge allows; the search of a set stops
+// when `beam` finished hypotheses meet every constraint, or at the maximum length. Finished
+// hypotheses are ranked by constraints met, then score; when none finished, the live ones at the
+// limit are used.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "apps/pipeline/caption_model.h"
+#include "apps/pipeline/tag_json.h"
 #include "data/text/caption_fluency.h"
 #include "data/text/tag_constraints.h"
 #include "data/text/tag_fidelity.h"
@@ -66,6 +67,55 @@ TEST_CASE("negated tags are offered positively; --explain's words per tag") {
   const ConstraintReport r = check_constraints({"no vocals"}, "A woman sings, sings.");
   CHECK(r.missed == std::vector<std::string>{"no vocals"});
   CHECK(r.faults.size() == 2);  // the contradiction and the repetition
+}
+
+TEST_CASE("borderline tags: a \"Possibly also\" clause after the sentence") {
+  CHECK(is_borderline("possibly flute"));
+  CHECK(is_borderline("Possibly Flute"));
+  CHECK(!is_borderline("flute"));
+  CHECK(!is_borderline("possibly"));
+  CHECK(unmarked_tag("possibly flute") == "flute");
+  CHECK(borderline_tag("flute") == "possibly flute");
+  CHECK(constraint_phrase("possibly no vocals") == "instrumental");
+  CHECK(possibly_clause({"flute", "female vocal", "no vocals"}) ==
+        "Possibly also flute, female vocal and instrumental.");
+  CHECK(possibly_clause({}) == "");
+  // Not added: what the sentence says already, or what contradicts it or a confident tag.
+  CHECK(possible_additions({"female vocal"}, {"male vocal", "flute", "piano", "fast tempo"},
+                           "A woman sings with a piano at a slow tempo.") ==
+        std::vector<std::string>{"flute"});
+  const std::vector<std::string> tags = {"piano", "possibly flute"};
+  ConstraintReport r = check_constraints(tags, "A piano melody. Possibly also flute.");
+  CHECK(r.missed.empty());
+  CHECK(r.faults.empty());
+  r = check_constraints(tags, "A piano melody and a flute.");
+  CHECK(r.missed == std::vector<std::string>{"possibly flute"});
+  CHECK(r.faults == std::vector<std::string>{"borderline 'flute' stated as fact"});
+  r = check_constraints(tags, "Possibly a piano melody, with a flute.");
+  CHECK(r.missed == std::vector<std::string>{"possibly flute"});
+  CHECK(r.faults.size() == 1);
+}
+
+TEST_CASE("caption tags from a tagger: the confident ones, then borderline ones marked") {
+  app::TagFile f;
+  for (auto [tag, p] : {std::pair{"piano", 0.5},
+                        {"sad", 0.2},
+                        {"flute", 0.07},
+                        {"female", 0.06},
+                        {"drums", 0.055},
+                        {"guitar", 0.03}})
+    f.tags.push_back({tag, p, ""});
+  app::CaptionTagRule rule;  // 0.1 confident, 0.05 borderline, at most 2, phrases mapped
+  CHECK(app::caption_tags_from(f, rule) ==
+        std::vector<std::string>{"piano", "sad", "possibly flute", "possibly female vocal"});
+  rule.max_borderline = 0;  // today's rule
+  CHECK(app::caption_tags_from(f, rule) == app::confident_tags(f, 0.1, 0.1, 8));
+  rule.max_borderline = 2;
+  rule.max_tags = 2;  // as many confident tags as allowed: no room for borderline ones
+  CHECK(app::caption_tags_from(f, rule) == std::vector<std::string>{"piano", "sad"});
+  // A borderline tag whose phrase a confident one already says is dropped.
+  CHECK(app::phrases_keeping_marks({"female vocal", "possibly female", "possibly Flute"}) ==
+        std::vector<std::string>{"female vocal", "possibly flute"});
 }
 
 TEST_CASE("constrained beam search writes a required word an untrained model would not") {
@@ -132,9 +182,10 @@ TEST_CASE("the shipped weights say every tag of fixed sets, with nothing false o
   REQUIRE(sets.size() == 12);
   DecodeOptions o;
   o.beam = 8;
-  o.length_penalty = 1.5;
+  o.length_penalty = 0.7;  // config/caption.yaml's defaults
   o.no_repeat_ngram = 3;
   o.constrained = true;
+  o.free_slots = 4;
   const auto sentences = m.caption(sets, o);
   REQUIRE(sentences.size() == sets.size());
   for (size_t i = 0; i < sets.size(); ++i) {
@@ -143,5 +194,14 @@ TEST_CASE("the shipped weights say every tag of fixed sets, with nothing false o
     CHECK_MESSAGE(r.faults.empty(), sentences[i]);
     CHECK(sentences[i][0] >= 'A');
     CHECK(sentences[i][0] <= 'Z');
+  }
+  // Borderline tags follow the sentence as "Possibly also ...".
+  const std::vector<std::vector<std::string>> borderline = {
+      {"piano", "sad", "possibly flute"}, {"rock", "male vocal", "possibly harmonica"}};
+  const auto said = m.caption(borderline, o);
+  for (size_t i = 0; i < borderline.size(); ++i) {
+    const ConstraintReport r = check_constraints(borderline[i], said[i]);
+    CHECK_MESSAGE(r.missed.empty(), said[i]);
+    CHECK_MESSAGE(r.faults.empty(), said[i]);
   }
 }

@@ -180,6 +180,55 @@ TEST_CASE("cached incremental steps give the full forward's logits") {
                      std::vector<float>(s.begin() + V, s.end())) == 0.0f);
 }
 
+TEST_CASE("cached steps: beams grouped by set and uneven beams give the same logits") {
+  Rng rng(4);
+  CaptionDecoder m(tiny_config(), rng);
+  std::vector<Set> sets = {{{5, 6}, {7}}, {{8}}};
+  NoGradGuard ng;
+  DecoderCache cache = m.start(m.encode_tags(make_tag_ids(sets, 0, 8)));
+  for (int64_t t : {20, 21, 22}) m.step(cache, {t, t + 10});
+  // Two beams per set, in set order: the cross-attention runs once per set.
+  DecoderCache even = cache, uneven = cache;
+  m.reorder(even, {0, 0, 1, 1});
+  auto e = m.step(even, {7, 7, 9, 9}).to_vector();
+  // Set 1, set 0, set 1 (uneven, out of order): each row gets its set's keys.
+  m.reorder(uneven, {1, 0, 1});
+  auto u = m.step(uneven, {9, 7, 9}).to_vector();
+  const size_t V = 40;
+  auto row = [&](const std::vector<float>& x, size_t r) {
+    return std::vector<float>(x.begin() + r * V, x.begin() + (r + 1) * V);
+  };
+  CHECK(max_abs_diff(row(e, 0), row(u, 1)) < 1e-5f);
+  CHECK(max_abs_diff(row(e, 2), row(u, 0)) < 1e-5f);
+  CHECK(max_abs_diff(row(e, 3), row(u, 2)) < 1e-5f);
+  CHECK(max_abs_diff(row(e, 0), row(e, 2)) > 1e-3f);  // the sets do differ
+  // A set dropped: the other's keys are kept alone and it still decodes the same.
+  DecoderCache one = even;
+  m.reorder(one, {2});
+  auto o = m.step(one, {11}).to_vector();
+  DecoderCache both = even;
+  m.reorder(both, {0, 2});
+  auto b = m.step(both, {11, 11}).to_vector();
+  CHECK(max_abs_diff(o, row(b, 1)) < 1e-5f);
+}
+
+TEST_CASE("a decoder frozen for inference steps exactly as before") {
+  Rng rng(4);
+  CaptionDecoder m(tiny_config(), rng);
+  std::vector<Set> sets = {{{5, 6}, {7}}, {{8}}};
+  NoGradGuard ng;
+  auto run = [&] {
+    DecoderCache cache = m.start(m.encode_tags(make_tag_ids(sets, 0, 8)));
+    std::vector<float> out;
+    for (int64_t t : {20, 21, 22})
+      for (float v : m.step(cache, {t, t + 10}).to_vector()) out.push_back(v);
+    return out;
+  };
+  const auto before = run();
+  m.freeze_for_inference();
+  CHECK(run() == before);
+}
+
 TEST_CASE("a tiny decoder learns four sentences; greedy and beam reproduce them") {
   float loss = 99;
   auto m = overfit(loss);

@@ -13,6 +13,7 @@
 #include "apps/eval/caption_metrics.h"
 #include "data/datasets/musiccaps.h"
 #include "data/text/porter_stemmer.h"
+#include "data/text/tag_constraints.h"
 #include "data/text/tag_fidelity.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
@@ -219,6 +220,39 @@ TEST_CASE("tag fidelity: contradictions and negation") {
   CHECK(f.contradicting == 1);  // the second: "happy" vs sad, and "man sings" vs female vocal
   CHECK(f.expressed == 4);
   CHECK(f.tag_recall() == doctest::Approx(0.5));
+}
+
+TEST_CASE("tag fidelity: genre clashes") {
+  auto conflicts = [](std::vector<std::string> tags, const std::string& s) {
+    return check_tags(tags, s).conflicts;
+  };
+  CHECK(conflicts({"classical"}, "This is a heavy metal song.") ==
+        std::vector<std::string>{"heavy metal vs tag 'classical'"});
+  CHECK(conflicts({"heavy metal"}, "A classical piece for strings.").size() == 1);  // both ways
+  CHECK(conflicts({"classical music", "strings"}, "A hip-hop beat.").size() == 1);
+  CHECK(conflicts({"country"}, "This is a techno track.").size() == 1);
+  CHECK(conflicts({"country"}, "It sounds like an R&B song.").size() == 1);
+  CHECK(conflicts({"gospel"}, "A house music groove.").size() == 1);
+  CHECK(conflicts({"lullaby"}, "A dubstep drop.").size() == 1);
+  // Genres that do meet in MusicCaps are not opposed.
+  CHECK(conflicts({"classical"}, "A techno remix of a classical piece.").empty());
+  CHECK(conflicts({"country"}, "An electronic country song.").empty());
+  CHECK(conflicts({"jazz"}, "A hip hop beat with jazz chords.").empty());
+  // A tag that names both genres asserts both; a negated genre is not a mention.
+  CHECK(conflicts({"classical", "heavy metal"}, "Classical meets heavy metal.").empty());
+  CHECK(conflicts({"classical"}, "This is not hip hop.").empty());
+  // A genre's word that names no genre.
+  CHECK(conflicts({"hip hop"}, "A classical guitar plays a loop.").empty());
+  CHECK(conflicts({"hip hop"}, "Sounds of the country side.").empty());
+  CHECK(conflicts({"folk"}, "A rhythm and blues song.") ==  // r&b, not blues
+        std::vector<std::string>{"r&b vs tag 'folk'"});
+  CHECK(conflicts({"techno"}, "A rhythm and blues song.").empty());   // techno vs blues only
+  CHECK(conflicts({"classical guitar"}, "A hip hop beat.").empty());  // the tag is no genre
+  CHECK(conflicts({"house"}, "A classical melody.").size() == 1);     // a tag "house" is the genre
+  CHECK(conflicts({"classical"}, "Recorded in a house.").empty());    // a sentence's is a building
+  // The decoder's judge bans what the metric counts.
+  CHECK(!check_constraints({"classical", "violin"}, "A classical violin solo over a punk beat.")
+             .faults.empty());
 }
 
 TEST_CASE("MusicCaps: our metrics reproduce the references over the whole CSV") {

@@ -1,11 +1,13 @@
 // caption_model.cpp — see caption_model.h.
 #include "apps/pipeline/caption_model.h"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
 #include "data/text/tag_constraints.h"
 #include "data/text/tag_fidelity.h"
+#include "data/text/tag_phrases.h"
 #include "engine/check.h"
 #include "models/constrained_beam.h"
 
@@ -146,6 +148,30 @@ CaptionText read_caption_text(const std::map<std::string, std::string>& meta,
 std::vector<std::string> CaptionModel::caption(const std::vector<std::vector<std::string>>& sets,
                                                models::DecodeOptions options,
                                                double coverage_weight) {
+  // The sentence is written from the confident tags; borderline ones ("possibly <tag>") follow
+  // as one "Possibly also ..." clause (data/text/tag_constraints.h).
+  std::vector<std::vector<std::string>> confident(sets.size()), borderline(sets.size());
+  for (size_t b = 0; b < sets.size(); ++b)
+    for (const auto& tag : sets[b])
+      (is_borderline(tag) ? borderline[b] : confident[b]).push_back(unmarked_tag(tag));
+  std::vector<std::string> out = decode(confident, options, coverage_weight);
+  for (size_t b = 0; b < out.size(); ++b) {
+    std::vector<std::string> used;
+    for (const auto& t : confident[b]) used.push_back(normalise_tag(t, text.lowercase));
+    std::vector<std::string> maybe;
+    for (const auto& t : borderline[b]) {
+      std::string n = normalise_tag(t, text.lowercase);
+      if (!n.empty()) maybe.push_back(n);
+    }
+    const std::string clause = possibly_clause(possible_additions(used, maybe, out[b]));
+    if (!clause.empty()) out[b] += (out[b].empty() ? "" : " ") + clause;
+  }
+  return out;
+}
+
+std::vector<std::string> CaptionModel::decode(const std::vector<std::vector<std::string>>& sets,
+                                              models::DecodeOptions options,
+                                              double coverage_weight) {
   options.bos_id = BpeTokenizer::kBos;
   options.eos_id = BpeTokenizer::kEos;
   options.num_special = BpeTokenizer::kNumSpecial;
@@ -212,8 +238,8 @@ CaptionModel load_caption_model(const std::string& path) {
   SYN_CHECK(m.tokenizer.vocab_size() == m.config.vocab_size, "caption model '", path,
             "': the tokenizer has ", m.tokenizer.vocab_size(), " tokens but the decoder ",
             m.config.vocab_size);
-  Rng rng(0);  // every value is overwritten below
-  m.decoder = std::make_unique<models::CaptionDecoder>(m.config, rng);
+  Rng rng(0);  // every value is overwritten below, so the initialisation is skipped
+  m.decoder = std::make_unique<models::CaptionDecoder>(m.config, rng, /*init=*/false);
   NamedTensors state;
   for (auto& [name, t] : ck.tensors)
     if (name.rfind("model.", 0) == 0) state.emplace_back(name.substr(6), t);
@@ -223,8 +249,45 @@ CaptionModel load_caption_model(const std::string& path) {
     throw Error(str_cat("caption model '", path, "': ", e.what()));
   }
   m.decoder->eval();
+  m.decoder->freeze_for_inference();  // the loaded weights are final
   m.meta = std::move(ck.meta);
   return m;
+}
+
+std::vector<std::string> phrases_keeping_marks(const std::vector<std::string>& tags) {
+  std::vector<std::string> confident, borderline;
+  for (const auto& t : tags) (is_borderline(t) ? borderline : confident).push_back(t);
+  std::vector<std::string> out = tags_to_phrases(confident);
+  for (const auto& t : borderline) {
+    const std::string p = tag_to_phrase(unmarked_tag(t));
+    if (p.empty() || std::find(out.begin(), out.end(), p) != out.end()) continue;
+    const std::string marked = borderline_tag(p);
+    if (std::find(out.begin(), out.end(), marked) == out.end()) out.push_back(marked);
+  }
+  return out;
+}
+
+std::vector<std::string> caption_tags_from(const TagFile& f, const CaptionTagRule& rule) {
+  std::vector<std::string> confident =
+      confident_tags(f, rule.refined_threshold, rule.tag_threshold, rule.max_tags);
+  std::vector<std::string> tags = confident;
+  // Only while fewer than max_tags are confident: then every confident tag is in the list and
+  // whatever the lower threshold adds lies below the confident one.
+  if (rule.max_borderline > 0 && (int)confident.size() < rule.max_tags) {
+    // The same rule at the lower threshold, without its "at least one" (the top tag is
+    // confident already): what it adds below the confident threshold is borderline.
+    const double b = rule.borderline_threshold;
+    int added = 0;
+    for (const auto& t :
+         confident_tags(f, std::min(b, rule.refined_threshold), std::min(b, rule.tag_threshold),
+                        rule.max_tags + rule.max_borderline)) {
+      if (added >= rule.max_borderline) break;
+      if (std::find(confident.begin(), confident.end(), t) != confident.end()) continue;
+      tags.push_back(borderline_tag(t));
+      ++added;
+    }
+  }
+  return rule.map_phrases ? phrases_keeping_marks(tags) : tags;
 }
 
 models::DecodeOptions decode_options_from(const Config& cfg) {
@@ -238,6 +301,7 @@ models::DecodeOptions decode_options_from(const Config& cfg) {
   o.max_tokens = cfg.get_int("max_tokens");
   // Configs from before the constrained decoder have no key: they keep their decoder.
   o.constrained = cfg.has("constrained") && cfg.get_bool("constrained");
+  if (cfg.has("free_slots")) o.free_slots = cfg.get_int("free_slots");
   return o;
 }
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/pipeline/tag_json.h"
 #include "data/text/tokenizer.h"
 #include "engine/checkpoint.h"
 #include "engine/config.h"
@@ -70,13 +71,40 @@ struct CaptionModel {
   // both judged by data/text/tag_fidelity's check_tags: the decoder proposes, the tag checker picks
   // the most faithful of its proposals. (Tag fidelity measured with the same checker is then
   // partly by construction; eval_captioner reports it with and without.)
+  // Borderline tags ("possibly <tag>", data/text/tag_constraints.h) are not decoded from: the
+  // sentence is written from the set's other tags and followed by "Possibly also <phrase> ...".
   std::vector<std::string> caption(const std::vector<std::vector<std::string>>& sets,
                                    models::DecodeOptions options, double coverage_weight = 0);
+
+ private:
+  std::vector<std::string> decode(const std::vector<std::vector<std::string>>& sets,
+                                  models::DecodeOptions options, double coverage_weight);
 };
 
 // Reads a train_captioner checkpoint (kind caption-train) or exported weights (kind
 // caption-decoder); errors name the file and what is wrong with it.
 CaptionModel load_caption_model(const std::string& path);
+
+// Our tagger vocabularies mapped to MusicCaps phrases (data/text/tag_phrases.h), borderline tags
+// ("possibly <tag>", data/text/tag_constraints.h) mapped inside their mark and dropped when a
+// confident tag already gives their phrase.
+std::vector<std::string> phrases_keeping_marks(const std::vector<std::string>& tags);
+
+// Which of a tagger's tags a sentence is written from (apps/caption --from, the pipeline):
+// the confident ones, exactly confident_tags() (today's threshold rule), then, when fewer than
+// max_tags are confident, up to max_borderline borderline ones: the tags the same rule adds at
+// borderline_threshold (in place of both thresholds, where lower) that it did not pick at the
+// confident thresholds, most probable first, marked "possibly <tag>" so the constrained decoder
+// says "possibly" before them. max_borderline 0 (or borderline_threshold >= the thresholds)
+// gives today's rule.
+struct CaptionTagRule {
+  double refined_threshold = 0.1, tag_threshold = 0.1;
+  int max_tags = 8;
+  double borderline_threshold = 0.05;
+  int max_borderline = 2;
+  bool map_phrases = true;  // phrases_keeping_marks() on the result
+};
+std::vector<std::string> caption_tags_from(const TagFile& f, const CaptionTagRule& rule);
 
 // The decoding keys shared by apps/caption, apps/eval_captioner and apps/pipeline's configs:
 // beam, length_penalty, top_p, temperature, seed, no_repeat_ngram, max_tokens, and

@@ -7,9 +7,21 @@
 //             "no singer", "no singing" as "instrumental"; other negations ("no lyrics",
 //             "no drums") as written.
 //   must not  contradict a tag (check_tags' opposed concepts: male/female voice, vocals/none,
-//             fast/slow/medium tempo, happy/sad, low/high quality, live/studio, major/minor),
+//             fast/slow/medium tempo, happy/sad, low/high quality, live/studio, major/minor,
+//             genre clashes such as classical vs heavy metal),
 //             repeat a word pair, or make an ungrounded claim about the recording, audience or
 //             place (data/text/caption_fluency.h).
+//
+// Borderline tags ("possibly"): a tag written "possibly <tag>" is one the tagger was not
+// confident of (apps/pipeline/caption_model caption_tags_from: below the confident threshold,
+// at or above the borderline one). The decoder writes its sentence from the confident tags
+// only; the borderline ones follow as one clause, "Possibly also <phrase>, <phrase> and
+// <phrase>." (possibly_clause), leaving out any the sentence already says or that would
+// contradict it. (Forcing "possibly <phrase>" into the sentence itself was tried: the decoder,
+// conditioned on the tag, stated it as fact and then added the forced words — "The female
+// voices sing possibly female vocal melody", "This song may possibly flute playing".)
+// check_constraints counts a borderline tag as said when a clause holding "possibly" says it
+// after that word, and as a fault when another clause states it as fact.
 #pragma once
 #include <string>
 #include <vector>
@@ -19,13 +31,19 @@
 
 namespace syn {
 
+bool is_borderline(const std::string& tag);          // starts with "possibly " (any case)
+std::string borderline_tag(const std::string& tag);  // "possibly " + tag
+std::string unmarked_tag(const std::string& tag);    // the tag without "possibly "
+
 // The phrase offered to the decoder for a tag: the positive form of a negated tag
-// ("no vocals" -> "instrumental"), otherwise the tag (lower-cased, spaces collapsed).
+// ("no vocals" -> "instrumental"), otherwise the tag (lower-cased, spaces collapsed); for a
+// borderline tag, the phrase of the tag without its mark.
 std::string constraint_phrase(const std::string& tag);
 
 class TagJudge : public models::SentenceJudge {
  public:
-  // tags: the set as given to the decoder; tok encodes the phrases (" " + phrase).
+  // tags: the set as given to the decoder (confident tags); tok encodes the phrases
+  // (" " + phrase).
   TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok);
   Verdict judge(const std::string& text) const override;
   int goal() const override { return (int)tags_.size(); }
@@ -34,6 +52,14 @@ class TagJudge : public models::SentenceJudge {
   std::vector<std::string> tags_;
   std::vector<std::vector<int64_t>> phrase_tokens_;  // per tag
 };
+
+// The borderline tags (unmarked) a sentence written from `confident` can add as "possibly":
+// those it does not say already and that contradict neither it nor the confident tags.
+std::vector<std::string> possible_additions(const std::vector<std::string>& confident,
+                                            const std::vector<std::string>& borderline,
+                                            const std::string& sentence);
+// "Possibly also a, b and c." (constraint phrases); "" for none.
+std::string possibly_clause(const std::vector<std::string>& borderline);
 
 // Is the sentence free of contradiction, repetition and ungrounded claims, and does it express
 // every tag? (What the tests and the evaluation ask of a constrained sentence.)

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <tuple>
+#include <unordered_map>
 
 #include "data/text/caption_tokenizers.h"
 #include "data/text/porter_stemmer.h"
@@ -69,9 +71,16 @@ const std::map<std::string, std::string>& synonym_map() {
 }
 
 std::string normalise_word(const std::string& w) {
+  // Remembered per thread: the constrained decoder judges every hypothesis at every step, so
+  // the same few hundred words are stemmed again and again.
+  thread_local std::unordered_map<std::string, std::string> memo;
+  auto known = memo.find(w);
+  if (known != memo.end()) return known->second;
   std::string s = porter_stem(w);
   auto it = synonym_map().find(s);
-  return it == synonym_map().end() ? s : it->second;
+  if (it != synonym_map().end()) s = it->second;
+  if (memo.size() < 100000) memo.emplace(w, s);  // bounded, whatever text it is given
+  return s;
 }
 
 // Words of a text: lower-cased [a-z0-9]+ runs, stop words dropped, normalised.
@@ -141,12 +150,34 @@ enum Concept {
   kStudio,
   kMajor,
   kMinor,
+  kClassical,
+  kMetal,
+  kHipHop,
+  kTechno,
+  kCountry,
+  kJazz,
+  kReggae,
+  kFolk,
+  kBlues,
+  kGospel,
+  kOpera,
+  kHouse,
+  kDisco,
+  kLullaby,
+  kTrap,
+  kPunk,
+  kDubstep,
+  kRnb,
+  kFunk,
   kNumConcepts
 };
 const char* const kConceptNames[kNumConcepts] = {
-    "female voice", "male voice",   "vocals", "no vocals", "fast tempo",
-    "slow tempo",   "medium tempo", "happy",  "sad",       "low quality",
-    "high quality", "live",         "studio", "major key", "minor key"};
+    "female voice", "male voice", "vocals",    "no vocals",   "fast tempo",   "slow tempo",
+    "medium tempo", "happy",      "sad",       "low quality", "high quality", "live",
+    "studio",       "major key",  "minor key", "classical",   "heavy metal",  "hip hop",
+    "techno",       "country",    "jazz",      "reggae",      "folk",         "blues",
+    "gospel",       "opera",      "house",     "disco",       "lullaby",      "trap",
+    "punk",         "dubstep",    "r&b",       "funk"};
 const std::vector<std::pair<Concept, Concept>>& oppositions() {
   static const std::vector<std::pair<Concept, Concept>> o = {{kFemale, kMale},
                                                              {kVocals, kNoVocals},
@@ -158,6 +189,41 @@ const std::vector<std::pair<Concept, Concept>>& oppositions() {
                                                              {kLive, kStudio},
                                                              {kMajor, kMinor}};
   return o;
+}
+
+// Genre clashes: pairs of genres that never occur together in MusicCaps (none of the 5,521
+// rows has both in its aspect list, and no caption names one where the aspects name the
+// other) and are far apart in style. Built with a count over the aspect lists and captions;
+// genres that do meet there are left out even where they sound far apart: "classical" meets
+// "techno" and "electronic", "country" meets "electronic" and "rock", "jazz" meets "hip hop".
+// A pair is a contradiction both ways.
+const std::vector<std::pair<Concept, std::vector<Concept>>>& genre_clashes() {
+  static const std::vector<std::pair<Concept, std::vector<Concept>>> g = {
+      {kClassical, {kMetal, kHipHop, kRnb, kReggae, kFunk, kHouse, kDisco, kTrap, kPunk, kDubstep}},
+      {kOpera, {kJazz, kTechno, kRnb, kBlues, kReggae, kFunk, kHouse, kDisco, kTrap, kPunk}},
+      {kMetal, {kFolk, kHipHop, kRnb, kGospel, kHouse, kDisco, kLullaby, kTrap, kDubstep}},
+      {kCountry, {kHipHop, kTechno, kRnb, kReggae, kFunk, kDisco, kTrap, kDubstep}},
+      {kHipHop, {kGospel, kLullaby, kDubstep}},
+      {kTechno, {kBlues, kReggae, kGospel, kLullaby, kPunk}},
+      {kJazz, {kLullaby, kTrap, kPunk}},
+      {kFolk, {kRnb, kFunk, kTrap, kPunk}},
+      {kReggae, {kGospel, kTrap, kPunk, kDubstep}},
+      {kGospel, {kFunk, kHouse, kDisco, kTrap, kPunk, kDubstep}},
+      {kLullaby, {kRnb, kBlues, kFunk, kHouse, kDisco, kTrap, kPunk, kDubstep}},
+      {kBlues, {kTrap, kPunk, kDubstep}},
+  };
+  return g;
+}
+
+// Every opposed pair: the fixed oppositions and the genre clashes.
+const std::vector<std::pair<Concept, Concept>>& all_oppositions() {
+  static const auto all = [] {
+    std::vector<std::pair<Concept, Concept>> out = oppositions();
+    for (const auto& [a, others] : genre_clashes())
+      for (Concept b : others) out.emplace_back(a, b);
+    return out;
+  }();
+  return all;
 }
 
 // Phrases (contiguous normalised words) that mention a concept.
@@ -203,9 +269,66 @@ const std::vector<std::pair<Concept, std::vector<std::string>>>& concept_phrases
                                                             {kVocals, "rapping"},
                                                             {kVocals, "rapper"},
                                                             {kVocals, "choir"},
-                                                            {kVocals, "lyrics"}};
+                                                            {kVocals, "lyrics"},
+                                                            {kClassical, "classical"},
+                                                            {kMetal, "heavy metal"},
+                                                            {kMetal, "death metal"},
+                                                            {kMetal, "thrash metal"},
+                                                            {kMetal, "black metal"},
+                                                            {kMetal, "nu metal"},
+                                                            {kMetal, "metal song"},
+                                                            {kMetal, "metal music"},
+                                                            {kMetal, "metalcore"},
+                                                            {kHipHop, "hip hop"},
+                                                            {kHipHop, "hiphop"},
+                                                            {kTechno, "techno"},
+                                                            {kCountry, "country"},
+                                                            {kJazz, "jazz"},
+                                                            {kReggae, "reggae"},
+                                                            {kFolk, "folk"},
+                                                            {kBlues, "blues"},
+                                                            {kGospel, "gospel"},
+                                                            {kOpera, "opera"},
+                                                            {kOpera, "operatic"},
+                                                            {kHouse, "house music"},
+                                                            {kHouse, "house song"},
+                                                            {kHouse, "house track"},
+                                                            {kHouse, "house beat"},
+                                                            {kHouse, "deep house"},
+                                                            {kHouse, "tech house"},
+                                                            {kHouse, "progressive house"},
+                                                            {kDisco, "disco"},
+                                                            {kLullaby, "lullaby"},
+                                                            {kTrap, "trap"},
+                                                            {kPunk, "punk"},
+                                                            {kDubstep, "dubstep"},
+                                                            {kRnb, "r&b"},
+                                                            {kRnb, "rnb"},
+                                                            {kRnb, "rhythm and blues"},
+                                                            {kFunk, "funk"}};
     std::vector<std::pair<Concept, std::vector<std::string>>> out;
     for (const auto& [c, s] : surface) out.emplace_back(c, words_of(s, false));
+    return out;
+  }();
+  return p;
+}
+
+// Phrases that hold a genre's word without naming that genre (an instrument, a landscape, the
+// other genre's full name): a mention of the concept at word `at` of such a phrase does not
+// count.
+struct NotAMention {
+  Concept what;
+  std::vector<std::string> words;
+  size_t at;
+};
+const std::vector<NotAMention>& not_a_mention_of_genre() {
+  static const auto p = [] {
+    std::vector<NotAMention> out;
+    for (auto [c, s, at] :
+         {std::tuple{kClassical, "classical guitar", 0},
+          std::tuple{kClassical, "classical guitars", 0}, std::tuple{kCountry, "country side", 0},
+          std::tuple{kBlues, "rhythm and blues", 1}})
+      out.push_back({c, words_of(s, false), (size_t)at});
     return out;
   }();
   return p;
@@ -237,10 +360,18 @@ void clause_mentions(const std::string& text, bool is_tag, Mentions& m) {
   };
   const std::string vocal = normalise_word("vocal"), female = normalise_word("female"),
                     male = normalise_word("male");
+  auto not_a_mention_at = [&](Concept c, size_t i) {
+    for (const auto& p : not_a_mention_of_genre())
+      if (p.what == c && i >= p.at && i - p.at + p.words.size() <= norm.size() &&
+          std::equal(p.words.begin(), p.words.end(), norm.begin() + (i - p.at)))
+        return true;
+    return false;
+  };
   for (const auto& [c, phrase] : concept_phrases()) {
     if (phrase.empty() || phrase.size() > norm.size()) continue;
     for (size_t i = 0; i + phrase.size() <= norm.size(); ++i) {
       if (!std::equal(phrase.begin(), phrase.end(), norm.begin() + i)) continue;
+      if (not_a_mention_at(c, i)) continue;
       if (negated(i)) {
         if (c == kVocals) m.positive[kNoVocals] = true;
       } else {
@@ -263,6 +394,8 @@ void clause_mentions(const std::string& text, bool is_tag, Mentions& m) {
     // also that of "string instruments").
     for (const auto& w : raw)
       if (w == "instrumental") m.positive[kNoVocals] = true;
+    // A tag that is just "house" names the genre (in a sentence, "house" alone is a building).
+    if (raw.size() == 1 && raw[0] == "house") m.positive[kHouse] = true;
   }
 }
 
@@ -306,7 +439,7 @@ TagCheck check_tags(const std::vector<std::string>& tags, const std::string& sen
     per_tag.push_back(mentions_of(tag, true));
     for (int c = 0; c < kNumConcepts; ++c) asserted.positive[c] |= per_tag.back().positive[c];
   }
-  for (auto [a, b] : oppositions()) {
+  for (auto [a, b] : all_oppositions()) {
     for (auto [mine, theirs] : {std::pair{a, b}, std::pair{b, a}}) {
       if (!said.positive[mine] || asserted.positive[mine] || !asserted.positive[theirs]) continue;
       std::string which;

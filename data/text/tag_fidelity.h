@@ -29,6 +29,16 @@
 //   setting        live (live performance/recording/concert/show, recorded live) vs studio
 //                  (studio recording/session)
 //   key            major (major key/tonality) vs minor (minor key/tonality)
+//   genre          pairs of genres that never meet in MusicCaps and are far apart, e.g.
+//                  classical vs heavy metal / hip hop / r&b / reggae / funk / house / disco /
+//                  trap / punk / dubstep; country vs hip hop / techno / reggae / disco; the
+//                  table (genre_clashes() in tag_fidelity.cpp) says how it was built. Genre
+//                  names: classical (not "classical guitar"), heavy/death/thrash/black/nu metal,
+//                  metal song/music, metalcore, hip hop, techno, country (not "country side"),
+//                  jazz, reggae, folk, blues (not in "rhythm and blues"), gospel, opera(tic),
+//                  house music/song/track/beat, deep/tech/progressive house (a tag: also
+//                  "house" alone), disco, lullaby,
+//                  trap, punk, dubstep, r&b / rnb / rhythm and blues, funk.
 // A mention is negated when one of no, not, without, nor, never, non, lack(s/ing), absence,
 // absent, none stands within the three words before it. Phrases, negation and the gender
 // window stay within a clause (text between , . ; : ! ? ( ) [ ] or a line break).
