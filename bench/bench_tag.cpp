@@ -4,8 +4,9 @@
 // alone. Target (issue 6): at least 100x real time for a 30 s clip on the 2-core machine.
 // Wall time is noisy when other jobs share the cores, so the process CPU time of each measured
 // stretch is printed too (idle pool workers spin up to SYN_SPIN_US, 50 µs, before sleeping:
-// CPU time includes that); SYN_THREADS=1 (or OMP_NUM_THREADS=1) gives a single-thread run. --profile adds the front end's stages (decode,
-// resample, log-mel + patches) and the model's branches, each a median over the repeats.
+// CPU time includes that); SYN_THREADS=1 (or OMP_NUM_THREADS=1) gives a single-thread run.
+// --profile adds the front end's stages (decode, resample, log-mel + patches) and the model's
+// branches, each a median over the repeats.
 //
 //   ./build/bench/bench_tag [--seconds 30] [--repeats 5] [--profile]
 #include <chrono>

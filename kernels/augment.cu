@@ -422,8 +422,8 @@ void augment_batch(const float* x, float* y, int64_t batch, int64_t length,
                      "augment wsola: shared memory of ", wsola_smem, " bytes");
     wsola_kernel<<<B, kThreads, wsola_smem>>>(tmp, s_buf.as<float>(), L, s_stride, dg);
     SYN_CUDA_LAUNCH_CHECK("augment wsola");
-    polyphase_kernel<<<dim3((unsigned)ceil_div(augment::dsp::kPhases + 1, 128), (unsigned)B), 128>>>(
-        t_buf.as<float>(), table_stride, device_unit_kernel(), dg);
+    polyphase_kernel<<<dim3((unsigned)ceil_div(augment::dsp::kPhases + 1, 128), (unsigned)B),
+                       128>>>(t_buf.as<float>(), table_stride, device_unit_kernel(), dg);
     SYN_CUDA_LAUNCH_CHECK("augment polyphase");
     resample_kernel<<<rows_grid, kThreads>>>(tmp, s_buf.as<float>(), s_stride, t_buf.as<float>(),
                                              table_stride, y, L, dg);

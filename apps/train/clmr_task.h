@@ -65,8 +65,8 @@ class ClmrTask : public Task {
   std::unique_ptr<models::Clmr> model_;
   std::unique_ptr<Optimizer> optimizer_;
   Device device_ = Device::CPU;
-  bool augment_on_device_ = false;     // --augment_device cuda: make_views only crops
-  std::unique_ptr<ViewLoader> views_;  // make_views, prefetched --prefetch steps ahead
+  bool augment_on_device_ = false;      // --augment_device cuda: make_views only crops
+  std::unique_ptr<ViewLoader> views_;   // make_views, prefetched --prefetch steps ahead
   dist::Communicator* comm_ = nullptr;  // null: one process
   std::string resume_note_;
 };
