@@ -8,6 +8,7 @@
 #include "engine/ops/elementwise.h"
 #include "engine/ops/reduce.h"
 #include "engine/ops/shape.h"
+#include "engine/text_lines.h"
 
 namespace syn::models {
 
@@ -22,14 +23,6 @@ std::string join(const std::vector<int64_t>& v) {
     s += std::to_string(v[i]);
   }
   return s;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
 }
 
 std::vector<int64_t> parse_widths(const std::string& text, const std::string& path) {

@@ -11,6 +11,7 @@
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/io/safe_file.h"
+#include "engine/text_lines.h"
 
 namespace syn::pictures {
 
@@ -33,20 +34,6 @@ std::string one_line(std::string s) {
   for (char& c : s)
     if (c == '\t' || c == '\n' || c == '\r') c = ' ';
   return s;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::string line;
-  std::istringstream in(text);
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
-}
-
-std::string join_lines(const std::vector<std::string>& lines) {
-  std::string out;
-  for (size_t i = 0; i < lines.size(); ++i) out += (i ? "\n" : "") + lines[i];
-  return out;
 }
 
 }  // namespace
