@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -113,13 +112,7 @@ TEST_CASE("destruction with a full queue or a busy worker returns promptly") {
 }
 
 TEST_CASE("ViewLoader: depth 0 makes views on the caller's thread; depth 2 gives the same") {
-  std::thread::id maker;
-  std::mutex m;
-  auto make = [&](int64_t s) {
-    {
-      std::lock_guard<std::mutex> lock(m);
-      maker = std::this_thread::get_id();
-    }
+  auto views = [](int64_t s) {
     app::HostViews v;
     v.batch = 2;
     v.length = 3;
@@ -127,16 +120,21 @@ TEST_CASE("ViewLoader: depth 0 makes views on the caller's thread; depth 2 gives
     v.x_j.assign(6, (float)-s);
     return v;
   };
-  app::ViewLoader sync(make, 0, 100), ahead(make, 2, 100);
+  // Only the synchronous loader records its maker: the prefetching one keeps making later steps
+  // on its worker while the checks run, so a shared record would race with them.
+  std::thread::id maker;
+  auto make_sync = [&](int64_t s) {
+    maker = std::this_thread::get_id();
+    return views(s);
+  };
+  app::ViewLoader sync(make_sync, 0, 100), ahead(views, 2, 100);
   for (int64_t s = 0; s < 5; ++s) {
     app::HostViews b = ahead.get(s);
+    maker = std::thread::id();
     app::HostViews a = sync.get(s);
-    {
-      std::lock_guard<std::mutex> lock(m);
-      CHECK(maker == std::this_thread::get_id());
-    }
+    CHECK(maker == std::this_thread::get_id());
     CHECK(a.x_i == b.x_i);
     CHECK(a.x_j == b.x_j);
   }
-  CHECK_THROWS_WITH(app::ViewLoader(make, -1, 10), doctest::Contains("--prefetch"));
+  CHECK_THROWS_WITH(app::ViewLoader(views, -1, 10), doctest::Contains("--prefetch"));
 }
