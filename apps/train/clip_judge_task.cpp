@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <map>
-#include <numeric>
 
 #include "apps/train/trainer.h"
 #include "engine/check.h"
@@ -61,9 +60,7 @@ ClipJudgeTask::ClipJudgeTask(models::ClipJudge& model, const Tensor& images,
   adam.weight_decay = options.weight_decay;
   adam.decoupled_weight_decay = true;
   optimizer_ = std::make_unique<Adam>(model.named_parameters(), adam);
-  order_.resize(by_concept_.size());
-  std::iota(order_.begin(), order_.end(), 0);
-  cursor_ = order_.size();
+  concepts_ = ShuffledCycle(by_concept_.size());
 }
 
 TrainerOptions ClipJudgeTask::trainer_options() const {
@@ -82,12 +79,7 @@ StepOutput ClipJudgeTask::training_step(int64_t /*step*/) {
   std::vector<int64_t> rows;
   std::vector<std::string> texts;
   while ((int64_t)rows.size() < options_.batch_size) {
-    if (cursor_ == order_.size()) {
-      for (size_t i = order_.size(); i > 1; --i)
-        std::swap(order_[i - 1], order_[(size_t)rng_.randint((int64_t)i)]);
-      cursor_ = 0;
-    }
-    const std::vector<size_t>& pics = by_concept_[order_[cursor_++]];
+    const std::vector<size_t>& pics = by_concept_[concepts_.next(rng_)];
     const JudgeExample& ex = examples_[pics[(size_t)rng_.randint((int64_t)pics.size())]];
     rows.push_back(ex.row);
     texts.push_back(rng_.uniform() < options_.concept_text_share ? ex.concept_id : ex.caption);

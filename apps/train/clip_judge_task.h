@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/train/shuffled_cycle.h"
 #include "apps/train/task.h"
 #include "data/images/image_augment.h"
 #include "engine/optim/adam.h"
@@ -71,8 +72,7 @@ class ClipJudgeTask : public Task {
   std::unique_ptr<Adam> optimizer_;
   Rng rng_;
   std::vector<std::vector<size_t>> by_concept_;  // example indices of each concept
-  std::vector<size_t> order_;                    // concept order of the current pass
-  size_t cursor_;
+  ShuffledCycle concepts_;  // one concept after another, each pass in a new order
 };
 
 // Trains with the Trainer; returns the mean loss of the last min(50, steps) steps.

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <numeric>
 
 #include "apps/eval/image_quality.h"
 #include "apps/train/trainer.h"
@@ -51,9 +50,7 @@ EmojiClassifierTask::EmojiClassifierTask(models::EmojiClassifier& model, const T
   adam.weight_decay = options.weight_decay;
   adam.decoupled_weight_decay = true;
   optimizer_ = std::make_unique<Adam>(model.named_parameters(), adam);
-  order_.resize((size_t)images.size(0));
-  std::iota(order_.begin(), order_.end(), 0);
-  cursor_ = order_.size();  // forces a shuffle before the first batch
+  images_order_ = ShuffledCycle((size_t)images.size(0));
 }
 
 TrainerOptions EmojiClassifierTask::trainer_options() const {
@@ -71,12 +68,7 @@ StepOutput EmojiClassifierTask::training_step(int64_t /*step*/) {
   model_.train();
   std::vector<int64_t> idx, targets;
   while ((int64_t)idx.size() < options_.batch_size) {
-    if (cursor_ == order_.size()) {
-      for (size_t i = order_.size(); i > 1; --i)
-        std::swap(order_[i - 1], order_[(size_t)rng_.randint((int64_t)i)]);
-      cursor_ = 0;
-    }
-    idx.push_back(order_[cursor_++]);
+    idx.push_back((int64_t)images_order_.next(rng_));
     targets.push_back(labels_[(size_t)idx.back()]);
   }
   Tensor x = augment_batch(gather(images_, idx), options_.augment, rng_);

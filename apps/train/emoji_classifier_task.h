@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/train/shuffled_cycle.h"
 #include "apps/train/task.h"
 #include "data/images/image_augment.h"
 #include "engine/optim/adam.h"
@@ -70,8 +71,7 @@ class EmojiClassifierTask : public Task {
   Config cfg_;  // empty: the options come from the app's config, which it records itself
   std::unique_ptr<Adam> optimizer_;
   Rng rng_;
-  std::vector<int64_t> order_;
-  size_t cursor_;
+  ShuffledCycle images_order_;  // one image after another, each pass in a new order
   std::vector<double> accuracies_;
 };
 
