@@ -1,0 +1,47 @@
+// scene_cutout.h — corpus pictures as objects for the composed scenes: the object cut out of its
+// grey canvas (the corpus stores no alpha, picture_canvas.h composites every picture over the
+// grey), then resized and blended onto a scene.
+//
+// The mask is recomputed robustly from the pixels:
+//   1. background = the pixels within `kGreyTolerance` of the grey in every channel that are
+//      connected (4-neighbours) to the canvas border, plus any enclosed patch of at least 3
+//      pixels of exactly the grey (holes, such as the inside of a ring, were transparent);
+//   2. every other pixel is the object. Its edge pixels (those touching the background) were
+//      area-averaged with the grey by the canvas: their alpha is the projection of
+//      (pixel - grey) onto (inner colour - grey), the inner colour being the mean of the object
+//      pixels around it that do not touch the background, and their colour is un-mixed from the
+//      grey with that alpha, so no grey halo shows on a dark scene;
+//   3. the cutout is cropped to the bounding box of the alpha.
+#pragma once
+#include <vector>
+
+#include "data/pictures/scene_raster.h"
+
+namespace syn::pictures {
+
+constexpr int kGreyTolerance = 2;
+
+struct Cutout {
+  int width = 0, height = 0;
+  std::vector<float> rgb;    // planar [3, height, width], 0..255
+  std::vector<float> alpha;  // [height, width], 0..1
+  float area = 0;            // sum of alpha, in source pixels
+  int canvas = 0;            // the side of the picture it came from
+};
+
+// `picture`: planar RGB [3, size, size] on the grey `background` (a corpus image).
+Cutout cut_out(const float* picture, int size, int background);
+
+// Whether a cutout reads as an object on a scene: it covers 3 %..85 % of its canvas, and less
+// than 97 % of its own bounding box (a picture with its own rectangular backdrop would hide the
+// scene behind a box).
+bool usable_cutout(const Cutout& c);
+
+// Resizes the cutout to width × height (area average when shrinking, bilinear when enlarging, on
+// premultiplied colour) and blends it over `im` with its top-left corner at (x0, y0); parts
+// outside the image are clipped. `placed` ([size*size], optional) receives the alpha put on each
+// scene pixel (0 where the object is absent).
+void paste_cutout(SceneImage& im, const Cutout& c, int x0, int y0, int width, int height,
+                  std::vector<float>* placed);
+
+}  // namespace syn::pictures
