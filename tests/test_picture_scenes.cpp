@@ -182,6 +182,9 @@ TEST_CASE("caption words: plurals, counts, articles") {
   CHECK(objects_phrase({"dancer", "dancer"}) == "two dancers");
   CHECK(objects_phrase({"owl", "dancer", "moon"}) == "an owl, a dancer and a moon");
   CHECK(objects_phrase({"dancer", "moon", "dancer"}) == "two dancers and a moon");
+  CHECK(objects_phrase({"fire", "drum"}) == "fire and a drum");
+  CHECK(objects_phrase({"maracas"}) == "maracas");
+  CHECK(plural("maracas") == "maracas");
 }
 
 TEST_CASE("night backgrounds are darker than sunset ones, and every background draws") {

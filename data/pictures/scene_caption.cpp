@@ -1,6 +1,7 @@
 // scene_caption.cpp — see scene_caption.h.
 #include "data/pictures/scene_caption.h"
 
+#include <algorithm>
 #include <map>
 
 #include "engine/rng.h"
@@ -17,6 +18,16 @@ bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c
 
 std::string article(const std::string& word) {
   return (!word.empty() && is_vowel(word[0]) ? "an " : "a ") + word;
+}
+
+// Concepts that are stuff, not things ("fire", not "a fire"), and ones already plural.
+bool uncountable(const std::string& w) {
+  static const char* words[] = {"fire", "fog", "wind", "snow", "grass", "rain"};
+  return std::any_of(std::begin(words), std::end(words), [&](const char* x) { return w == x; });
+}
+bool plural_already(const std::string& w) {
+  static const char* words[] = {"maracas", "bagpipes", "fireworks", "glasses", "headphones"};
+  return std::any_of(std::begin(words), std::end(words), [&](const char* x) { return w == x; });
 }
 
 const char* number_word(int n) {
@@ -44,7 +55,7 @@ std::string setting_phrase(Rng& rng, Background b) {
 }  // namespace
 
 std::string plural(const std::string& word) {
-  if (word.empty()) return word;
+  if (word.empty() || plural_already(word) || uncountable(word)) return word;
   if (ends_with(word, "s") || ends_with(word, "x") || ends_with(word, "ch") ||
       ends_with(word, "sh"))
     return word + "es";
@@ -65,7 +76,10 @@ std::string objects_phrase(const std::vector<std::string>& concepts) {
   for (size_t i = 0; i < counted.size(); ++i) {
     const auto& [w, n] = counted[i];
     if (i > 0) s += i + 1 == counted.size() ? " and " : ", ";
-    s += n == 1 ? article(w) : std::string(number_word(n)) + " " + plural(w);
+    if (uncountable(w) || (plural_already(w) && n == 1))
+      s += w;
+    else
+      s += n == 1 ? article(w) : std::string(number_word(n)) + " " + plural(w);
   }
   return s;
 }

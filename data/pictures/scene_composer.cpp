@@ -16,6 +16,14 @@ namespace {
 
 const std::vector<size_t> kNone;
 
+// A picture of a thing crossed out ("bell with slash", "muted speaker") shows its absence: a
+// caption naming the thing would say the opposite.
+bool negated_picture(const std::string& caption) {
+  for (const char* w : {"with slash", "muted", "prohibited", "no entry"})
+    if (caption.find(w) != std::string::npos) return true;
+  return caption.rfind("no ", 0) == 0;
+}
+
 // A layout's rectangles: one per object.
 struct Rect {
   int x, y, w, h;
@@ -26,9 +34,17 @@ std::vector<float> paste_all(SceneImage& im, const SceneIndex& index,
                              const std::vector<size_t>& items, const std::vector<Rect>& rects) {
   const size_t n = (size_t)im.size * im.size;
   std::vector<std::vector<float>> placed(items.size());
-  for (size_t i = 0; i < items.size(); ++i)
-    paste_cutout(im, index.cutout(items[i]), rects[i].x, rects[i].y, rects[i].w, rects[i].h,
-                 &placed[i]);
+  const float k = im.size / 64.0f;
+  for (size_t i = 0; i < items.size(); ++i) {
+    Cutout sized = resize_cutout(index.cutout(items[i]), rects[i].w, rects[i].h);
+    // Rim light: an object about as light as the scene behind it gets a soft halo of the
+    // opposite value, so a black note still reads on a night sky.
+    float object = cutout_luma(sized), behind = luma_under(im, sized, rects[i].x, rects[i].y);
+    if (std::fabs(object - behind) < 60)
+      add_halo(im, sized, rects[i].x, rects[i].y,
+               object < 128 ? Rgb{255, 250, 235} : Rgb{10, 10, 20}, 1.2f * k, 0.55f);
+    blend_cutout(im, sized, rects[i].x, rects[i].y, &placed[i]);
+  }
   std::vector<float> visible(items.size(), 0);
   for (size_t i = 0; i < items.size(); ++i)
     for (size_t p = 0; p < n; ++p) {
@@ -55,7 +71,7 @@ SceneIndex::SceneIndex(const PictureCorpus& corpus, const SceneOptions& options)
   for (size_t i = 0; i < corpus.items.size(); ++i) {
     const CorpusItem& it = corpus.items[i];
     caption_concept_.emplace(it.caption, it.concept_id);  // the first picture's concept wins
-    if (it.held_out && !options_.include_held_out) continue;
+    if ((it.held_out && !options_.include_held_out) || negated_picture(it.caption)) continue;
     Cutout c = cut_out(images.data() + i * per, source, corpus.background);
     if (!usable_cutout(c)) continue;
     cutouts_[i] = std::move(c);

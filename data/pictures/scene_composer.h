@@ -11,11 +11,14 @@
 //      such motif (p 0.6), else, in an energetic scene, the first object's concept again (p 0.35,
 //      "two dancers"), else a picture of a filler category (instrument, music, performer). A
 //      concept's picture is drawn uniformly among its usable pictures (scene_cutout.h), any style.
-//      Only training-split pictures are used unless options.include_held_out.
+//      Only training-split pictures are used unless options.include_held_out; never a crossed-out
+//      one (a caption with "with slash", "muted", "prohibited", "no entry", or starting "no ").
 //   4. layout: object k of n in the k-th of n equal columns (jittered), its long side
 //      0.50-0.72 (one object), 0.36-0.50 (two) or 0.30-0.40 (three) of the side, centre at
 //      0.50-0.68 of the height, kept inside the picture; redrawn (up to 8 times) until every
-//      object keeps at least half of its alpha visible, so none is hidden by another.
+//      object keeps at least half of its alpha visible, so none is hidden by another. An object
+//      whose mean luma is within 60 of the scene's behind it gets a soft halo (rim light) of the
+//      opposite value first, so a black note still reads on a night sky.
 //   5. grade_scene (scene_grading.h) for the mood and the energy; then the caption
 //      (scene_caption.h) and the licences (the union of the objects' licences).
 #pragma once

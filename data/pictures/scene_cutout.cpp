@@ -130,15 +130,28 @@ Cutout cut_out(const float* picture, int size, int background) {
 bool usable_cutout(const Cutout& c) {
   if (c.width == 0 || c.canvas == 0) return false;
   const float canvas = (float)c.canvas * c.canvas, box = (float)c.width * c.height;
-  return c.area >= 0.03f * canvas && c.area <= 0.85f * canvas && c.area < 0.97f * box;
+  // The box's outline, and the ring one pixel inside it (the outline itself is often only
+  // partly covered: the canvas's area averaging blends a backdrop's edge with the grey).
+  float fill = 0;
+  for (int inset = 0; inset <= 1; ++inset) {
+    int ring = 0, filled = 0;
+    const int x0 = inset, y0 = inset, x1 = c.width - 1 - inset, y1 = c.height - 1 - inset;
+    for (int y = y0; y <= y1; ++y)
+      for (int x = x0; x <= x1; ++x)
+        if (y == y0 || x == x0 || y == y1 || x == x1) {
+          ++ring;
+          filled += c.alpha[(size_t)y * c.width + x] > 0.5f;
+        }
+    if (ring > 0) fill = std::max(fill, (float)filled / ring);
+  }
+  return c.area >= 0.03f * canvas && c.area <= 0.85f * canvas && c.area < 0.97f * box &&
+         fill < 0.8f;
 }
 
-void paste_cutout(SceneImage& im, const Cutout& c, int x0, int y0, int width, int height,
-                  std::vector<float>* placed) {
-  SYN_CHECK(c.width > 0 && width > 0 && height > 0, "paste_cutout: empty cutout or size ", width,
+Cutout resize_cutout(const Cutout& c, int width, int height) {
+  SYN_CHECK(c.width > 0 && width > 0 && height > 0, "resize_cutout: empty cutout or size ", width,
             "x", height);
-  if (placed) placed->assign((size_t)im.size * im.size, 0.0f);
-  // Premultiplied planes [r a, g a, b a, a] at the target size.
+  // Premultiplied planes [r a, g a, b a, a].
   const size_t m = (size_t)c.width * c.height, t = (size_t)width * height;
   std::vector<double> pre(4 * m);
   for (size_t q = 0; q < m; ++q) {
@@ -165,19 +178,77 @@ void paste_cutout(SceneImage& im, const Cutout& c, int x0, int y0, int width, in
         }
       }
   }
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
+  Cutout r;
+  r.width = width;
+  r.height = height;
+  r.canvas = c.canvas;
+  r.rgb.assign(3 * t, 0.0f);
+  r.alpha.assign(t, 0.0f);
+  for (size_t q = 0; q < t; ++q) {
+    float a = (float)std::clamp(out[3 * t + q], 0.0, 1.0);
+    r.alpha[q] = a;
+    r.area += a;
+    for (int k = 0; k < 3; ++k)
+      r.rgb[k * t + q] = a > 1e-4f ? (float)std::clamp(out[k * t + q] / a, 0.0, 255.0) : 0.0f;
+  }
+  return r;
+}
+
+void blend_cutout(SceneImage& im, const Cutout& c, int x0, int y0, std::vector<float>* placed) {
+  if (placed) placed->assign((size_t)im.size * im.size, 0.0f);
+  const size_t t = (size_t)c.width * c.height;
+  for (int y = 0; y < c.height; ++y)
+    for (int x = 0; x < c.width; ++x) {
+      size_t q = (size_t)y * c.width + x;
+      float a = c.alpha[q];
+      im.blend(y0 + y, x0 + x, {c.rgb[q], c.rgb[t + q], c.rgb[2 * t + q]}, a);
+      if (placed && a > 0 && y0 + y >= 0 && x0 + x >= 0 && y0 + y < im.size && x0 + x < im.size)
+        (*placed)[(size_t)(y0 + y) * im.size + (x0 + x)] = a;
+    }
+}
+
+void add_halo(SceneImage& im, const Cutout& c, int x0, int y0, Rgb colour, float radius,
+              float opacity) {
+  const int pad = (int)std::ceil(2.5f * radius) + 1;
+  SceneImage spread(c.width + 2 * pad, {});  // square scratch, only channel 0 used
+  if (c.height + 2 * pad > spread.size) spread = SceneImage(c.height + 2 * pad, {});
+  for (int y = 0; y < c.height; ++y)
+    for (int x = 0; x < c.width; ++x)
+      spread.at(0, y + pad, x + pad) = c.alpha[(size_t)y * c.width + x];
+  gaussian_blur(spread, radius);
+  for (int y = 0; y < spread.size; ++y)
+    for (int x = 0; x < spread.size; ++x)
+      im.blend(y0 - pad + y, x0 - pad + x, colour,
+               opacity * std::min(1.0f, 2.0f * spread.at(0, y, x)));
+}
+
+float cutout_luma(const Cutout& c) {
+  const size_t t = (size_t)c.width * c.height;
+  double s = 0, w = 0;
+  for (size_t q = 0; q < t; ++q) {
+    s += c.alpha[q] * (0.299 * c.rgb[q] + 0.587 * c.rgb[t + q] + 0.114 * c.rgb[2 * t + q]);
+    w += c.alpha[q];
+  }
+  return w > 0 ? (float)(s / w) : 0.0f;
+}
+
+float luma_under(const SceneImage& im, const Cutout& c, int x0, int y0) {
+  double s = 0, w = 0;
+  for (int y = 0; y < c.height; ++y)
+    for (int x = 0; x < c.width; ++x) {
       int sy = y0 + y, sx = x0 + x;
       if (sy < 0 || sx < 0 || sy >= im.size || sx >= im.size) continue;
-      size_t q = (size_t)y * width + x;
-      float a = (float)std::clamp(out[3 * t + q], 0.0, 1.0);
-      if (a <= 0) continue;
-      for (int k = 0; k < 3; ++k) {
-        float& v = im.at(k, sy, sx);
-        v = (float)out[k * t + q] + v * (1 - a);  // premultiplied "over"
-      }
-      if (placed) (*placed)[(size_t)sy * im.size + sx] = a;
+      float a = c.alpha[(size_t)y * c.width + x];
+      Rgb p = im.get(sy, sx);
+      s += a * (0.299 * p.r + 0.587 * p.g + 0.114 * p.b);
+      w += a;
     }
+  return w > 0 ? (float)(s / w) : 0.0f;
+}
+
+void paste_cutout(SceneImage& im, const Cutout& c, int x0, int y0, int width, int height,
+                  std::vector<float>* placed) {
+  blend_cutout(im, resize_cutout(c, width, height), x0, y0, placed);
 }
 
 }  // namespace syn::pictures

@@ -32,15 +32,28 @@ struct Cutout {
 // `picture`: planar RGB [3, size, size] on the grey `background` (a corpus image).
 Cutout cut_out(const float* picture, int size, int background);
 
-// Whether a cutout reads as an object on a scene: it covers 3 %..85 % of its canvas, and less
-// than 97 % of its own bounding box (a picture with its own rectangular backdrop would hide the
-// scene behind a box).
+// Whether a cutout reads as an object on a scene: it covers 3 %..85 % of its canvas, less than
+// 97 % of its own bounding box, and less than 80 % of the box's outline and of the ring one pixel
+// inside it (a picture with its own rectangular backdrop, even a framed or rounded one, would
+// hide the scene behind a box).
 bool usable_cutout(const Cutout& c);
 
-// Resizes the cutout to width × height (area average when shrinking, bilinear when enlarging, on
-// premultiplied colour) and blends it over `im` with its top-left corner at (x0, y0); parts
-// outside the image are clipped. `placed` ([size*size], optional) receives the alpha put on each
-// scene pixel (0 where the object is absent).
+// The cutout at width × height: area average when shrinking, bilinear when enlarging, on
+// premultiplied colour (so the grey never bleeds back in).
+Cutout resize_cutout(const Cutout& c, int width, int height);
+// Blends a cutout (already at its size) over `im` with its top-left corner at (x0, y0); parts
+// outside the image are clipped. `placed` ([size*size], optional) receives the alpha put on
+// each scene pixel (0 where the object is absent).
+void blend_cutout(SceneImage& im, const Cutout& sized, int x0, int y0, std::vector<float>* placed);
+// A soft halo of `colour` around a cutout placed at (x0, y0): its alpha blurred by `radius`
+// pixels, at most `opacity` (rim light that lifts a dark object off a dark scene).
+void add_halo(SceneImage& im, const Cutout& sized, int x0, int y0, Rgb colour, float radius,
+              float opacity);
+// Alpha-weighted mean luma (0..255) of the cutout, and of the scene under where it would go.
+float cutout_luma(const Cutout& sized);
+float luma_under(const SceneImage& im, const Cutout& sized, int x0, int y0);
+
+// resize_cutout then blend_cutout.
 void paste_cutout(SceneImage& im, const Cutout& c, int x0, int y0, int width, int height,
                   std::vector<float>* placed);
 

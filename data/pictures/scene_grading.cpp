@@ -52,7 +52,7 @@ void grade_scene(SceneImage& im, Mood mood, Energy energy) {
       s.saturation = 0.45f, s.value = 0.85f, s.gain = {0.95f, 0.98f, 1.06f};
       break;
     case Mood::Dreamy:
-      gaussian_blur(im, 0.8f * im.size / 64.0f);
+      gaussian_blur(im, 0.6f * im.size / 64.0f);
       s.toward_white = 0.25f, s.saturation = 0.7f;
       break;
     case Mood::Aggressive:
@@ -76,7 +76,7 @@ void grade_scene(SceneImage& im, Mood mood, Energy energy) {
   apply(im, s);
   if (mood == Mood::Dreamy) {  // the glow: a wide blur of the picture lightened over it
     SceneImage glow = im;
-    gaussian_blur(glow, 2.5f * im.size / 64.0f);
+    gaussian_blur(glow, 2.0f * im.size / 64.0f);
     for (size_t i = 0; i < im.px.size(); ++i)
       im.px[i] = std::max(im.px[i], 0.6f * im.px[i] + 0.4f * glow.px[i]);
   }

@@ -81,7 +81,8 @@ void write_scene_captions(const std::string& path, const PictureCorpus& set) {
       if (end == std::string::npos) end = line.size();
       std::string field = line.substr(at, end - at);
       size_t eq = field.find('=');
-      fields += "\t" + (eq == std::string::npos ? field : field.substr(eq + 1));
+      fields += '\t';
+      fields += eq == std::string::npos ? field : field.substr(eq + 1);
       at = end + 1;
     }
     text += std::to_string(i) + "\t" + it.id + "\t" + it.file + "\t" + it.caption + fields + "\t" +
