@@ -194,6 +194,9 @@ TEST_CASE("night backgrounds are darker than sunset ones, and every background d
     float sunset = mean_value(draw_sunset(r2, kSize).image);
     CHECK(night < 80);
     CHECK(sunset > 120);
+    Rng r3(seed), r4(seed);  // without the moon or the sun: darker
+    CHECK(mean_value(draw_night(r3, kSize, false).image) < night);
+    CHECK(mean_value(draw_sunset(r4, kSize, false).image) < sunset);
   }
   for (Background b : all_backgrounds()) {
     Rng r1(5), r2(5), r3(6);

@@ -43,10 +43,6 @@ void fill_tree(SceneImage& im, float cx, float apex_y, float base_y, float half,
     }
 }
 
-Rgb pick(Rng& rng, const std::vector<Rgb>& palette) {
-  return palette[(size_t)rng.randint((int64_t)palette.size())];
-}
-
 }  // namespace
 
 const std::vector<Background>& all_backgrounds() {
@@ -92,7 +88,7 @@ Background parse_background(const std::string& name) {
   SYN_FAIL("unknown scene background '", name, "' (expected one of ", names, ")");
 }
 
-BackgroundImage draw_night(Rng& rng, int size) {
+BackgroundImage draw_night(Rng& rng, int size, bool sky_body) {
   const float S = (float)size, k = S / 64;
   BackgroundImage out{SceneImage(size, {}), "blue"};
   SceneImage& im = out.image;
@@ -103,6 +99,7 @@ BackgroundImage draw_night(Rng& rng, int size) {
     fill_disc(im, x, y, rng.uniform(0.3f, 0.6f) * k, {255, 250, 225}, b);
     if (rng.bernoulli(0.12f)) add_glow(im, x, y, 1.6f * k, {200, 210, 255}, 0.35f * b);
   }
+  if (!sky_body) return out;
   // The moon: a disc, or a crescent (the disc less an offset one), with a halo.
   const float cx = rng.uniform(0.2f, 0.8f) * S, cy = rng.uniform(0.12f, 0.3f) * S;
   const float r = rng.uniform(0.07f, 0.11f) * S;
@@ -119,8 +116,8 @@ BackgroundImage draw_night(Rng& rng, int size) {
   return out;
 }
 
-BackgroundImage draw_sunset(Rng& rng, int size) {
-  const float S = (float)size, k = S / 64;
+BackgroundImage draw_sunset(Rng& rng, int size, bool sky_body) {
+  const float S = (float)size;
   struct Palette {
     const char* word;
     Rgb top, middle, horizon;
@@ -135,8 +132,8 @@ BackgroundImage draw_sunset(Rng& rng, int size) {
   fill_vertical_gradient(
       im, {{0.0f, p.top}, {horizon * 0.6f, p.middle}, {horizon, p.horizon}, {1.0f, p.horizon}});
   const float sx = rng.uniform(0.25f, 0.75f) * S, r = rng.uniform(0.11f, 0.17f) * S;
-  add_glow(im, sx, horizon * S, r * 2.5f, {255, 220, 150}, 0.45f);
-  fill_disc(im, sx, horizon * S - r * 0.25f, r, {255, 232, 160}, 1.0f);
+  add_glow(im, sx, horizon * S, r * 2.5f, {255, 220, 150}, 0.45f);  // without the sun: just set
+  if (sky_body) fill_disc(im, sx, horizon * S - r * 0.25f, r, {255, 232, 160}, 1.0f);
   // Hills in front, their tops a sum of two sines.
   const float a1 = rng.uniform(0.02f, 0.05f), f1 = rng.uniform(1.0f, 2.0f), p1 = rng.uniform(0, 6);
   const float a2 = rng.uniform(0.01f, 0.02f), f2 = rng.uniform(3.0f, 5.0f), p2 = rng.uniform(0, 6);
@@ -147,7 +144,6 @@ BackgroundImage draw_sunset(Rng& rng, int size) {
                a2 * std::sin(2 * kPi * f2 * u + p2);
       },
       mix(p.top, {20, 10, 25}, 0.6f), 1.0f);
-  (void)k;
   return out;
 }
 
@@ -372,15 +368,15 @@ BackgroundImage draw_plain(Rng& rng, int size) {
   return out;
 }
 
-BackgroundImage draw_background(Background b, Rng& rng, int size) {
+BackgroundImage draw_background(Background b, Rng& rng, int size, bool sky_body) {
   SYN_CHECK(size > 0 && size <= 4096, "scene background: size ", size, " is not in 1..4096");
   BackgroundImage out;
   switch (b) {
     case Background::Night:
-      out = draw_night(rng, size);
+      out = draw_night(rng, size, sky_body);
       break;
     case Background::Sunset:
-      out = draw_sunset(rng, size);
+      out = draw_sunset(rng, size, sky_body);
       break;
     case Background::Sea:
       out = draw_sea(rng, size);

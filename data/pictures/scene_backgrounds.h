@@ -38,8 +38,10 @@ struct BackgroundImage {
   std::string colour;  // the colour word a caption uses for it ("blue", "orange", ...)
 };
 
-BackgroundImage draw_night(Rng& rng, int size);
-BackgroundImage draw_sunset(Rng& rng, int size);
+// `sky_body` false leaves out the night's moon and the sunset's sun (the glow stays): for a scene
+// whose objects already hold one.
+BackgroundImage draw_night(Rng& rng, int size, bool sky_body = true);
+BackgroundImage draw_sunset(Rng& rng, int size, bool sky_body = true);
 BackgroundImage draw_sea(Rng& rng, int size);
 BackgroundImage draw_fire(Rng& rng, int size);
 BackgroundImage draw_rain(Rng& rng, int size);
@@ -48,6 +50,6 @@ BackgroundImage draw_snow(Rng& rng, int size);
 BackgroundImage draw_neon(Rng& rng, int size);
 BackgroundImage draw_forest(Rng& rng, int size);
 BackgroundImage draw_plain(Rng& rng, int size);
-BackgroundImage draw_background(Background b, Rng& rng, int size);
+BackgroundImage draw_background(Background b, Rng& rng, int size, bool sky_body = true);
 
 }  // namespace syn::pictures

@@ -22,7 +22,7 @@ std::string article(const std::string& word) {
 
 // Concepts that are stuff, not things ("fire", not "a fire"), and ones already plural.
 bool uncountable(const std::string& w) {
-  static const char* words[] = {"fire", "fog", "wind", "snow", "grass", "rain"};
+  static const char* words[] = {"fire", "fog", "wind", "snow", "grass", "rain", "lightning"};
   return std::any_of(std::begin(words), std::end(words), [&](const char* x) { return w == x; });
 }
 bool plural_already(const std::string& w) {

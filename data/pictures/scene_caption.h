@@ -11,13 +11,13 @@
 //                    "a violin in the snow, calm and slow, white tones"
 //                    "white and calm: a violin on the snow, slow"
 // Objects of the same concept are counted ("two dancers"); others are joined with commas and
-// "and"; stuff takes no article ("fire", "rain", "fog", "snow", "wind", "grass") and words already
-// plural keep their form ("maracas", "bagpipes", "fireworks", "glasses", "headphones"). Setting
-// phrases (one drawn): night: at night, under the night sky, on a starry night · sunset: at sunset,
-// in the sunset · sea: by the sea, over the sea · fire: by the fire, in the fire glow · rain: in
-// the rain, under the rain · fog: in the fog, in thick fog · snow: in the snow, on the snow · neon:
-// under neon lights, on a neon stage · forest: in the forest, among forest trees · plain: on a
-// plain background, on plain colour.
+// "and"; stuff takes no article ("fire", "rain", "lightning", "fog", "snow", "wind", "grass"),
+// words already plural keep their form ("maracas", "bagpipes", "fireworks", "glasses",
+// "headphones"). Setting phrases (one drawn): night: at night, under the night sky, on a starry
+// night · sunset: at sunset, in the sunset · sea: by the sea, over the sea · fire: by the fire, in
+// the fire glow · rain: in the rain, under the rain · fog: in the fog, in thick fog · snow: in the
+// snow, on the snow · neon: under neon lights, on a neon stage · forest: in the forest, among
+// forest trees · plain: on a plain background, on plain colour.
 #pragma once
 #include <string>
 #include <vector>

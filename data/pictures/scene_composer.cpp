@@ -107,9 +107,6 @@ Scene compose_scene(const SceneIndex& index, uint64_t seed) {
   Scene s;
   s.seed = seed;
   s.recipe = pick_recipe(rng, o.recipe);
-  BackgroundImage bg = draw_background(s.recipe.background, rng, o.size);
-  s.colour = bg.colour;
-
   // Objects: motifs first, then repeats (energetic) and fillers.
   std::vector<std::string> motifs;
   for (const std::string& m : s.recipe.motifs) {
@@ -137,6 +134,15 @@ Scene compose_scene(const SceneIndex& index, uint64_t seed) {
       item = concept_id.empty() ? pick_of(index.fillers()) : pick_of(index.pictures_of(concept_id));
     items.push_back(item);
   }
+
+  // The background; a moon or sun among the objects replaces the sky's own.
+  bool sky_body = true;
+  for (size_t item : items) {
+    const std::string& c = corpus.items[item].concept_id;
+    sky_body &= c != "moon" && c != "sun";
+  }
+  BackgroundImage bg = draw_background(s.recipe.background, rng, o.size, sky_body);
+  s.colour = bg.colour;
 
   // Layout, redrawn until nothing is (mostly) hidden.
   const int n = (int)items.size(), S = o.size;

@@ -5,14 +5,15 @@
 //
 // compose_scene(index, seed):
 //   1. recipe = pick_recipe (scene_rules.h): genre, mood, background, energy, object count, motifs.
-//   2. background = draw_background (scene_backgrounds.h) at options.size.
-//   3. objects: the first is the first motif whose concept has a usable picture (a motif caption
+//   2. objects: the first is the first motif whose concept has a usable picture (a motif caption
 //      names the concept of the corpus pictures with that caption); each further one is the next
 //      such motif (p 0.6), else, in an energetic scene, the first object's concept again (p 0.35,
 //      "two dancers"), else a picture of a filler category (instrument, music, performer). A
 //      concept's picture is drawn uniformly among its usable pictures (scene_cutout.h), any style.
 //      Only training-split pictures are used unless options.include_held_out; never a crossed-out
 //      one (a caption with "with slash", "muted", "prohibited", "no entry", or starting "no ").
+//   3. background = draw_background (scene_backgrounds.h) at options.size, without its own moon
+//      (night) or sun (sunset) when an object is a moon or a sun.
 //   4. layout: object k of n in the k-th of n equal columns (jittered), its long side
 //      0.50-0.72 (one object), 0.36-0.50 (two) or 0.30-0.40 (three) of the side, centre at
 //      0.50-0.68 of the height, kept inside the picture; redrawn (up to 8 times) until every
@@ -21,6 +22,7 @@
 //      opposite value first, so a black note still reads on a night sky.
 //   5. grade_scene (scene_grading.h) for the mood and the energy; then the caption
 //      (scene_caption.h) and the licences (the union of the objects' licences).
+// compose_scene only reads the index: several threads may compose from one index at once.
 #pragma once
 #include <cstdint>
 #include <string>
