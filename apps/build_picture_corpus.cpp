@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
     checks.int_at_least("scenes", 0).int_at_least("scene_seed", 0).int_in("scene_size", 8, 1024);
     checks.int_at_least("scene_sheet_columns", 1).int_at_least("scene_sheet_count", 0);
     checks.input_file("scene_corpus", true, "build it with apps/build_picture_corpus");
-    if (cfg.get_int("scenes") > 0) checks.output_file("scene_output", true);
+    if (cfg.get_int("scenes") > 0)
+      checks.not_blank("scene_output", "the scene set file").output_file("scene_output", true);
     checks.output_file("scene_captions", true).output_file("scene_sheet", true);
     checks.attempt([&] {
       if (!cfg.get_string("scene_genre").empty()) genre_rule(cfg.get_string("scene_genre"));
