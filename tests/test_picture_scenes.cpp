@@ -132,6 +132,8 @@ TEST_CASE("the same seed gives the same scene, byte for byte; other seeds differ
   PictureCorpus corpus = tiny_corpus();
   SceneIndex a(corpus), b(corpus);
   CHECK(a.usable_count() == 5);  // six usable, less the held-out one; the backdrop is not usable
+  CHECK(a.filler_concepts(true) == std::vector<std::string>{"dancer", "drum", "guitar"});
+  CHECK(a.filler_concepts(false) == std::vector<std::string>{"moon", "sad face"});
   for (uint64_t seed : {0ull, 42ull, 123456789ull}) {
     Scene s = compose_scene(a, seed), t = compose_scene(b, seed);
     REQUIRE(s.image.px.size() == (size_t)3 * kSize * kSize);

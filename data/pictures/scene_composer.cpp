@@ -16,6 +16,10 @@ namespace {
 
 const std::vector<size_t> kNone;
 
+bool has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
 // A picture of a thing crossed out ("bell with slash", "muted speaker") shows its absence: a
 // caption naming the thing would say the opposite.
 bool negated_picture(const std::string& caption) {
@@ -75,18 +79,22 @@ SceneIndex::SceneIndex(const PictureCorpus& corpus, const SceneOptions& options)
     Cutout c = cut_out(images.data() + i * per, source, corpus.background);
     if (!usable_cutout(c)) continue;
     cutouts_[i] = std::move(c);
-    by_concept_[it.concept_id].push_back(i);
-    if (std::find(options_.filler_categories.begin(), options_.filler_categories.end(),
-                  it.category) != options_.filler_categories.end())
-      fillers_.push_back(i);
+    std::vector<size_t>& pictures = by_concept_[it.concept_id];
+    if (pictures.empty()) {  // a new concept: which filler pool it joins
+      if (has(options_.filler_categories, it.category))
+        music_concepts_.push_back(it.concept_id);
+      else if (has(options_.other_categories, it.category))
+        other_concepts_.push_back(it.concept_id);
+    }
+    pictures.push_back(i);
     ++usable_;
   }
   SYN_CHECK(usable_ > 0, "scenes: no usable object in the picture corpus (", corpus.items.size(),
             " pictures", options_.include_held_out ? "" : ", training split only", ")");
-  if (fillers_.empty())  // a corpus without music pictures still makes scenes
-    for (const auto& [c, items] : by_concept_)
-      fillers_.insert(fillers_.end(), items.begin(), items.end());
-  std::sort(fillers_.begin(), fillers_.end());
+  if (music_concepts_.empty())  // a corpus without music pictures still makes scenes
+    for (const auto& [c, items] : by_concept_) music_concepts_.push_back(c);
+  std::sort(music_concepts_.begin(), music_concepts_.end());
+  std::sort(other_concepts_.begin(), other_concepts_.end());
 }
 
 const std::vector<size_t>& SceneIndex::pictures_of(const std::string& concept_id) const {
@@ -126,12 +134,17 @@ Scene compose_scene(const SceneIndex& index, uint64_t seed) {
       concept_id = motifs[next_motif++];
     } else if (k > 0 && s.recipe.energy == Energy::Energetic && rng.bernoulli(0.35f)) {
       concept_id = corpus.items[items[0]].concept_id;
+    } else {
+      const bool music =
+          index.filler_concepts(false).empty() || !rng.bernoulli(o.other_probability);
+      const std::vector<std::string>& pool = index.filler_concepts(music);
+      concept_id = pool[(size_t)rng.randint((int64_t)pool.size())];
     }
-    size_t item =
-        concept_id.empty() ? pick_of(index.fillers()) : pick_of(index.pictures_of(concept_id));
+    const std::vector<size_t>& pictures = index.pictures_of(concept_id);
+    size_t item = pick_of(pictures);
     // The same picture twice reads as a copy: draw again (a few times) for another one.
     for (int t = 0; t < 4 && std::find(items.begin(), items.end(), item) != items.end(); ++t)
-      item = concept_id.empty() ? pick_of(index.fillers()) : pick_of(index.pictures_of(concept_id));
+      item = pick_of(pictures);
     items.push_back(item);
   }
 

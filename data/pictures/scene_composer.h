@@ -8,7 +8,10 @@
 //   2. objects: the first is the first motif whose concept has a usable picture (a motif caption
 //      names the concept of the corpus pictures with that caption); each further one is the next
 //      such motif (p 0.6), else, in an energetic scene, the first object's concept again (p 0.35,
-//      "two dancers"), else a picture of a filler category (instrument, music, performer). A
+//      "two dancers"), else a filler: with p 0.7 a concept of the music categories (instrument,
+//      music, performer), else one of the other categories of the concept vocabulary (people,
+//      faces, animals, plants, sky, weather, water, landscape, festivity, hearts, objects; not
+//      the colour shapes, nor emoji outside the vocabulary), each concept equally likely. A
 //      concept's picture is drawn uniformly among its usable pictures (scene_cutout.h), any style.
 //      Only training-split pictures are used unless options.include_held_out; never a crossed-out
 //      one (a caption with "with slash", "muted", "prohibited", "no entry", or starting "no ").
@@ -40,6 +43,10 @@ struct SceneOptions {
   bool include_held_out = false;  // also use held-out pictures (never for training data)
   RecipeChoices recipe;           // fixed genre, mood or background, and the genre probability
   std::vector<std::string> filler_categories{"instrument", "music", "performer"};
+  std::vector<std::string> other_categories{"person",    "mood",  "animal",    "weather",
+                                            "sky",       "plant", "landscape", "water",
+                                            "festivity", "heart", "object"};
+  float other_probability = 0.3f;  // a filler from other_categories rather than the music ones
 };
 
 struct SceneObject {
@@ -74,7 +81,10 @@ class SceneIndex {
   // motif table's words), else `caption` itself when it is a concept; "" otherwise.
   std::string concept_of_caption(const std::string& caption) const;
   const Cutout& cutout(size_t item) const { return cutouts_[item]; }
-  const std::vector<size_t>& fillers() const { return fillers_; }
+  // The concepts a filler is drawn from (music: filler_categories, else other_categories).
+  const std::vector<std::string>& filler_concepts(bool music) const {
+    return music ? music_concepts_ : other_concepts_;
+  }
   size_t usable_count() const { return usable_; }
 
  private:
@@ -83,7 +93,7 @@ class SceneIndex {
   std::vector<Cutout> cutouts_;  // per item; empty (width 0) when not usable or not allowed
   std::map<std::string, std::vector<size_t>> by_concept_;
   std::map<std::string, std::string> caption_concept_;
-  std::vector<size_t> fillers_;
+  std::vector<std::string> music_concepts_, other_concepts_;
   size_t usable_ = 0;
 };
 
