@@ -112,16 +112,16 @@ TEST_CASE("cut_out recovers a disc's mask, a ring's hole, and un-mixes its edge 
   CHECK(usable_cutout(c));
   int soft = 0;
   for (size_t q = 0; q < c.alpha.size(); ++q) {
-    if (c.alpha[q] > 0.05f && c.alpha[q] < 0.95f) {
+    if (c.alpha_at(q) > 0.05f && c.alpha_at(q) < 0.95f) {
       ++soft;
-      CHECK(c.rgb[q] > 170);  // the edge's red, not the grey it was mixed with
+      CHECK(c.rgb_at(0, q) > 170);  // the edge's red, not the grey it was mixed with
     }
   }
   CHECK(soft > 20);
   std::vector<float> ring = disc_picture(32, 32, 20, 9, red);
   Cutout r = cut_out(ring.data(), kSize, 128);
   const int mid = (r.height / 2) * r.width + r.width / 2;
-  CHECK(r.alpha[(size_t)mid] == 0.0f);  // the hole is not object
+  CHECK(r.alpha_at((size_t)mid) == 0.0f);  // the hole is not object
   CHECK(r.area == doctest::Approx(3.14159f * (20 * 20 - 9 * 9)).epsilon(0.06));
   const float blue[3] = {10, 10, 60};
   std::vector<float> backdrop = disc_picture(32, 32, 60, 0, blue);  // fills the whole canvas

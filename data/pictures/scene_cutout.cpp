@@ -9,6 +9,10 @@
 
 namespace syn::pictures {
 
+namespace {
+uint8_t to_byte(float v) { return (uint8_t)std::clamp(std::floor(v + 0.5f), 0.0f, 255.0f); }
+}  // namespace
+
 Cutout cut_out(const float* picture, int size, int background) {
   SYN_CHECK(size > 0, "cut_out: picture size ", size);
   const size_t n = (size_t)size * size;
@@ -120,9 +124,9 @@ Cutout cut_out(const float* picture, int size, int background) {
   for (int y = 0; y < out.height; ++y)
     for (int x = 0; x < out.width; ++x) {
       size_t p = (size_t)(y + y0) * size + (x + x0), q = (size_t)y * out.width + x;
-      out.alpha[q] = alpha[p];
-      out.area += alpha[p];
-      for (int c = 0; c < 3; ++c) out.rgb[c * m + q] = rgb[c * n + p];
+      out.alpha[q] = to_byte(alpha[p] * 255);
+      out.area += out.alpha_at(q);
+      for (int c = 0; c < 3; ++c) out.rgb[c * m + q] = to_byte(rgb[c * n + p]);
     }
   return out;
 }
@@ -140,7 +144,7 @@ bool usable_cutout(const Cutout& c) {
       for (int x = x0; x <= x1; ++x)
         if (y == y0 || x == x0 || y == y1 || x == x1) {
           ++ring;
-          filled += c.alpha[(size_t)y * c.width + x] > 0.5f;
+          filled += c.alpha_at((size_t)y * c.width + x) > 0.5f;
         }
     if (ring > 0) fill = std::max(fill, (float)filled / ring);
   }
@@ -155,8 +159,8 @@ Cutout resize_cutout(const Cutout& c, int width, int height) {
   const size_t m = (size_t)c.width * c.height, t = (size_t)width * height;
   std::vector<double> pre(4 * m);
   for (size_t q = 0; q < m; ++q) {
-    for (int k = 0; k < 3; ++k) pre[k * m + q] = (double)c.rgb[k * m + q] * c.alpha[q];
-    pre[3 * m + q] = c.alpha[q];
+    for (int k = 0; k < 3; ++k) pre[k * m + q] = (double)c.rgb_at(k, q) * c.alpha_at(q);
+    pre[3 * m + q] = c.alpha_at(q);
   }
   std::vector<double> out;
   if (width <= c.width && height <= c.height) {
@@ -182,26 +186,25 @@ Cutout resize_cutout(const Cutout& c, int width, int height) {
   r.width = width;
   r.height = height;
   r.canvas = c.canvas;
-  r.rgb.assign(3 * t, 0.0f);
-  r.alpha.assign(t, 0.0f);
+  r.rgb.assign(3 * t, 0);
+  r.alpha.assign(t, 0);
   for (size_t q = 0; q < t; ++q) {
     float a = (float)std::clamp(out[3 * t + q], 0.0, 1.0);
-    r.alpha[q] = a;
-    r.area += a;
+    r.alpha[q] = to_byte(a * 255);
+    r.area += r.alpha_at(q);
     for (int k = 0; k < 3; ++k)
-      r.rgb[k * t + q] = a > 1e-4f ? (float)std::clamp(out[k * t + q] / a, 0.0, 255.0) : 0.0f;
+      r.rgb[k * t + q] = a > 1e-4f ? to_byte((float)(out[k * t + q] / a)) : 0;
   }
   return r;
 }
 
 void blend_cutout(SceneImage& im, const Cutout& c, int x0, int y0, std::vector<float>* placed) {
   if (placed) placed->assign((size_t)im.size * im.size, 0.0f);
-  const size_t t = (size_t)c.width * c.height;
   for (int y = 0; y < c.height; ++y)
     for (int x = 0; x < c.width; ++x) {
       size_t q = (size_t)y * c.width + x;
-      float a = c.alpha[q];
-      im.blend(y0 + y, x0 + x, {c.rgb[q], c.rgb[t + q], c.rgb[2 * t + q]}, a);
+      float a = c.alpha_at(q);
+      im.blend(y0 + y, x0 + x, {c.rgb_at(0, q), c.rgb_at(1, q), c.rgb_at(2, q)}, a);
       if (placed && a > 0 && y0 + y >= 0 && x0 + x >= 0 && y0 + y < im.size && x0 + x < im.size)
         (*placed)[(size_t)(y0 + y) * im.size + (x0 + x)] = a;
     }
@@ -214,7 +217,7 @@ void add_halo(SceneImage& im, const Cutout& c, int x0, int y0, Rgb colour, float
   if (c.height + 2 * pad > spread.size) spread = SceneImage(c.height + 2 * pad, {});
   for (int y = 0; y < c.height; ++y)
     for (int x = 0; x < c.width; ++x)
-      spread.at(0, y + pad, x + pad) = c.alpha[(size_t)y * c.width + x];
+      spread.at(0, y + pad, x + pad) = c.alpha_at((size_t)y * c.width + x);
   gaussian_blur(spread, radius);
   for (int y = 0; y < spread.size; ++y)
     for (int x = 0; x < spread.size; ++x)
@@ -226,8 +229,8 @@ float cutout_luma(const Cutout& c) {
   const size_t t = (size_t)c.width * c.height;
   double s = 0, w = 0;
   for (size_t q = 0; q < t; ++q) {
-    s += c.alpha[q] * (0.299 * c.rgb[q] + 0.587 * c.rgb[t + q] + 0.114 * c.rgb[2 * t + q]);
-    w += c.alpha[q];
+    s += c.alpha_at(q) * (0.299 * c.rgb_at(0, q) + 0.587 * c.rgb_at(1, q) + 0.114 * c.rgb_at(2, q));
+    w += c.alpha_at(q);
   }
   return w > 0 ? (float)(s / w) : 0.0f;
 }
@@ -238,7 +241,7 @@ float luma_under(const SceneImage& im, const Cutout& c, int x0, int y0) {
     for (int x = 0; x < c.width; ++x) {
       int sy = y0 + y, sx = x0 + x;
       if (sy < 0 || sx < 0 || sy >= im.size || sx >= im.size) continue;
-      float a = c.alpha[(size_t)y * c.width + x];
+      float a = c.alpha_at((size_t)y * c.width + x);
       Rgb p = im.get(sy, sx);
       s += a * (0.299 * p.r + 0.587 * p.g + 0.114 * p.b);
       w += a;

@@ -13,6 +13,8 @@
 //      grey with that alpha, so no grey halo shows on a dark scene;
 //   3. the cutout is cropped to the bounding box of the alpha.
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "data/pictures/scene_raster.h"
@@ -21,12 +23,17 @@ namespace syn::pictures {
 
 constexpr int kGreyTolerance = 2;
 
+// Bytes, not floats: an index holds a cutout of every usable corpus picture (about 3,000), and a
+// trainer keeps it for the whole run.
 struct Cutout {
   int width = 0, height = 0;
-  std::vector<float> rgb;    // planar [3, height, width], 0..255
-  std::vector<float> alpha;  // [height, width], 0..1
-  float area = 0;            // sum of alpha, in source pixels
-  int canvas = 0;            // the side of the picture it came from
+  std::vector<uint8_t> rgb;    // planar [3, height, width], 0..255
+  std::vector<uint8_t> alpha;  // [height, width], 0..255 for 0..1
+  float area = 0;              // sum of alpha (0..1), in pixels
+  int canvas = 0;              // the side of the picture it came from
+
+  float alpha_at(size_t q) const { return alpha[q] * (1.0f / 255); }
+  float rgb_at(int channel, size_t q) const { return rgb[(size_t)channel * width * height + q]; }
 };
 
 // `picture`: planar RGB [3, size, size] on the grey `background` (a corpus image).
