@@ -279,6 +279,7 @@ TEST_CASE("genres bring their motif table objects: techno's first object is a da
   }
   for (const GenreRule& g : genre_rules()) CHECK_MESSAGE(motif_rule_for(g.genre), g.genre);
   for (Mood m : all_moods()) CHECK_MESSAGE(motif_rule_for(mood_name(m)), mood_name(m));
+  for (Energy e : all_energies()) CHECK_MESSAGE(motif_rule_for(energy_name(e)), energy_name(e));
   CHECK_THROWS_WITH_AS(genre_rule("polka"), doctest::Contains("unknown scene genre 'polka'"),
                        Error);
   CHECK_THROWS_AS(parse_mood("grumpy"), Error);

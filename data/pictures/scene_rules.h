@@ -14,7 +14,9 @@
 //      of data/pictures/motif_table.h, looked up by the genre word, the same rule the pipeline's
 //      motif prompts use, so "techno" gives dancers and high voltage both as a prompt and in a
 //      training scene), then with p 0.5 the mood's rule (looked up by the mood word). The
-//      composer (scene_composer.h) fills the objects from these, then from music pictures.
+//      composer (scene_composer.h) takes the objects from these first, then from fillers.
+// Every mood, energy and genre word is a word of the motif table, so a word the tagger or the
+// generated sentence uses (tests/test_picture_scenes.cpp checks it).
 // Any of genre, mood and background can be fixed by the caller.
 //
 // Mood and energy also set the lighting (scene_grading.h). scene_rules_markdown() prints the
