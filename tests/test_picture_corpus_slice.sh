@@ -4,7 +4,8 @@
 # (fonts-noto-color-emoji with unicode-data, ruby-gemojione, openclipart-png,
 # tuxpaint-stamps-default) or fetched into $SYN_PICTURE_SOURCES by data/pictures/fetch_sources.sh.
 # Checks the corpus file, the manifest (one line per picture, a licence of the allowed list for
-# each), the counts and one contact sheet per source, a licence exclusion, and bad flags.
+# each), the counts and one contact sheet per source, a licence exclusion, composed scenes
+# (--scenes) from the slice, and bad flags.
 # Exit 77 (skipped) when no source is present.
 #   bash tests/test_picture_corpus_slice.sh build/apps
 set -euo pipefail
@@ -53,6 +54,27 @@ if [ "$(awk -F'\t' -v l="$first" 'NR>1 && $4!=l' "$tmp/m.tsv" | wc -l)" -gt 0 ];
   ! awk -F'\t' 'NR>1{print $4}' "$tmp/x.tsv" | grep -qx "$first" ||
     fail "--exclude_licences $first kept pictures of it"
 fi
+
+# Composed scenes from the slice (issue 15): a corpus-format file, captions and a sheet; the same
+# seed gives the same bytes, another seed other scenes.
+scenes() {
+  "$app" --scene_corpus "$tmp/c.ckpt" --scenes 6 --scene_seed "$1" --scene_output "$tmp/$2.ckpt" \
+    --scene_captions "$tmp/$2.tsv" --scene_sheet "$tmp/$2.png" >"$tmp/scene_log" 2>&1 ||
+    { cat "$tmp/scene_log"; fail "--scenes failed"; }
+}
+scenes 3 s1
+scenes 3 s2
+scenes 4 s3
+cat "$tmp/scene_log"
+[ "$(($(wc -l <"$tmp/s1.tsv") - 1))" = 6 ] || fail "scenes.tsv does not list 6 scenes"
+[ -s "$tmp/s1.png" ] || fail "no scene sheet"
+cmp -s "$tmp/s1.ckpt" "$tmp/s2.ckpt" || fail "the same --scene_seed gave different scene files"
+! cmp -s "$tmp/s1.ckpt" "$tmp/s3.ckpt" || fail "another --scene_seed gave the same scene file"
+if "$app" --scene_corpus "$tmp/c.ckpt" --scenes 2 --scene_genre polka --scene_mood grumpy \
+  >"$tmp/bad_scene" 2>&1; then
+  fail "bad scene flags were accepted"
+fi
+grep -qF "unknown scene genre 'polka'" "$tmp/bad_scene" || { cat "$tmp/bad_scene"; fail "genre"; }
 
 # Bad flags: every problem named at once, before any work.
 if "$app" --licences MIT --use_sources flickr --holdout_percent 101 >"$tmp/bad" 2>&1; then

@@ -8,7 +8,7 @@
 //   sentence  one prompt: the generated sentence itself (trimmed)
 //   motifs    one prompt per motif: music words mapped to emoji captions the U-Net was trained
 //             on (training split only: held-out captions are never used), by the table
-//             motif_table() below (ours)
+//             motif_table() (ours; data/pictures/motif_table.h)
 // The tag strategies keep the k most probable tags (ties: input order) whose probability is at
 // least min_probability, and always at least the most probable one.
 //
@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "data/pictures/motif_table.h"
 #include "data/tags/tag_profile.h"
 
 namespace syn {
@@ -60,12 +61,8 @@ std::string tags_prompt(const std::vector<WeightedTag>& tags, size_t k, float mi
 
 // ---- motifs ----
 
-struct MotifRule {
-  std::vector<std::string> words;
-  std::vector<std::string> captions;  // alternatives, in order of preference
-  std::string why;
-};
-const std::vector<MotifRule>& motif_table();
+// MotifRule and motif_table() (the table itself) live in data/pictures/motif_table.h, which the
+// composed training scenes read too.
 
 struct NoMotifWord {
   std::string word, why;

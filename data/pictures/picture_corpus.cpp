@@ -18,6 +18,15 @@ namespace syn::pictures {
 namespace {
 
 const char* kFormat = "synesthesia-picture-corpus-1";
+// The meta keys of the format itself; any other key is an extra_meta key.
+const char* kOwnKeys[] = {"ids",          "sources",    "files",    "licences",
+                          "concepts",     "categories", "captions", "split",
+                          "attributions", "format",     "sizes",    "background"};
+
+bool own_key(const std::string& key) {
+  return std::any_of(std::begin(kOwnKeys), std::end(kOwnKeys),
+                     [&](const char* k) { return key == k; });
+}
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -211,6 +220,11 @@ void save_picture_corpus(const std::string& path, const PictureCorpus& corpus) {
   std::string attr;
   for (auto& [src, a] : attributions) attr += src + " — " + a + "\n";
   ck.meta["attributions"] = attr;
+  for (const auto& [key, value] : corpus.extra_meta) {
+    SYN_CHECK(!own_key(key), "picture corpus '", path, "': extra meta key '", key,
+              "' is a key of the corpus format itself");
+    ck.meta[key] = value;
+  }
   ck.meta["format"] = kFormat;
   ck.meta["sizes"] = sizes;
   ck.meta["background"] = std::to_string(corpus.background);
@@ -263,6 +277,8 @@ PictureCorpus load_picture_corpus(const std::string& path) {
   }
   SYN_CHECK(!corpus.sizes.empty(), "picture corpus '", path, "' has no meta/sizes");
   corpus.background = std::atoi(column("background").at(0).c_str());
+  for (const auto& [key, value] : ck.meta)
+    if (!own_key(key)) corpus.extra_meta[key] = value;
   return corpus;
 }
 

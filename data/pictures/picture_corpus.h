@@ -30,7 +30,8 @@
 //
 // Corpus file: engine/checkpoint.h with fp16 tensors images_<S> [N, 3, S, S] (integers 0..255)
 // and meta/format "synesthesia-picture-corpus-1"; meta/ids, sources, files, licences, concepts,
-// categories, captions, split (one line per picture), meta/sizes, background, attributions.
+// categories, captions, split (one line per picture), meta/sizes, background, attributions, and
+// any extra_meta keys (older files have none).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -56,6 +57,10 @@ struct PictureCorpus {
   std::vector<int> sizes;      // ascending
   std::vector<Tensor> images;  // images[k]: [N, 3, sizes[k], sizes[k]], values 0..255
   int background = 128;
+  // Further meta keys a derived file carries (the scene set's meta/scene_parts, ...): saved as
+  // meta/<key>, and every meta key the reader does not know is loaded back here. A key may not
+  // be one of the corpus's own (ids, sources, ..., format).
+  std::map<std::string, std::string> extra_meta;
 
   const Tensor& images_at(int size) const;
 };
