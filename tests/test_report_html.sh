@@ -49,7 +49,7 @@ check "--report false exits 0" test $? -eq 0
 check "--report false writes no report.html" test ! -e "$WORK/noreport/report.html"
 
 if [ $failures -ne 0 ]; then
-  echo "$failures check(s) failed; logs:"; tail -30 "$WORK/pipeline.log" "$WORK/chromium.log"
+  echo "$failures check(s) failed; logs:"; tail -n 30 "$WORK/pipeline.log" "$WORK/chromium.log"
   exit 1
 fi
 echo "all checks passed"

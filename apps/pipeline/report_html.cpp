@@ -26,7 +26,8 @@ svg.taggram text{fill:#d0d0e0;font-size:11px}
 .prompt{font-style:italic;color:#f0e0c0} .sentence{font-size:20px;color:#f0e0c0}
 img.cover{width:512px;max-width:100%;border-radius:4px;display:block}
 table.matrix td{text-align:right;min-width:70px}
-.row{display:flex;gap:32px;flex-wrap:wrap} .row>section{flex:1;min-width:420px;margin-top:0}
+.row{display:flex;gap:32px;flex-wrap:wrap} .row>section,.row>div{flex:1;min-width:420px;margin-top:0}
+table.bars .note{white-space:nowrap;font-size:12px} #cover{flex:0 0 512px}
 </style>)";
 
 // How many tags the bar lists show.
@@ -95,7 +96,7 @@ void tag_sections(std::ostream& h, const PipelineResult& r) {
 }
 
 void music_section(std::ostream& h, const PipelineResult& r) {
-  h << "<div class=\"row\"><section id=\"music\"><h2>Music character</h2>\n";
+  h << "<section id=\"music\"><h2>Music character</h2>\n";
   if (!r.input_warning.empty()) {
     h << "<p class=\"note\">not measured: the input is not music</p></section>\n";
     return;
@@ -118,7 +119,7 @@ void sentence_section(std::ostream& h, const PipelineResult& r) {
   else
     h << "<p class=\"sentence\">“" << html_escape(r.sentence)
       << "”</p><p class=\"note\">from: " << html_escape(joined(r.caption_tags)) << "</p>";
-  h << "</section></div>\n";
+  h << "</section>\n";
 }
 
 void cover_section(std::ostream& h, const PipelineResult& r) {
@@ -145,9 +146,8 @@ std::string judge_note(const StrategyScores& s) {
 void picture_sections(std::ostream& h, const PipelineResult& r) {
   h << "<section id=\"pictures\"><h2>The four strategies</h2>\n";
   if (r.image_files.empty()) {
-    h << "<p class=\"note\">no pictures</p></section>\n";
-    cover_section(h, r);
-    h << "<section id=\"distances\"><h2>Distances between strategies</h2><p class=\"note\">no "
+    h << "<p class=\"note\">no pictures</p></section>\n<section id=\"distances\"><h2>Distances "
+         "between strategies</h2><p class=\"note\">no "
          "pictures</p></section>\n";
     return;
   }
@@ -194,7 +194,6 @@ void picture_sections(std::ostream& h, const PipelineResult& r) {
     }
     h << "</table>\n";
   };
-  cover_section(h, r);
   h << "<section id=\"distances\"><h2>Distances between strategies</h2>\n";
   matrix(s.colour, "Colour (RGB histogram, 0 = same colours, 1 = none in common)");
   matrix(s.content, "Content (1 − cosine of the judge's image features)");
@@ -224,10 +223,15 @@ std::string report_html(const PipelineResult& r) {
     << "<title>Synesthesia report: " << html_escape(r.audio) << "</title>\n"
     << kStyle << "</head><body>\n";
   summary_section(h, r);
-  tag_sections(h, r);
+  // The cover first, beside what it was made from: the music's character and the sentence.
+  h << "<div class=\"row\">";
+  cover_section(h, r);
+  h << "<div>";
   music_section(h, r);
   sentence_section(h, r);
-  picture_sections(h, r);  // with the cover between the pictures and their distances
+  h << "</div></div>\n";
+  tag_sections(h, r);
+  picture_sections(h, r);
   timing_section(h, r);
   h << "</body></html>\n";
   return h.str();

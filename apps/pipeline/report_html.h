@@ -2,18 +2,20 @@
 // self-contained file beside the outputs (the PNGs base64-embedded as data URIs, the charts inline
 // SVG and HTML/CSS; no JavaScript, nothing fetched), written through engine/io/safe_file.h.
 //
-// Sections, in order, each a <section id="..."> (tests look for the ids):
+// Sections, in this order, each a <section id="..."> (tests look for the ids):
 //   summary    the audio file, its length, the summary window, the input warning when not music
-//   taggram    the MTT taggram of the whole clip as a heat map over time (report_svg.h)
-//   top-tags   the raw tags of both taggers (the raw strategy's input) as bars, top 12
-//   refined    the refined profile (group, probability as a bar, the source that gave it)
-//   music      tempo, loudness, brightness, arousal, valence (music_character.h)
+//   cover      the cover and its design parameters (cover_design.h), beside
+//   music      tempo, loudness, brightness, arousal, valence (music_character.h) and
 //   sentence   the generated sentence and the tags it was decoded from
+//   taggram    the MTT taggram of the whole clip as a heat map over time (report_svg.h)
+//   top-tags   the raw tags of both taggers (the raw strategy's input) as bars, top 14, beside
+//   refined    the refined profile's top 14 (group, probability as a bar, the source that gave it)
 //   pictures   the four strategy pictures, each with its prompt(s), the judge's fit to its own
 //              prompt and to the refined tags (picture_judge.h), or "no judge" and why
 //   distances  colour and content distances between the strategies' pictures (picture_distances.h)
-//   cover      the cover and its design parameters (cover_design.h)
 //   timings    the stage times (stage_log.h) as a table with bars
+// The cover comes first so that a screenshot of the page's top (tests/test_report_html.sh) shows
+// it at its size.
 // Not music: summary (with the warning), taggram, top-tags, refined, cover, timings; the other
 // sections say there is nothing to show. All text from models, files and users is escaped.
 // The <img> count is report_image_count(r): the four strategy pictures and the cover (music), the
