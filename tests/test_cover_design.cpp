@@ -131,7 +131,7 @@ TEST_CASE("designed cover: smooth, keyed, mood-coloured, deterministic") {
         design_cover(scene, Tensor(), mid, 256, 7).to_vector());
 
   // No blocks: the scene's share of the cover (the cover minus the one of a flat scene of the
-  // same mean; everything else is equal, grain included) changes by little from pixel to pixel,
+  // same mean; everything else is equal) changes by little from pixel to pixel,
   // although the 32-pixel scene has hard 4-pixel squares (16-pixel steps at 512).
   const std::vector<float> with = design_cover(scene, Tensor(), mid, 512, 7).to_vector();
   const std::vector<float> flat =

@@ -13,7 +13,6 @@ namespace syn::app {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr uint64_t kGrainStream = 0x9E3779B97F4A7C15ull;
 
 struct Rgb {
   float c[3];
@@ -43,9 +42,9 @@ struct Canvas {
   float& at(int c, int64_t y, int64_t x) { return px[(size_t)((c * S + y) * S + x)]; }
 };
 
-// The background: the graded, blurred scene with its vignette and grain (the table's rows
-// scene, tones, grade, vignette, grain).
-Canvas background(const Tensor& scene, const Tones& t, int size, uint64_t seed) {
+// The background: the graded, blurred scene with its vignette (the table's rows scene, tones,
+// grade, vignette).
+Canvas background(const Tensor& scene, const Tones& t, int size) {
   Canvas cv{size, std::vector<float>((size_t)3 * size * size)};
   const int64_t S = size, plane = S * S;
   std::vector<float> sc;
@@ -56,7 +55,6 @@ Canvas background(const Tensor& scene, const Tones& t, int size, uint64_t seed) 
       SYN_CHECK(std::isfinite(v), "cover: the scene picture holds a non-finite value");
     sc = gaussian_blur(resize_bicubic(scene, S, S), size / 40.0).to_vector();
   }
-  Rng grain(seed ^ kGrainStream);
   const double half = S / 2.0, diag = S / std::sqrt(2.0);
   for (int64_t y = 0; y < S; ++y)
     for (int64_t x = 0; x < S; ++x) {
@@ -73,7 +71,7 @@ Canvas background(const Tensor& scene, const Tones& t, int size, uint64_t seed) 
       const double r2 = (dx * dx + dy * dy) / (diag * diag), vignette = 1 - 0.35 * r2;
       for (int c = 0; c < 3; ++c) {
         const double duo = t.dark.c[c] + (t.light.c[c] - t.dark.c[c]) * Y;
-        const double v = (0.25 * rgb[c] + 0.75 * duo) * vignette + grain.uniform(-0.012f, 0.012f);
+        const double v = (0.25 * rgb[c] + 0.75 * duo) * vignette;
         cv.px[c * plane + i] = (float)std::clamp(v, 0.0, 1.0);
       }
     }
@@ -248,7 +246,7 @@ Tensor design_cover(const Tensor& scene, const Tensor& motifs, const MusicCharac
   }
   const CoverDesign d = design_cover_layout(character, n, size, seed);
   const Tones tones = tones_of(d.palette, character.brightness_hz);
-  Canvas cv = background(scene, tones, size, seed);
+  Canvas cv = background(scene, tones, size);
   glow(cv, tones.light, size / 2.0, 0.40 * size);
   ripples(cv, tones.light, size / 2.0, 0.40 * size, d.beats);
   const double reach = d.band_side / 2.0 + d.wave_amplitude + size / 40.0;

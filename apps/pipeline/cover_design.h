@@ -19,7 +19,6 @@
 // |             | 1 − (y + ½)/size (light above, dark below): d = dark + (light − dark)·Y;      |
 // |             | background = 0.25·scene + 0.75·d (the palette leads, the scene shows through) |
 // | vignette    | × (1 − 0.35·r²), r = distance from the centre / (size/√2): 1 at the corners   |
-// | grain       | seeded uniform ±0.012 per pixel and channel (against banding)                 |
 // | glow        | a soft disc of the light tone behind the hero: opacity 0.55·exp(−½(ρ/σ)²),    |
 // |             | σ = 0.22·size, ρ = distance from the hero's centre                            |
 // | ripples     | n soft rings of the light tone around the hero's centre (n = beats, below),   |
@@ -45,8 +44,8 @@
 // |             | size/256) wide                                                                |
 // Draw order: background, glow, ripples, stage, band (left to right; shadow then motif), hero,
 // frame.
-// Seeds: the layout draws from Rng(seed) (φ, then the jitters x, y per beat); the grain from
-// Rng(seed ^ 0x9E3779B97F4A7C15). Same inputs and seed: the same cover, bit for bit.
+// Seed: the layout draws from Rng(seed) (φ, then the jitters x, y per beat); the background does
+// not depend on it. Same inputs and seed: the same cover, bit for bit.
 // Without a scene (undefined tensor), Y is the ramp alone and the 0.25 share is the ramp's grey;
 // with no motifs, the background with its glow, ripples, stage and frame alone.
 #pragma once
