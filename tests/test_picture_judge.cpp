@@ -2,17 +2,23 @@
 // ("" and a missing file are no judge, with the reason; a file that exists but does not load is an
 // error naming it), prompt fit against the cosine computed by hand, NaN for a text with no known
 // word, pictures of another size resized to the judge's, the colour distance's end points
-// (0 for the same picture, 1 for disjoint colours) and the distance matrices' shape.
+// (0 for the same picture, 1 for disjoint colours) and the distance matrices' shape; and through
+// run_pipeline (shipped weights; skipped without them): a judge that does not load fails before
+// anything is written, a working one puts its scores in pipeline.json and report.html.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include "apps/pipeline/image_grid.h"
+#include "apps/pipeline/json_io.h"
 #include "apps/pipeline/picture_judge.h"
+#include "data/audio/synthetic_audio.h"
 #include "engine/io/safe_file.h"
 #include "engine/rng.h"
 #include "tests/support/error_text.h"
+#include "tests/support/pipeline_fixtures.h"
 
 using namespace syn;
 using namespace syn::app;
@@ -127,5 +133,42 @@ TEST_CASE("the judge rule: none, missing, broken, loaded") {
   CHECK(contains(none.no_judge, "do not exist"));
   CHECK(none.content.empty());
   CHECK(std::isnan(none.fit_own[0]));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("run_pipeline with a judge: errors before work, scores in pipeline.json and the report") {
+  if (!test::pipeline_weights_present()) return;
+  const fs::path dir = temp_dir(), out = dir / "out";
+  Rng rng(3);
+  const int rate = 16000;
+  const fs::path wav = dir / "guitar.wav";
+  write_wav(wav.string(), synthesize_clip(3, 8 * rate, rate, rng), rate);
+
+  app::PipelineOptions o = test::fast_pipeline_options(wav, out);
+  o.judge = (dir / "broken.synckpt").string();
+  io::write_file_atomic(o.judge, "not a checkpoint");
+  std::ostringstream log;
+  const std::string err = error_of([&] { app::run_pipeline(o, log); });
+  CHECK(contains(err, "broken.synckpt' exists but does not load"));
+  CHECK(!fs::exists(out));
+
+  // A working judge (untrained, with words the prompts use): every strategy is scored.
+  models::ClipJudge model(
+      tiny(), models::PromptTokenizer::build({"guitar drums piano", "rock electronic music"}), rng);
+  o.judge = (dir / "judge.synckpt").string();
+  models::save_clip_judge(o.judge, model);
+  app::PipelineResult r = app::run_pipeline(o, log);
+  REQUIRE(r.scores.fit_own.size() == 4);
+  CHECK(r.scores.judge_file == o.judge);
+  CHECK(r.scores.content.size() == 4);
+  const app::Json j = app::read_json_file((out / "pipeline.json").string());
+  CHECK(j["judge"]["file"] == o.judge);
+  CHECK(j["judge"]["fit_refined"].size() == 4);
+  CHECK(j["judge"]["content_distances"]["raw"].size() == 4);
+  CHECK(j["judge"]["colour_distances"]["motifs"]["motifs"] == 0.0);
+  CHECK(j["report"] == "report.html");
+  const std::string html = io::read_small_file((out / "report.html").string());
+  CHECK(contains(html, "judge: " + o.judge));
+  CHECK(j["cover"]["layout"] == "designed");
   fs::remove_all(dir);
 }
