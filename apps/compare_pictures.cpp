@@ -125,7 +125,7 @@ std::string pair_text(double colour, double content) {
   if (std::isfinite(content))
     out << content;
   else
-    out << "  —  ";
+    out << "--";
   return out.str();
 }
 
@@ -143,7 +143,7 @@ double content_between(const PipelineOutput& a, int64_t i, const PipelineOutput&
 }
 
 void strategy_tables(const std::vector<PipelineOutput>& outs, const app::PictureJudge& judge) {
-  const size_t width = 16;
+  const size_t width = 18;
   std::cout << "\ndistances (colour / content; colour: RGB-histogram total variation, content: 1 - "
                "cosine of the judge's image features"
             << (judge.present() ? "" : "; no judge: " + judge.missing_reason) << ")\n";
@@ -181,7 +181,8 @@ void strategy_tables(const std::vector<PipelineOutput>& outs, const app::Picture
       std::cout << std::fixed << std::setprecision(3)
                 << app::colour_distance(outs[a].cover, outs[b].cover) << "\n";
     }
-  std::cout << "prompt fit (own prompt / refined tags; the judge's cosine, from pipeline.json):\n  "
+  std::cout << "prompt fit (own prompt / refined tags; the judge's cosine, from pipeline.json; -- "
+               "= the judge knows no word of the text):\n  "
             << std::setw(width) << "clip";
   for (const std::string& s : first.strategies) std::cout << std::setw(width) << s;
   std::cout << "\n";
@@ -205,12 +206,12 @@ void strategy_tables(const std::vector<PipelineOutput>& outs, const app::Picture
       if (std::isfinite(own))
         cell << own;
       else
-        cell << "—";
+        cell << "--";
       cell << " / ";
       if (std::isfinite(refined))
         cell << refined;
       else
-        cell << "—";
+        cell << "--";
       std::cout << std::setw(width) << cell.str();
     }
     std::cout << "\n";
