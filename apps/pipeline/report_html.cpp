@@ -15,6 +15,7 @@ namespace {
 const char* kStyle = R"(<style>
 body{font-family:system-ui,sans-serif;background:#14141c;color:#e8e8f0;margin:24px;max-width:1150px}
 h1{font-size:26px;margin:0 0 4px} h2{font-size:19px;border-bottom:1px solid #3a3a4a;padding-bottom:4px}
+h3{font-size:15px;color:#c8c8dc}
 section{margin:22px 0} .note{color:#9a9ab0} .warn{color:#ffb060;font-weight:bold}
 table{border-collapse:collapse} td,th{padding:3px 8px;text-align:left;font-size:14px}
 th{color:#b0b0c8;font-weight:600} .num{text-align:right;font-variant-numeric:tabular-nums}
