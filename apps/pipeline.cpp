@@ -2,8 +2,9 @@
 //   pipeline                              the bundled clip → runs/pipeline/
 //   pipeline song.mp3 -o out/             any audio file libsndfile or our MP3 decoder reads
 //   pipeline --help                       every flag with its default
-// Writes tags.json, sentence.txt, image_1_raw.png ... image_4_motifs.png, cover.png and
-// pipeline.json, logging each stage (tags, sentence, music, images, cover) with its time.
+// Writes tags.json, sentence.txt, image_1_raw.png ... image_4_motifs.png, cover.png,
+// pipeline.json and report.html, logging each stage (tags, sentence, music, images, cover) with
+// its time.
 // Thin by design: config → PipelineOptions → run_pipeline (apps/pipeline/pipeline.h documents the
 // stages) → exit code.
 #include "apps/pipeline/pipeline.h"

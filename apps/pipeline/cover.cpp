@@ -17,7 +17,12 @@ constexpr uint64_t kBackgroundStream = 0x9E3779B97F4A7C15ull;
 
 double clamp01(double x) { return std::min(1.0, std::max(0.0, x)); }
 
-// Standard HSV → RGB (h in degrees, any value; s, v in [0, 1]).
+int grid_scale(int64_t g, int64_t side, int size) {
+  return (int)std::clamp<int64_t>((int64_t)std::floor(0.8 * size / (double)(side * g)), 1, 4);
+}
+
+}  // namespace
+
 void hsv_to_rgb(double h, double s, double v, float rgb[3]) {
   h = std::fmod(h, 360.0);
   if (h < 0) h += 360.0;
@@ -48,12 +53,6 @@ void hsv_to_rgb(double h, double s, double v, float rgb[3]) {
   rgb[1] = (float)clamp01(g + m);
   rgb[2] = (float)clamp01(b + m);
 }
-
-int grid_scale(int64_t g, int64_t side, int size) {
-  return (int)std::clamp<int64_t>((int64_t)std::floor(0.8 * size / (double)(side * g)), 1, 4);
-}
-
-}  // namespace
 
 CoverPalette cover_palette(const MusicCharacter& c) {
   SYN_CHECK(std::isfinite(c.valence) && std::isfinite(c.arousal) && std::isfinite(c.tempo_bpm) &&

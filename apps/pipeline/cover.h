@@ -53,6 +53,8 @@ struct CoverPalette {
   int stripes = 0;
 };
 CoverPalette cover_palette(const MusicCharacter& character);
+// Standard HSV → RGB: h in degrees (any value, taken mod 360), s and v in [0, 1] → rgb in [0, 1].
+void hsv_to_rgb(double h, double s, double v, float rgb[3]);
 
 enum class CoverLayoutKind { Background, Centre, Grid, Ring };
 const char* cover_layout_name(CoverLayoutKind kind);

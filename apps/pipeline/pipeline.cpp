@@ -6,7 +6,9 @@
 #include <sstream>
 
 #include "apps/pipeline/caption_model.h"
+#include "apps/pipeline/html_text.h"
 #include "apps/pipeline/image_grid.h"
+#include "apps/pipeline/report_html.h"
 #include "apps/pipeline/representative_window.h"
 #include "apps/pipeline/tag_json.h"
 #include "apps/pipeline/tagger.h"
@@ -53,6 +55,7 @@ Tags tag_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
   t.json = tag_result_json(mtt, &t.profile);
   io::write_file_atomic(r.tags_json.string(), t.json, "tags.json");
   r.duration_seconds = mtt.duration_seconds;
+  r.mtt = mtt;
   if (!mtt.input_check.music) r.input_warning = mtt.input_check.warning;
   r.window = representative_window(mtt, msd);
   std::vector<std::string> top;
@@ -65,9 +68,11 @@ Tags tag_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
     t = Tags{wm.output(), ws.output(), {}, ""};
     t.profile = tag_profile(&t.mtt, &t.msd);
     t.json = tag_result_json(wm, &t.profile);
+    r.profile = t.profile;
     what += "; sentence, pictures and music from the most representative 30 s, " +
             seconds_text(r.window.start_seconds) + "–" + seconds_text(r.window.end_seconds) + " s";
   }
+  if (r.window.whole) r.profile = t.profile;
   log.done("tags", what);
   return t;
 }
@@ -135,11 +140,13 @@ Tensor first_image(const Tensor& one) {
 }
 
 // One picture per strategy; the motif strategy also gives the cover's motifs. Returns every
-// picture, [P, 3, S, S] in [0, 1] at the model's native size, in r.prompts' order.
-Tensor image_stage(const PipelineOptions& o, const models::TextToImage& t2i, const Tags& tags,
-                   PipelineResult& r, StageLog& log) {
+// picture, [P, 3, S, S] in [0, 1] at the model's native size, in r.prompts' order. The strategy
+// pictures are scored here too (picture_judge.h).
+Tensor image_stage(const PipelineOptions& o, const models::TextToImage& t2i,
+                   const PictureJudge& judge, const Tags& tags, PipelineResult& r, StageLog& log) {
   log.start();
   const PromptInputs inputs = prompt_inputs(tags, r.sentence);
+  r.raw_tags = inputs.raw;
   for (PromptStrategy s : all_prompt_strategies()) {
     r.prompt_sets.push_back(make_prompts(s, inputs, o.prompts));
     if (s != PromptStrategy::Motifs) r.prompts.push_back(r.prompt_sets.back().prompts.at(0));
@@ -160,31 +167,43 @@ Tensor image_stage(const PipelineOptions& o, const models::TextToImage& t2i, con
     write_png((r.output_dir / name).string(), upscale_nearest(one, o.image_size));
     r.image_files.push_back(name);
   }
+  const auto strategies = (int64_t)r.prompt_sets.size();
+  r.scores =
+      score_strategies(judge, ops::slice(images, 0, 0, strategies),
+                       std::vector<std::string>(r.prompts.begin(), r.prompts.begin() + strategies),
+                       refined_tags_text(inputs.refined, o.prompts.min_probability));
   std::ostringstream what;
   for (size_t k = 0; k < r.prompt_sets.size(); ++k) {
     const PromptSet& set = r.prompt_sets[k];
     what << (k ? "; " : "") << prompt_strategy_name(set.strategy) << ": \""
          << (set.strategy == PromptStrategy::Motifs ? joined(set.prompts, " | ") : set.prompts[0])
          << "\"";
+    if (judge.present())
+      what << " (fit " << fixed_or_dash(r.scores.fit_own[k], 2) << ", to the refined tags "
+           << fixed_or_dash(r.scores.fit_refined[k], 2) << ")";
   }
   log.done("images", std::to_string(r.prompts.size()) + " pictures (" + what.str() + ")");
   return images;
 }
 
+// The designed cover (cover_design.h): the sentence picture as the scene, the motifs on it.
 void cover_stage(const PipelineOptions& o, const Tensor& images, PipelineResult& r, StageLog& log) {
   log.start();
   const int64_t first_motif = (int64_t)r.prompt_sets.size() - 1;
+  const auto sentence =
+      (int64_t)std::distance(all_prompt_strategies().begin(),
+                             std::find(all_prompt_strategies().begin(),
+                                       all_prompt_strategies().end(), PromptStrategy::Sentence));
+  Tensor scene = first_image(ops::slice(images, 0, sentence, sentence + 1));
   Tensor motifs = ops::slice(images, 0, first_motif, (int64_t)r.prompts.size());
-  CoverOptions copt;
-  copt.size = o.cover_size;
-  copt.seed = o.seed;
-  Tensor cover = compose_cover(motifs, r.character, copt, &r.layout);
+  Tensor cover = design_cover(scene, motifs, r.character, o.cover_size, o.seed, &r.design);
   write_png(r.cover_png.string(), cover);
-  r.palette = cover_palette(r.character);
+  r.palette = r.design.palette;
   std::ostringstream what;
   what << std::fixed << std::setprecision(0) << "hue " << r.palette.hue_deg << "°, "
-       << r.palette.stripes << " stripes, " << cover_layout_name(r.layout.kind) << " of "
-       << motifs.size(0) << " motifs → cover.png";
+       << r.design.beats << " beats, the sentence picture as the scene, " << motifs.size(0)
+       << " motif" << (motifs.size(0) == 1 ? "" : "s") << " (hero: " << r.prompts[first_motif]
+       << ") → cover.png";
   log.done("cover", what.str());
 }
 
@@ -209,6 +228,8 @@ PipelineResult run_pipeline(const PipelineOptions& o, std::ostream& log) {
   // Loaded before the first stage: the model's native size is what --image_size must be a
   // multiple of, and the file is small (3 MB) next to the stages' work.
   const models::TextToImage t2i = models::TextToImage::load(o.image_model);
+  // The judge too: a file that exists but does not load fails here, before any stage.
+  const PictureJudge judge = load_picture_judge(o.judge);
   const int64_t native = t2i.image_size();
   SYN_CHECK(o.image_size >= native && o.image_size % native == 0, "--image_size ", o.image_size,
             " must be a positive multiple of the model's native ", native, " pixels");
@@ -220,8 +241,10 @@ PipelineResult run_pipeline(const PipelineOptions& o, std::ostream& log) {
   r.sentence_txt = r.output_dir / "sentence.txt";
   r.cover_png = r.output_dir / "cover.png";
   r.pipeline_json = r.output_dir / "pipeline.json";
+  if (o.report) r.report_html = r.output_dir / "report.html";
   fs::create_directories(r.output_dir);
   log << "[pipeline] " << o.audio << " → " << r.output_dir.string() << "/\n";
+  if (!judge.present()) log << "[pipeline] no judge: " << judge.missing_reason << "\n";
 
   StageLog stages(log);
   const Tags tags = tag_stage(o, r, stages);
@@ -232,24 +255,64 @@ PipelineResult run_pipeline(const PipelineOptions& o, std::ostream& log) {
   } else {
     sentence_stage(o, tags, r, stages);
     music_stage(o, tags, r, stages);
-    const Tensor images = image_stage(o, t2i, tags, r, stages);
+    const Tensor images = image_stage(o, t2i, judge, tags, r, stages);
     cover_stage(o, images, r, stages);
   }
   r.stage_times = stages.times();
 
   write_json_file(r.pipeline_json.string(), pipeline_summary_json(r));
+  if (o.report) {
+    write_report_html(r.report_html.string(), r);
+    log << "[pipeline] report   " << report_image_count(r) << " pictures embedded → report.html\n";
+  }
   const auto flags = log.flags();
   const auto precision = log.precision();
   log << "[pipeline] done in " << std::fixed << std::setprecision(2) << r.total_seconds()
       << " s: tags.json, "
       << (r.input_warning.empty() ? "sentence.txt, " + joined(r.image_files) + ", " : "")
-      << "cover.png, pipeline.json in " << r.output_dir.string() << "/\n";
+      << "cover.png, pipeline.json" << (o.report ? ", report.html" : "") << " in "
+      << r.output_dir.string() << "/\n";
   log.flags(flags);
   log.precision(precision);
   return r;
 }
 
+namespace {
+
+// The judge's scores and the distances, keyed by strategy name.
+Json scores_json(const PipelineResult& r) {
+  const StrategyScores& s = r.scores;
+  std::vector<std::string> names;
+  for (const PromptSet& set : r.prompt_sets) names.push_back(prompt_strategy_name(set.strategy));
+  auto per_strategy = [&](const std::vector<double>& v) {
+    Json out = Json::object();
+    for (size_t i = 0; i < names.size() && i < v.size(); ++i) out[names[i]] = json_number(v[i]);
+    return out;
+  };
+  auto matrix = [&](const DistanceMatrix& m) {
+    if (m.empty()) return Json(nullptr);
+    Json out = Json::object();
+    for (size_t i = 0; i < names.size() && i < m.size(); ++i) out[names[i]] = per_strategy(m[i]);
+    return out;
+  };
+  Json j = Json::object();
+  if (s.judge_file.empty())
+    j["no_judge"] = s.no_judge;
+  else
+    j["file"] = s.judge_file;
+  j["refined_text"] = s.refined_text;
+  j["fit_own"] = per_strategy(s.fit_own);
+  j["fit_refined"] = per_strategy(s.fit_refined);
+  j["colour_distances"] = matrix(s.colour);
+  j["content_distances"] = matrix(s.content);
+  return j;
+}
+
+}  // namespace
+
 Json pipeline_summary_json(const PipelineResult& r) {
+  const Json report =
+      r.report_html.empty() ? Json(nullptr) : Json(r.report_html.filename().string());
   Json seconds = Json::object();
   for (const StageTime& t : r.stage_times) seconds[t.stage] = json_number(t.seconds);
   Json input = {{"duration_seconds", json_number(r.duration_seconds)},
@@ -267,7 +330,9 @@ Json pipeline_summary_json(const PipelineResult& r) {
             {"motifs", Json::array()},
             {"images", Json::array()},
             {"music", nullptr},
+            {"judge", nullptr},
             {"cover", {{"layout", "neutral"}}},
+            {"report", report},
             {"seconds", std::move(seconds)}};
   Json prompts = Json::object();
   for (const PromptSet& set : r.prompt_sets)
@@ -292,12 +357,18 @@ Json pipeline_summary_json(const PipelineResult& r) {
             {"brightness_hz", json_number(c.brightness_hz)},
             {"arousal", json_number(c.arousal)},
             {"valence", json_number(c.valence)}}},
+          {"judge", scores_json(r)},
           {"cover",
            {{"hue_deg", json_number(r.palette.hue_deg)},
             {"saturation", json_number(r.palette.saturation)},
             {"value", json_number(r.palette.value)},
+            {"contrast", json_number(r.palette.contrast)},
             {"stripes", r.palette.stripes},
-            {"layout", cover_layout_name(r.layout.kind)}}},
+            {"layout", "designed"},
+            {"beats", r.design.beats},
+            {"wave_amplitude", json_number(r.design.wave_amplitude)},
+            {"scene", "sentence"}}},
+          {"report", report},
           {"seconds", std::move(seconds)}};
 }
 

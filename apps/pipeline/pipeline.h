@@ -16,10 +16,15 @@
 //   4. images    four prompt strategies (motif_mapping.h): raw tags, refined tags, the sentence,
 //                and motifs (music words → emoji the U-Net knows); one picture each
 //                (image_1_raw.png ... image_4_motifs.png; the motif picture is the first motif)
-//   5. cover     every motif's picture arranged on a background whose palette follows the mood
-//                and whose stripes follow the tempo (cover.h documents the rule) → cover.png
-// and pipeline.json (pipeline_summary_json) records the prompts, motifs, music character, cover
-// parameters and stage times.
+//                The judge (picture_judge.h; --judge, optional) scores each strategy's picture
+//                against its own prompt and the refined tags; colour and content distances
+//                between the strategies' pictures (picture_distances.h)
+//   5. cover     the designed cover (cover_design.h): the sentence picture as a blurred, graded
+//                background in the mood's palette, the motifs placed on it in a rhythm that
+//                follows the tempo → cover.png
+// and pipeline.json (pipeline_summary_json) records the prompts, motifs, music character, judge
+// scores, distances, cover parameters and stage times; report.html (report_html.h, --report)
+// shows all of it with the pictures embedded.
 // Any length (issue 20): the taggers stream the audio, so memory does not grow with it. A long
 // input is summarised by its most representative 30 s (representative_window.h): tags.json holds
 // the whole song, the sentence, pictures and music character come from that window (its times are
@@ -27,7 +32,8 @@
 // Not music (data/audio/not_music.h: silence, near-silence, noise, a single tone): the log and
 // pipeline.json ("input_warning") say so, tags.json keeps the tags with the same warning, and the
 // pipeline does not pretend: no sentence, no pictures, no music character; cover.png is plain mid
-// grey (the colour of no mood), and pipeline.json's sentence, prompts, motifs and images are empty.
+// grey (the colour of no mood), and pipeline.json's sentence, prompts, motifs and images are empty
+// (report.html shows the tags, the warning and the grey cover).
 // Files are written whole or not at all (engine/io/safe_file.h).
 #pragma once
 #include <filesystem>
@@ -36,12 +42,15 @@
 #include <vector>
 
 #include "apps/pipeline/cover.h"
+#include "apps/pipeline/cover_design.h"
 #include "apps/pipeline/json_io.h"
 #include "apps/pipeline/motif_mapping.h"
 #include "apps/pipeline/music_character.h"
+#include "apps/pipeline/picture_judge.h"
 #include "apps/pipeline/pipeline_options.h"
 #include "apps/pipeline/representative_window.h"
 #include "apps/pipeline/stage_log.h"
+#include "apps/pipeline/tagger.h"
 
 namespace syn::app {
 
@@ -54,7 +63,11 @@ struct PipelineResult {
   std::vector<std::string> prompts;       // one per picture: the three strategies, then each motif
   MusicCharacter character;
   CoverPalette palette;
-  CoverLayout layout;
+  CoverDesign design;  // the designed cover's layout (cover_design.h)
+  TagResult mtt;       // the MTT tagger on the whole clip: its taggram is report.html's heat map
+  std::vector<WeightedTag> raw_tags;  // both taggers' tags (the raw strategy's input), window
+  std::vector<ProfileTag> profile;    // the refined profile of the summary window
+  StrategyScores scores;              // judge fit and distances of the four strategy pictures
   std::vector<StageTime>
       stage_times;              // tags, sentence, music, images, cover (not music: tags, cover)
   double duration_seconds = 0;  // of the audio
@@ -63,6 +76,7 @@ struct PipelineResult {
 
   // What was written, all inside the output folder.
   std::filesystem::path output_dir, tags_json, sentence_txt, cover_png, pipeline_json;
+  std::filesystem::path report_html;     // empty when --report false
   std::vector<std::string> image_files;  // file names, one per strategy
 
   const PromptSet& motif_set() const { return prompt_sets.back(); }
@@ -73,7 +87,9 @@ PipelineResult run_pipeline(const PipelineOptions& options, std::ostream& log);
 
 // pipeline.json's content: audio, input (duration_seconds, summary_window), input_warning (only
 // when not music), sentence, caption_tags, prompts (strategy → list), motifs
-// ({caption, trigger, probability}), images, music, cover, seconds (stage → time).
+// ({caption, trigger, probability}), images, music, judge (file or no_judge, refined_text,
+// fit_own and fit_refined per strategy, colour_distances and content_distances as strategy →
+// strategy → distance), cover, report (the file name or null), seconds (stage → time).
 Json pipeline_summary_json(const PipelineResult& result);
 
 }  // namespace syn::app

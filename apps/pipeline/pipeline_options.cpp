@@ -38,6 +38,9 @@ PipelineOptions pipeline_options_from(const Config& cfg,
   o.seed = (uint64_t)cfg.get_int("seed");
   o.image_size = cfg.get_int("image_size");
   o.cover_size = (int)cfg.get_int("cover_size");
+  const std::string judge = cfg.get_string("judge");
+  o.judge = judge.empty() ? "" : resolve_source_path(judge);
+  o.report = cfg.get_bool("report");
   return o;
 }
 

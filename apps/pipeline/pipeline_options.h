@@ -38,8 +38,11 @@ struct PipelineOptions {
   uint64_t seed = 0;       // the pictures' noise and the cover's layout and grain
   int64_t image_size = 0;  // saved picture size: a multiple of the model's native size
 
-  // 5. cover
+  std::string judge;  // the judge's weights (picture_judge.h: "" or missing = no judge)
+
+  // 5. cover and report
   int cover_size = 512;
+  bool report = true;  // write report.html beside the outputs
 };
 
 // From apps/pipeline's config; `positional` is the optional AUDIO argument (none: the config's
