@@ -66,8 +66,10 @@ int main(int argc, char** argv) {
     app::FlagChecks checks(cfg, "eval_imagine");
     std::vector<std::string> model_names;
     checks.attempt([&] { model_names = split_models(cfg.get_string("model")); });
+    // Read from the raw list too, so a bad name beside "unet" still gets --image_model checked.
     const bool wants_unet =
-        std::find(model_names.begin(), model_names.end(), "unet") != model_names.end();
+        std::find(model_names.begin(), model_names.end(), "unet") != model_names.end() ||
+        ("," + cfg.get_string("model") + ",").find(",unet,") != std::string::npos;
     if (wants_unet)
       checks.input_file("image_model", false,
                         "train it with apps/train_imagine, or pick --model "

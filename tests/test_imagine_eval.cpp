@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
@@ -262,6 +263,12 @@ TEST_CASE("eval_imagine end to end: tiny corpus, judge and U-Net; unet, noise an
   print_imagine_table(table, {unet, noise, lookup}, ref, false);
   CHECK(table.str().find("real held-out pictures") != std::string::npos);
   CHECK(table.str().find("noise (FD ceiling)") != std::string::npos);
+  std::ostringstream lines, kinds;
+  print_prompt_lines(lines, unet, prompts, 3);
+  const std::string text = lines.str();
+  CHECK(std::count(text.begin(), text.end(), '\n') == (long)prompts.size() + 1);
+  print_kind_table(kinds, {unet, lookup});
+  CHECK(kinds.str().find("sentence") != std::string::npos);
   auto sheets = write_contact_sheets(dir + "/sheets", "unet", samples, prompts, 3);
   CHECK(sheets.size() == 4);  // object, scene, mood, sentence (no music prompt)
   for (const auto& s : sheets) CHECK(fs::file_size(s) > 100);
