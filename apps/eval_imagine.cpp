@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     else if (!classifier_path.empty())
       std::cout << "note: no concept classifier at '" << classifier_path
                 << "': its columns are left out\n";
-    quality::ImagineEvalReference ref = quality::make_reference(*judge, corpus);
+    quality::ImagineEvalReference ref = quality::make_reference(*judge, corpus, classifier.get());
     quality::check_prompts(prompts, ref, prompts_path);
     std::cout << "corpus " << corpus_path << ": " << ref.train_features.size(0) << " training, "
               << ref.held_features.size(0) << " held-out pictures, " << ref.concepts.size()

@@ -225,6 +225,19 @@ TEST_CASE("eval_imagine end to end: tiny corpus, judge and U-Net; unet, noise an
   CHECK(lookup.per_prompt.size() == prompts.size());
   CHECK(lookup.kind_top1.at("mood") == -1.0);
 
+  // A concept classifier of three of the four colours (and one the corpus lacks), at 16 px.
+  {
+    Rng rng(9);
+    models::EmojiClassifier clf(models::EmojiClassifierConfig{4, {8, 16}, 16}, rng);
+    models::save_emoji_classifier(dir + "/clf.synckpt", clf, {"red", "blue", "green", "purple"});
+  }
+  auto clf = models::load_emoji_classifier(dir + "/clf.synckpt");
+  const ImagineEvalReference with_clf = make_reference(*judge, corpus, &clf);
+  CHECK(with_clf.held_classifier.counted == 3);  // the held-out red, blue and green pictures
+  ModelFigures classified = measure_pictures("lookup", looked, prompts, *judge, ref, &clf, o);
+  CHECK(classified.classifier.counted == 9);  // red, blue, green prompts x 3 (not yellow, sad)
+  CHECK(classified.judge.top1 == lookup.judge.top1);
+
   ModelFigures noise =
       measure_pictures("noise", noise_images(N, 3, 8), prompts, *judge, ref, nullptr, o);
   CHECK(noise.near_copies == 0.0);

@@ -59,8 +59,8 @@ double percentile(std::vector<double> v, double q) {
 
 }  // namespace
 
-ImagineEvalReference make_reference(models::ClipJudge& judge,
-                                    const pictures::PictureCorpus& corpus) {
+ImagineEvalReference make_reference(models::ClipJudge& judge, const pictures::PictureCorpus& corpus,
+                                    models::LoadedEmojiClassifier* classifier) {
   SYN_CHECK(!corpus.sizes.empty() && !corpus.items.empty(), "the picture corpus is empty");
   ImagineEvalReference ref;
   ref.size = judge.config().image_size;
@@ -93,6 +93,12 @@ ImagineEvalReference make_reference(models::ClipJudge& judge,
   ref.held_nearest_features = nearest_features(ref.held_features, ref.train_features);
   ref.held_nearest_pixels = nearest_images(held_pixels, ref.train_pixels);
   ref.held_copy_threshold = percentile(ref.held_nearest_pixels.distance, 0.05);
+  if (classifier) {
+    std::vector<int64_t> ids;
+    for (const auto& c : ref.held_concepts) ids.push_back(index_of(classifier->concepts, c));
+    ref.held_classifier = classify(
+        *classifier->model, resize_area(held_pixels, classifier->model->config().image_size), ids);
+  }
   return ref;
 }
 

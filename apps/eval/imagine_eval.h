@@ -58,15 +58,17 @@ struct ImagineEvalReference {
   std::vector<std::string> concepts;                       // every corpus concept id, sorted
   Tensor concept_features;                                 // [concepts, D]: their texts
   // Held-out real pictures' figures.
-  ClassifyResult held_judge;  // judge top-1/top-5 of the held-out pictures
+  ClassifyResult held_judge;       // judge top-1/top-5 of the held-out pictures
+  ClassifyResult held_classifier;  // the classifier's, when one is given (counted 0 otherwise)
   NearestResult held_nearest_features, held_nearest_pixels;
   double held_copy_threshold = 0;  // 5th percentile of held_nearest_pixels' distances
 };
 
 // Resizes the corpus pictures to the judge's size (area filter; from the corpus size equal to it
-// when there is one, else from the largest), encodes them and measures the held-out ones.
-ImagineEvalReference make_reference(models::ClipJudge& judge,
-                                    const pictures::PictureCorpus& corpus);
+// when there is one, else from the largest), encodes them and measures the held-out ones (also
+// by `classifier` when not null: pictures whose concept is one of its classes).
+ImagineEvalReference make_reference(models::ClipJudge& judge, const pictures::PictureCorpus& corpus,
+                                    models::LoadedEmojiClassifier* classifier = nullptr);
 
 // Fails, naming `source` and the prompt, when a prompt's concept is not a corpus concept, or an
 // object prompt's concept has no held-out picture (then no real picture gives its reference).

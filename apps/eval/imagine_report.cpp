@@ -77,7 +77,12 @@ void print_imagine_table(std::ostream& out, const std::vector<ModelFigures>& mod
   if (models.empty()) return;
   const ModelFigures& m = models.front();
   row_start("real held-out pictures", &ref.held_judge);
-  if (with_classifier) cell(out, "-", 16);
+  if (with_classifier)
+    cell(out,
+         ref.held_classifier.counted
+             ? pct(ref.held_classifier.top1) + " " + pct(ref.held_classifier.top5)
+             : "-",
+         16);
   cell(out, num(m.real_fit), 8);
   cell(out, "100.0%", 9);
   cell(out, num(m.fd_floor, 4), 8);
@@ -95,7 +100,11 @@ void print_imagine_table(std::ostream& out, const std::vector<ModelFigures>& mod
       << "judge top-1/5: the judge's zero-shot concept reading over " << ref.concepts.size()
       << " corpus concepts (chance " << pct(1.0 / (double)ref.concepts.size()) << " / "
       << pct(std::min(1.0, 5.0 / (double)ref.concepts.size())) << ")"
-      << (with_classifier ? "; classif.: the concept classifier" : "") << "\n"
+      << (with_classifier ? "; classif.: the concept classifier, over the " +
+                                std::to_string(m.classifier.counted) +
+                                " pictures whose concept is one of its classes"
+                          : "")
+      << "\n"
       << "fit: mean cosine picture-prompt; fit/real: over the " << m.fit_prompts
       << " prompts whose concept has held-out pictures, as a share of those real pictures' fit\n"
       << "FD: Frechet distance of judge features to the " << ref.held_features.size(0)
@@ -150,14 +159,17 @@ app::Json imagine_json(const app::Json& run, const std::vector<ModelFigures>& mo
                        const ImagineEvalReference& ref, const std::vector<EvalPrompt>& prompts) {
   app::Json j;
   j["run"] = run;
-  j["reference"] = {{"image_size", ref.size},
-                    {"training_pictures", ref.train_features.size(0)},
-                    {"held_out_pictures", ref.held_features.size(0)},
-                    {"concepts", ref.concepts.size()},
-                    {"held_out_judge", classify_json(ref.held_judge)},
-                    {"held_out_nearest_training_feature", nearest_json(ref.held_nearest_features)},
-                    {"held_out_nearest_training_rms", nearest_json(ref.held_nearest_pixels)},
-                    {"copy_threshold_rms", app::json_number(ref.held_copy_threshold)}};
+  j["reference"] = {
+      {"image_size", ref.size},
+      {"training_pictures", ref.train_features.size(0)},
+      {"held_out_pictures", ref.held_features.size(0)},
+      {"concepts", ref.concepts.size()},
+      {"held_out_judge", classify_json(ref.held_judge)},
+      {"held_out_classifier",
+       ref.held_classifier.counted ? classify_json(ref.held_classifier) : app::Json(nullptr)},
+      {"held_out_nearest_training_feature", nearest_json(ref.held_nearest_features)},
+      {"held_out_nearest_training_rms", nearest_json(ref.held_nearest_pixels)},
+      {"copy_threshold_rms", app::json_number(ref.held_copy_threshold)}};
   app::Json list = app::Json::array();
   for (const ModelFigures& m : models) {
     app::Json e;
