@@ -223,7 +223,8 @@ TEST_CASE("eval_imagine end to end: tiny corpus, judge and U-Net; unet, noise an
   CHECK(lookup.fit_prompts == 4);
   CHECK(lookup.diversity > 0.0);  // three different training pictures per prompt
   CHECK(lookup.per_prompt.size() == prompts.size());
-  CHECK(lookup.kind_top1.at("mood") == -1.0);
+  CHECK(std::isnan(lookup.kind_top1.at("mood")));
+  CHECK(std::isnan(lookup.per_prompt[3].real_fit));  // "sad" names no concept
 
   // A concept classifier of three of the four colours (and one the corpus lacks), at 16 px.
   {

@@ -237,7 +237,7 @@ ModelFigures measure_pictures(const std::string& model, const Tensor& pictures,
   for (const auto& kind : prompt_kinds()) {
     auto it = kind_hits.find(kind);
     m.kind_top1[kind] = it == kind_hits.end() || it->second.second == 0
-                            ? -1.0
+                            ? NAN
                             : (double)it->second.first / (double)it->second.second;
   }
 

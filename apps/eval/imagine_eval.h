@@ -34,6 +34,7 @@
 //            it names none) ranked by the judge's cosine with the prompt, the best first: the
 //            memorisation extreme
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -81,9 +82,11 @@ struct ImagineEvalOptions {
 };
 
 struct PromptFigures {
-  int64_t judge_hits1 = 0, judge_hits5 = 0;    // of samples_per_prompt (0 without a concept)
-  double fit = 0, real_fit = -1;               // real_fit -1: no held-out picture of the concept
-  double diversity = -1, real_diversity = -1;  // -1: fewer than 2 pictures
+  int64_t judge_hits1 = 0, judge_hits5 = 0;  // of samples_per_prompt (0 without a concept)
+  // NaN: not measurable (real_fit: no held-out picture of the concept; diversity: < 2 pictures).
+  // Cosines may be negative, so no negative number can mark "none".
+  double fit = 0, real_fit = NAN;
+  double diversity = NAN, real_diversity = NAN;
   double nearest_feature = 0, nearest_rms = 0;
   std::string judge_read;  // the concept the judge read most often
 };
@@ -96,10 +99,10 @@ struct ModelFigures {
   double fit_share = 0, real_fit = 0, fit_matched = 0;  // over prompts with held-out pictures
   int64_t fit_prompts = 0;
   double fd = 0, fd_floor = 0, fd_ceiling = 0;
-  double diversity = -1, real_diversity = -1;  // -1: not measurable
+  double diversity = NAN, real_diversity = NAN;  // NaN: not measurable
   NearestResult nearest_features, nearest_pixels;
   double near_copies = 0;
-  std::map<std::string, double> kind_fit, kind_top1;  // per prompt kind (top-1: -1 none counted)
+  std::map<std::string, double> kind_fit, kind_top1;  // per prompt kind (top-1: NaN none counted)
   std::vector<PromptFigures> per_prompt;
   double seconds_pictures = 0, seconds_measure = 0;
 };

@@ -1,6 +1,7 @@
 // imagine_report.cpp — see imagine_report.h.
 #include "apps/eval/imagine_report.h"
 
+#include <cmath>
 #include <filesystem>
 #include <iomanip>
 #include <ostream>
@@ -22,7 +23,7 @@ std::string pct(double v) {
 }
 
 std::string num(double v, int digits = 3) {
-  if (v < 0) return "-";
+  if (!std::isfinite(v)) return "-";
   std::ostringstream os;
   os << std::fixed << std::setprecision(digits) << v;
   return os.str();
@@ -44,7 +45,8 @@ app::Json classify_json(const ClassifyResult& r) {
           {"counted", r.counted}};
 }
 
-app::Json maybe(double v) { return v < 0 ? app::Json(nullptr) : app::json_number(v); }
+// null for a figure that could not be measured (NaN).
+app::Json maybe(double v) { return app::json_number(v); }
 
 }  // namespace
 
@@ -130,7 +132,7 @@ void print_kind_table(std::ostream& out, const std::vector<ModelFigures>& models
       auto f = m.kind_fit.find(kind);
       auto t = m.kind_top1.find(kind);
       std::string s = (f == m.kind_fit.end() ? "-" : num(f->second)) + " | " +
-                      (t == m.kind_top1.end() || t->second < 0 ? "-" : pct(t->second));
+                      (t == m.kind_top1.end() || !std::isfinite(t->second) ? "-" : pct(t->second));
       out << std::right << std::setw(16) << s;
     }
     out << "\n";
