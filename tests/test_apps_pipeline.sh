@@ -73,7 +73,7 @@ if [ -f "$CORPUS" ] && [ -f "$JUDGE" ]; then
     > "$WORK/eval.txt" 2>&1
   check "eval_imagine exits 0" test $? -eq 0
   check "eval_imagine prints the three model rows" \
-    test "$(grep -cE '^(unet unet_emoji|noise  |lookup  )' "$WORK/eval.txt")" -eq 3
+    test "$(grep -cE '^(unet unet_emoji.synckpt|noise|lookup) +[0-9.]+% [0-9.]+%' "$WORK/eval.txt")" -eq 3
   check "eval_imagine prints the real held-out reference row" grep -q '^real held-out pictures' "$WORK/eval.txt"
   check "eval_imagine wrote its JSON" grep -q '"fd_floor_training_vs_held_out"' "$WORK/eval.json"
   check "eval_imagine wrote a contact sheet" is_png "$WORK/sheets/unet_object.png"
