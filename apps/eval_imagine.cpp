@@ -1,43 +1,56 @@
-// eval_imagine — is the prompt's concept in the picture? The text-to-image model's samples for a
-// fixed prompt list, read by the emoji classifier, against two baselines; plus the memorisation
-// check (each sample's distance to its nearest training image).
-//   eval_imagine                                    the shipped weights, config/imagine_prompts.txt
-//   eval_imagine --samples 16 --guidance_scale 5 --grid runs/eval_grid.png
-//   eval_imagine --help                             every flag with its default
-// Needs the emoji dataset file (apps/build_emoji_dataset writes it in 0.4 s).
-// Thin by design: config → prompts, dataset, models → samples → apps/eval/image_quality → table.
+// eval_imagine — how good are a text-to-image model's pictures? Any text-to-image weights, and two
+// baselines (uniform noise; the look-up of the nearest training picture), draw every prompt of a
+// fixed list (objects, scenes, moods, music words, caption-decoder sentences); the picture judge
+// (models/clip_judge.h) measures concept recognition, prompt fit, a Fréchet distance to held-out
+// real pictures of the picture corpus (our FID, with its floor and ceiling), memorisation
+// (distance to the nearest training picture) and diversity within a prompt; a concept
+// classifier adds its own recognition when its file exists (apps/eval/imagine_eval.h).
+//   eval_imagine                                        shipped U-Net, noise and look-up
+//   eval_imagine --model lookup --samples_per_prompt 2  one baseline only (seconds)
+//   eval_imagine --output runs/eval_imagine.json --grid runs/eval_sheets
+//   eval_imagine --help                                 every flag with its default
+// Needs the picture corpus (apps/build_picture_corpus) and the judge (apps/train_clip_judge).
+// Thin by design: config → judge, corpus, prompts → pictures of each model → figures → outputs.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <sstream>
 
 #include "apps/cli/app_config.h"
 #include "apps/cli/flag_checks.h"
-#include "apps/eval/image_quality.h"
-#include "apps/pipeline/image_grid.h"
-#include "data/datasets/emoji_dataset.h"
-#include "data/images/png_image.h"
+#include "apps/eval/imagine_eval.h"
+#include "apps/eval/imagine_report.h"
+#include "apps/eval/judge_features.h"
 #include "engine/check.h"
-#include "engine/ops/elementwise.h"
+#include "engine/parallel.h"
 #include "engine/progress.h"
-#include "models/emoji_classifier.h"
 #include "models/text_to_image.h"
 
 using namespace syn;
 
 namespace {
 
-void print_row(const std::string& name, const quality::ClassifyResult& c,
-               const quality::NearestResult* nearest) {
-  std::cout << std::left << std::setw(34) << name << std::right << std::fixed
-            << std::setprecision(1) << std::setw(8) << 100 * c.top1 << "%" << std::setw(8)
-            << 100 * c.top5 << "%" << std::setw(8) << c.counted;
-  if (nearest)
-    std::cout << std::setprecision(3) << std::setw(10) << nearest->mean_distance << std::setw(8)
-              << nearest->min_distance;
-  std::cout << "\n";
+std::vector<std::string> split_models(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    const size_t a = part.find_first_not_of(' '), b = part.find_last_not_of(' ');
+    part = a == std::string::npos ? "" : part.substr(a, b - a + 1);
+    SYN_CHECK(part == "unet" || part == "noise" || part == "lookup", "--model '", text, "': '",
+              part, "' is not a model (unet, noise or lookup, comma-separated)");
+    out.push_back(part);
+  }
+  SYN_CHECK(!out.empty(), "--model '", text, "' names no model (unet, noise or lookup)");
+  return out;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace
@@ -49,117 +62,123 @@ int main(int argc, char** argv) {
     if (args.help) return 0;
     app::require_no_positional(args, "eval_imagine");
     const Config& cfg = args.config;
-    // Every flag and file before the models load and sampling starts; all problems at once.
+    // Every flag and file before anything loads or samples; all problems at once.
     app::FlagChecks checks(cfg, "eval_imagine");
-    checks.input_file("image_model", false, "train it with apps/train_imagine")
-        .input_file("classifier", false, "train it with apps/train_emoji_classifier")
-        .input_file("dataset", false, "build it with apps/build_emoji_dataset")
+    std::vector<std::string> model_names;
+    checks.attempt([&] { model_names = split_models(cfg.get_string("model")); });
+    // Read from the raw list too, so a bad name beside "unet" still gets --image_model checked.
+    const bool wants_unet =
+        std::find(model_names.begin(), model_names.end(), "unet") != model_names.end() ||
+        ("," + cfg.get_string("model") + ",").find(",unet,") != std::string::npos;
+    if (wants_unet)
+      checks.input_file("image_model", false,
+                        "train it with apps/train_imagine, or pick --model "
+                        "noise / lookup");
+    checks.input_file("judge", false, "train it with apps/train_clip_judge")
+        .input_file("corpus", false, "build it with apps/build_picture_corpus")
         .input_file("prompts")
-        .int_in("samples", 1, 4096)
+        .int_in("samples_per_prompt", 1, 4096)
         .int_in("steps", 1, 1000)
         .float_in("guidance_scale", 0, 100)
-        .output_file("grid", /*app_creates_folder=*/true);
+        .output_file("output", /*app_creates_folder=*/true)
+        .output_folder("grid");
     checks.done();
-    const std::string dataset_path = app::resolve_source_path(cfg.get_string("dataset"));
-    SYN_CHECK(std::filesystem::exists(dataset_path), "dataset '", dataset_path,
-              "' does not exist: build it with apps/build_emoji_dataset");
-    EmojiDataset ds = load_emoji_dataset(dataset_path);
-    auto prompts = quality::load_prompts(app::resolve_source_path(cfg.get_string("prompts")));
-    auto classifier =
-        models::load_emoji_classifier(app::resolve_source_path(cfg.get_string("classifier")));
-    models::TextToImage t2i =
-        models::TextToImage::load(app::resolve_source_path(cfg.get_string("image_model")));
-    const int64_t S = t2i.image_size(), n = cfg.get_int("samples");
-    SYN_CHECK(n > 0, "--samples must be positive");
 
-    // A split of the dataset in [0, 1], and its captions: the training split is what the U-Net
-    // saw; the held-out split gives the distances real, unseen emoji have to it.
-    const std::vector<float> all = ds.images_at((int)S).to_vector();
-    auto split_images = [&](bool held_out, std::vector<std::string>* captions) {
-      std::vector<int64_t> rows = ds.indices(held_out);
-      std::vector<float> pixels;
-      const int64_t per = 3 * S * S;
-      for (int64_t i : rows) {
-        for (int64_t k = 0; k < per; ++k) pixels.push_back(all[i * per + k] / 255.0f);
-        if (captions) captions->push_back(ds.items[i].caption);
+    const auto t_load = std::chrono::steady_clock::now();
+    std::map<std::string, std::string> judge_meta;
+    auto judge =
+        models::load_clip_judge(app::resolve_source_path(cfg.get_string("judge")), &judge_meta);
+    const std::string corpus_path = app::resolve_source_path(cfg.get_string("corpus"));
+    pictures::PictureCorpus corpus = pictures::load_picture_corpus(corpus_path);
+    const std::string prompts_path = app::resolve_source_path(cfg.get_string("prompts"));
+    const std::vector<quality::EvalPrompt> prompts = quality::load_prompt_set(prompts_path);
+    std::unique_ptr<models::LoadedEmojiClassifier> classifier;
+    const std::string classifier_path = app::resolve_source_path(cfg.get_string("classifier"));
+    if (!classifier_path.empty() && std::filesystem::exists(classifier_path))
+      classifier = std::make_unique<models::LoadedEmojiClassifier>(
+          models::load_emoji_classifier(classifier_path));
+    else if (!classifier_path.empty())
+      std::cout << "note: no concept classifier at '" << classifier_path
+                << "': its columns are left out\n";
+    quality::ImagineEvalReference ref = quality::make_reference(*judge, corpus, classifier.get());
+    quality::check_prompts(prompts, ref, prompts_path);
+    std::cout << "corpus " << corpus_path << ": " << ref.train_features.size(0) << " training, "
+              << ref.held_features.size(0) << " held-out pictures, " << ref.concepts.size()
+              << " concepts; judge " << cfg.get_string("judge") << " (" << ref.size << " px, "
+              << ref.concept_features.size(1) << "-d features); " << prompts.size() << " prompts; "
+              << num_threads() << " CPU threads; loaded and measured in " << std::fixed
+              << std::setprecision(1) << seconds_since(t_load) << " s\n";
+
+    quality::ImagineEvalOptions options;
+    options.samples_per_prompt = cfg.get_int("samples_per_prompt");
+    options.seed = (uint64_t)cfg.get_int("seed");
+    const int64_t n = options.samples_per_prompt, P = (int64_t)prompts.size();
+    std::vector<std::string> texts;
+    for (const auto& p : prompts) texts.push_back(p.text);
+
+    std::vector<quality::ModelFigures> figures;
+    const std::string grid = cfg.get_string("grid");
+    for (const std::string& name : model_names) {
+      const auto t0 = std::chrono::steady_clock::now();
+      Tensor pictures;
+      std::string label = name;
+      if (name == "unet") {
+        const std::string path = app::resolve_source_path(cfg.get_string("image_model"));
+        models::TextToImage t2i = models::TextToImage::load(path);
+        models::ImagineOptions o;
+        o.steps = cfg.get_int("steps");
+        o.guidance_scale = (float)cfg.get_float("guidance_scale");
+        o.seed = options.seed;
+        o.batch = n;
+        Progress progress(o.steps, std::cout,
+                          {.every_seconds = 30.0, .unit = "", .prefix = "sampling"});
+        o.on_step = [&](int64_t done, int64_t) { progress.update(done); };
+        pictures = t2i.generate(texts, o);
+        label = "unet " + std::filesystem::path(path).filename().string();
+        std::cout << "unet: " << P << " prompts x " << n << " samples, " << o.steps
+                  << " DDIM steps, guidance " << o.guidance_scale << ", seed " << o.seed << ", "
+                  << pictures.size(2) << " px: " << std::setprecision(1) << seconds_since(t0)
+                  << " s\n";
+      } else if (name == "noise") {
+        pictures = quality::noise_images(P * n, options.seed, ref.size);
+      } else {
+        pictures = quality::lookup_pictures(prompts, *judge, ref, n);
       }
-      return Tensor::from_vector(pixels, {(int64_t)rows.size(), 3, S, S});
-    };
-    std::vector<std::string> train_captions;
-    Tensor reference = split_images(false, &train_captions);
-    Tensor held_out = split_images(true, nullptr);
-
-    // Each prompt's concept, repeated for its n samples (generate() is prompt-major).
-    std::vector<int64_t> prompt_concepts, sample_concepts;
-    for (const auto& p : prompts) {
-      int64_t c = quality::concept_of(p, classifier.concepts);
-      SYN_CHECK(c >= 0, "prompt '", p, "' names no concept of the classifier");
-      prompt_concepts.push_back(c);
-      for (int64_t k = 0; k < n; ++k) sample_concepts.push_back(c);
+      const double picture_seconds = seconds_since(t0);
+      figures.push_back(quality::measure_pictures(label, pictures, prompts, *judge, ref,
+                                                  classifier.get(), options));
+      figures.back().seconds_pictures = picture_seconds;
+      if (!grid.empty())
+        for (const auto& path : quality::write_contact_sheets(grid, name, pictures, prompts, n))
+          std::cout << "wrote " << path << "\n";
     }
 
-    models::ImagineOptions o;
-    o.steps = cfg.get_int("steps");
-    o.guidance_scale = (float)cfg.get_float("guidance_scale");
-    o.seed = (uint64_t)cfg.get_int("seed");
-    o.batch = n;
-    // All prompts are denoised together, so progress is per DDIM step (a few minutes on a CPU).
-    Progress progress(o.steps, std::cout,
-                      {.every_seconds = 20.0, .unit = "", .prefix = "sampling"});
-    o.on_step = [&](int64_t done, int64_t) { progress.update(done); };
-    auto t0 = std::chrono::steady_clock::now();
-    Tensor samples = t2i.generate(prompts, o);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << prompts.size() << " prompts × " << n << " samples, " << o.steps
-              << " DDIM steps, guidance " << o.guidance_scale << ", seed " << o.seed << ": "
-              << std::fixed << std::setprecision(1) << secs << " s\n";
-    if (!cfg.get_string("grid").empty()) {
-      write_png(cfg.get_string("grid"), app::image_grid(samples, n, 2));
-      std::cout << "wrote " << cfg.get_string("grid") << "\n";
-    }
-
-    auto generated = quality::classify(*classifier.model, samples, sample_concepts);
-    auto nearest = quality::nearest_images(samples, reference);
-    Tensor noise = quality::noise_images((int64_t)sample_concepts.size(), o.seed, S);
-    auto noise_c = quality::classify(*classifier.model, noise, sample_concepts);
-    auto noise_nearest = quality::nearest_images(noise, reference);
-    Tensor lookup = quality::retrieval_images(prompts, train_captions, reference);
-    auto lookup_c = quality::classify(*classifier.model, lookup, prompt_concepts);
-    auto lookup_nearest = quality::nearest_images(lookup, reference);
-
-    std::cout << "\n"
-              << std::left << std::setw(34) << "" << std::right << std::setw(9) << "top-1"
-              << std::setw(9) << "top-5" << std::setw(8) << "images" << std::setw(10) << "mean RMS"
-              << std::setw(8) << "min"
-              << "   (distance to the nearest training image)\n";
-    print_row("generated (ours)", generated, &nearest);
-    print_row("baseline: uniform noise", noise_c, &noise_nearest);
-    print_row("baseline: look-up by caption", lookup_c, &lookup_nearest);
-    // Not classified: the classifier was trained on every real emoji, held-out ones included.
-    auto held_out_nearest = quality::nearest_images(held_out, reference);
-    std::cout << std::left << std::setw(34) << "reference: held-out real emoji" << std::right
-              << std::setw(9) << "-" << std::setw(9) << "-" << std::setw(8) << held_out.size(0)
-              << std::setprecision(3) << std::setw(10) << held_out_nearest.mean_distance
-              << std::setw(8) << held_out_nearest.min_distance << "\n";
-    std::cout << "chance: top-1 " << std::setprecision(2) << 100.0 / classifier.concepts.size()
-              << "%, top-5 " << 500.0 / classifier.concepts.size() << "% ("
-              << classifier.concepts.size() << " concepts)\n\nper prompt (top-1 hits of " << n
-              << ", mean distance to the nearest training image, what the classifier read most):\n";
-    for (size_t p = 0; p < prompts.size(); ++p) {
-      int64_t hits = 0;
-      double dist = 0;
-      std::map<int64_t, int64_t> votes;
-      for (int64_t k = 0; k < n; ++k) {
-        const size_t i = p * (size_t)n + (size_t)k;
-        hits += generated.rank[i] == 0;
-        dist += nearest.distance[i];
-        ++votes[generated.predicted[i]];
-      }
-      auto most = std::max_element(votes.begin(), votes.end(),
-                                   [](auto& a, auto& b) { return a.second < b.second; });
-      std::cout << "  " << std::left << std::setw(20) << prompts[p] << std::right << std::setw(3)
-                << hits << "/" << n << std::setprecision(3) << std::setw(8) << dist / n << "   "
-                << classifier.concepts[most->first] << "\n";
+    std::cout << "\n";
+    quality::print_imagine_table(std::cout, figures, ref, classifier != nullptr);
+    std::cout << "\n";
+    quality::print_kind_table(std::cout, figures);
+    if (cfg.get_bool("per_prompt"))
+      for (const auto& m : figures)
+        if (m.model.rfind("unet", 0) == 0) {
+          std::cout << "\n";
+          quality::print_prompt_lines(std::cout, m, prompts, n);
+        }
+    const std::string output = cfg.get_string("output");
+    if (!output.empty()) {
+      const auto parent = std::filesystem::path(output).parent_path();
+      if (!parent.empty()) std::filesystem::create_directories(parent);
+      app::Json run = {{"judge", cfg.get_string("judge")},
+                       {"corpus", cfg.get_string("corpus")},
+                       {"prompts", cfg.get_string("prompts")},
+                       {"image_model", wants_unet ? cfg.get_string("image_model") : ""},
+                       {"classifier", classifier ? classifier_path : ""},
+                       {"samples_per_prompt", n},
+                       {"steps", cfg.get_int("steps")},
+                       {"guidance_scale", app::json_number(cfg.get_float("guidance_scale"))},
+                       {"seed", cfg.get_int("seed")},
+                       {"threads", num_threads()}};
+      app::write_json_file(output, quality::imagine_json(run, figures, ref, prompts));
+      std::cout << "\nwrote " << output << "\n";
     }
     return 0;
   } catch (const std::exception& e) {

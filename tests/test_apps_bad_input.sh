@@ -91,8 +91,12 @@ check "train_captioner reports --max_steps -1 and --batch_size 0 together" \
 check "train_imagine names a missing dataset and how to build it" \
   fails_with "$WORK/18.log" "build it with apps/build_emoji_dataset" \
   "$APPS/train_imagine" --dataset "$WORK/none.ckpt"
-check "eval_imagine --samples 0 is refused" \
-  fails_with "$WORK/19.log" "--samples must be in 1..4096, got 0" "$APPS/eval_imagine" --samples 0
+check "eval_imagine --samples_per_prompt 0 is refused" \
+  fails_with "$WORK/19.log" "--samples_per_prompt must be in 1..4096, got 0" \
+  "$APPS/eval_imagine" --samples_per_prompt 0
+check "eval_imagine names a missing judge and how to train it, before sampling" \
+  fails_with "$WORK/19b.log" "train it with apps/train_clip_judge" \
+  "$APPS/eval_imagine" --judge "$WORK/none.synckpt"
 
 echo "$((failures == 0 ? 1 : 0)) passed, $((failures == 0 ? 0 : 1)) failed"
 [ $failures -eq 0 ]

@@ -2,7 +2,7 @@
 # test_apps_pipeline.sh — the music → picture apps end to end, as a user runs them, on the shipped
 # weights: apps/pipeline on the bundled clip and on a synthetic flute clip (apps/synth_clip),
 # apps/compare_pictures on the two outputs, apps/imagine with its -o short flag, and
-# apps/eval_imagine on a small prompt list when the emoji sources are installed.
+# apps/eval_imagine on a small prompt list when a picture corpus and the judge exist.
 #
 #   bash tests/test_apps_pipeline.sh BUILD_DIR/apps        (CTest runs it this way)
 #
@@ -61,16 +61,24 @@ check "-o without a value is an error naming it" grep -q -- "-o needs a value" "
 check "imagine -o wrote heart.png and heart_1.png" is_png "$WORK/heart.png"
 check "... and heart_1.png" is_png "$WORK/heart_1.png"
 
-# 5. eval_imagine on two prompts, when the emoji sources exist to build the dataset
-if [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && [ -f /usr/share/unicode/emoji/emoji-test.txt ]; then
-  "$APPS/build_emoji_dataset" --output "$WORK/emoji.ckpt" --contact_sheet "" > /dev/null
-  printf 'guitar\nsun\n' > "$WORK/prompts.txt"
-  "$APPS/eval_imagine" --dataset "$WORK/emoji.ckpt" --prompts "$WORK/prompts.txt" --samples 2 \
-    "${fast[@]}" > "$WORK/eval.txt" 2>&1
+# 5. eval_imagine on two prompts with the U-Net and both baselines, when a picture corpus
+# (apps/build_picture_corpus; SYN_PICTURE_CORPUS or runs/pictures/) and the judge exist
+# (tests/test_imagine_eval.cpp runs the same evaluation on a tiny corpus and judge everywhere)
+CORPUS=${SYN_PICTURE_CORPUS:-$SRC/runs/pictures/picture_corpus.ckpt}
+JUDGE=${SYN_CLIP_JUDGE:-$SRC/models/weights/clip_judge.synckpt}
+if [ -f "$CORPUS" ] && [ -f "$JUDGE" ]; then
+  printf 'object\tguitar\tguitar\nmood\t-\tsad\n' > "$WORK/prompts.tsv"
+  "$APPS/eval_imagine" --corpus "$CORPUS" --judge "$JUDGE" --prompts "$WORK/prompts.tsv" \
+    --samples_per_prompt 2 --output "$WORK/eval.json" --grid "$WORK/sheets" "${fast[@]}" \
+    > "$WORK/eval.txt" 2>&1
   check "eval_imagine exits 0" test $? -eq 0
-  check "eval_imagine prints the three rows" test "$(grep -cE '^(generated|baseline)' "$WORK/eval.txt")" -eq 3
+  check "eval_imagine prints the three model rows" \
+    test "$(grep -cE '^(unet unet_emoji.synckpt|noise|lookup) +[0-9.]+% [0-9.]+%' "$WORK/eval.txt")" -eq 3
+  check "eval_imagine prints the real held-out reference row" grep -q '^real held-out pictures' "$WORK/eval.txt"
+  check "eval_imagine wrote its JSON" grep -q '"fd_floor_training_vs_held_out"' "$WORK/eval.json"
+  check "eval_imagine wrote a contact sheet" is_png "$WORK/sheets/unet_object.png"
 else
-  echo "note: emoji sources not installed; eval_imagine not run"
+  echo "note: no picture corpus or judge; eval_imagine not run here"
 fi
 
 if [ $failures -ne 0 ]; then
