@@ -163,8 +163,8 @@ TEST_CASE("autoencoder errors name the file, the key or the shape") {
   save_checkpoint(path, ck);
   CHECK_THROWS_WITH_AS(load_autoencoder(path), doctest::Contains("'ae.norm_groups' is missing"),
                        Error);
-  ck.meta["ae.norm_groups"] = "2";
-  ck.meta["latent_scale"] = "-1";
+  ck.meta["ae.norm_groups"] = std::to_string(2);  // (a literal here trips GCC 12's -Wrestrict)
+  ck.meta["latent_scale"] = std::to_string(-1);
   save_checkpoint(path, ck);
   CHECK_THROWS_WITH_AS(load_autoencoder(path), doctest::Contains("latent_scale"), Error);
   CHECK_THROWS_WITH_AS(load_autoencoder((dir.path / "missing.synckpt").string()),
