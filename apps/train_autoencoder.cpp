@@ -38,6 +38,10 @@ void print_quality(const app::AeQuality& q, std::ostream& out) {
   out << std::fixed << std::setprecision(2) << "held-out pictures (" << q.pictures << "): PSNR "
       << q.psnr << " dB (mean per picture " << q.mean_psnr << " dB), L1 " << std::setprecision(4)
       << q.l1 << ", latent std " << q.latent_std << "\n";
+  const double n = (double)std::max<int64_t>(1, q.pictures);
+  out << std::setprecision(1) << "speed: encode " << n / q.encode_wall << " pictures/s ("
+      << 1e3 * q.encode_cpu / n << " ms CPU each), decode " << n / q.decode_wall << " pictures/s ("
+      << 1e3 * q.decode_cpu / n << " ms CPU each), " << num_threads() << " threads\n";
   if (q.judge_top1_original >= 0)
     out << "judge concept top-1 (among " << q.judge_concepts << " concepts): originals "
         << pct(q.judge_top1_original) << ", reconstructions " << pct(q.judge_top1_reconstruction)

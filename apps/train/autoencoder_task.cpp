@@ -1,7 +1,10 @@
 // autoencoder_task.cpp — see autoencoder_task.h.
 #include "apps/train/autoencoder_task.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -42,6 +45,18 @@ Tensor rows(const Tensor& images, int64_t begin, int64_t end, Device device) {
   s[0] = end - begin;
   return Tensor::from_vector(v, s, device);
 }
+
+// Wall and process CPU clocks, in seconds.
+struct Clocks {
+  double wall, cpu;
+  static Clocks now() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return {
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(),
+        (double)t.tv_sec + 1e-9 * (double)t.tv_nsec};
+  }
+};
 
 // [−1, 1] -> [0, 1] (a differentiable affine map).
 Tensor to_unit(const Tensor& x) { return ops::add_scalar(ops::scale(x, 0.5f), 0.5f); }
@@ -345,13 +360,21 @@ AeQuality evaluate_autoencoder(models::Autoencoder& ae, const AutoencoderData& d
   for (int64_t b0 = 0; b0 < N; b0 += batch) {
     const int64_t n = std::min(batch, N - b0);
     Tensor x = rows(data.images, b0, b0 + n, dev);
+    const Clocks t0 = Clocks::now();
     Tensor z = ae.encode(x);
-    for (float v : z.to_vector()) {
+    std::vector<float> zv = z.to_vector();  // (waits for the device)
+    const Clocks t1 = Clocks::now();
+    std::vector<float> y = ae.decode(z).to_vector();
+    const Clocks t2 = Clocks::now();
+    q.encode_wall += t1.wall - t0.wall;
+    q.encode_cpu += t1.cpu - t0.cpu;
+    q.decode_wall += t2.wall - t1.wall;
+    q.decode_cpu += t2.cpu - t1.cpu;
+    for (float v : zv) {
       z_sum += v;
       z_sq += (double)v * v;
       ++z_count;
     }
-    std::vector<float> y = ae.decode(z).to_vector();
     const float* src = data.images.data() + b0 * per;
     for (int64_t k = 0; k < n; ++k) {
       double pse = 0;

@@ -119,6 +119,9 @@ struct AeQuality {
   double judge_top1_original = -1, judge_top1_reconstruction = -1;  // −1: no judge
   double judge_top5_original = -1, judge_top5_reconstruction = -1;
   int64_t judge_concepts = 0;
+  // Time spent in encode() and in decode(): wall seconds and process CPU seconds (all threads;
+  // the CPU figure is the one to compare on a shared machine).
+  double encode_wall = 0, decode_wall = 0, encode_cpu = 0, decode_cpu = 0;
   Tensor reconstructions;  // [N, 3, S, S] in [0, 1], clamped
 };
 // Reconstructs `data` (in batches of `batch`) and measures it. With a judge: its zero-shot
