@@ -91,6 +91,11 @@ check "train_captioner reports --max_steps -1 and --batch_size 0 together" \
 check "train_imagine names a missing dataset and how to build it" \
   fails_with "$WORK/18.log" "build it with apps/build_emoji_dataset" \
   "$APPS/train_imagine" --dataset "$WORK/none.ckpt"
+check "train_autoencoder reports a missing corpus, a judge-less perceptual term and bad sizes" \
+  fails_with "$WORK/21.log" "3 problems with the flags of train_autoencoder" \
+  "$APPS/train_autoencoder" --corpus "$WORK/none.ckpt" --perceptual_weight 0.1 --norm_groups 5
+check "... naming how to build the corpus" grep -qF "build it with apps/build_picture_corpus" \
+  "$WORK/21.log"
 check "eval_imagine --samples 0 is refused" \
   fails_with "$WORK/19.log" "--samples must be in 1..4096, got 0" "$APPS/eval_imagine" --samples 0
 
