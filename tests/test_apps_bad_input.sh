@@ -97,6 +97,11 @@ check "eval_imagine --samples_per_prompt 0 is refused" \
 check "eval_imagine names a missing judge and how to train it, before sampling" \
   fails_with "$WORK/19b.log" "train it with apps/train_clip_judge" \
   "$APPS/eval_imagine" --judge "$WORK/none.synckpt"
+check "train_autoencoder reports a missing corpus, a judge-less perceptual term and bad sizes" \
+  fails_with "$WORK/21.log" "3 problems with the flags of train_autoencoder" \
+  "$APPS/train_autoencoder" --corpus "$WORK/none.ckpt" --perceptual_weight 0.1 --norm_groups 5
+check "... naming how to build the corpus" grep -qF "build it with apps/build_picture_corpus" \
+  "$WORK/21.log"
 
 echo "$((failures == 0 ? 1 : 0)) passed, $((failures == 0 ? 0 : 1)) failed"
 [ $failures -eq 0 ]
