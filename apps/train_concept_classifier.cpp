@@ -6,6 +6,8 @@
 // zero-shot classifier on the same pictures (prompt = the concept name) when --judge names one.
 //   train_concept_classifier                     models/weights/concept_classifier.synckpt
 //   train_concept_classifier --steps 300 --output /tmp/c.synckpt   a quick run
+//   train_concept_classifier --measure C.synckpt --judge J.synckpt   no training: C's validation
+//                                                and held-out figures beside judge J's
 //   train_concept_classifier --help              every flag with its default
 // Thin by design: config → corpus and splits → model → task + Trainer → evaluation → file.
 #include <algorithm>
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
         .input_file("concepts")
         .input_file("prompts")
         .input_file("judge", /*optional=*/true)
+        .input_file("measure", /*optional=*/true)
         .int_in("steps", 1, int64_t(1) << 40)
         .int_in("batch_size", 1, 1 << 16)
         .float_in("learning_rate", 1e-9, 1e3)
@@ -138,6 +141,47 @@ int main(int argc, char** argv) {
               << " validation, " << splits.heldout.size() << " held out), " << concepts.size()
               << " concepts, " << size << " px\n";
 
+    // The held-out figures (once, at the end): the classifier, and the judge as a zero-shot one.
+    auto heldout_figures = [&](models::EmojiClassifier& model, int px,
+                               std::map<std::string, std::string>& meta) {
+      model.eval();
+      const quality::ClassifyResult h = quality::classify(
+          model, unit_rows(corpus, px, splits.heldout), labels_of(splits.heldout));
+      std::cout << "held-out pictures (" << h.counted << ", among " << concepts.size()
+                << " concepts): classifier top-1 " << pct(h.top1) << ", top-5 " << pct(h.top5)
+                << "\n";
+      meta["heldout"] = "top1 " + pct(h.top1) + ", top5 " + pct(h.top5);
+      const std::string judge_path = cfg.get_string("judge");
+      if (judge_path.empty()) return;
+      auto judge = models::load_clip_judge(app::resolve_source_path(judge_path));
+      const int js = (int)judge->config().image_size;
+      app::JudgeEvalSet set;
+      set.images = unit_rows(corpus, js, splits.heldout);
+      for (int64_t r : splits.heldout) set.concepts.push_back(corpus.items[(size_t)r].concept_id);
+      set.concept_names = concepts;
+      app::JudgeQuality q = app::evaluate_clip_judge(*judge, set);
+      std::cout << "the judge " << judge_path << " as a zero-shot classifier (prompt = concept "
+                << "name) on the same pictures: top-1 " << pct(q.concept_top1) << ", top-5 "
+                << pct(q.concept_top5) << "\n";
+      meta["heldout_judge_zero_shot"] =
+          "top1 " + pct(q.concept_top1) + ", top5 " + pct(q.concept_top5);
+    };
+    const std::string measure = cfg.get_string("measure");
+    if (!measure.empty()) {  // no training: the validation and held-out figures of a file
+      models::LoadedEmojiClassifier c =
+          models::load_emoji_classifier(app::resolve_source_path(measure));
+      SYN_CHECK(c.concepts == concepts, "--measure '", measure, "' classifies ", c.concepts.size(),
+                " concepts, not the ", concepts.size(), " of the corpus");
+      const int cs = (int)c.model->config().image_size;
+      const quality::ClassifyResult v = quality::classify(
+          *c.model, unit_rows(corpus, cs, splits.validation), labels_of(splits.validation));
+      std::cout << "validation pictures (" << v.counted << "): classifier top-1 " << pct(v.top1)
+                << ", top-5 " << pct(v.top5) << "\n";
+      std::map<std::string, std::string> figures;
+      heldout_figures(*c.model, cs, figures);
+      return 0;
+    }
+
     Rng rng((uint64_t)cfg.get_int("seed"));
     models::EmojiClassifierConfig mc;
     mc.num_classes = (int64_t)concepts.size();
@@ -188,29 +232,7 @@ int main(int argc, char** argv) {
     meta["selected_step"] = std::to_string(kept->step);
     meta["training_seconds"] = std::to_string(tr.training.seconds);
     meta["validation"] = "top1 " + pct(kept->top1) + ", top5 " + pct(kept->top5);
-    if (cfg.get_bool("evaluate_heldout")) {
-      const quality::ClassifyResult h = quality::classify(
-          model, unit_rows(corpus, size, splits.heldout), labels_of(splits.heldout));
-      std::cout << "held-out pictures (" << h.counted << ", among " << concepts.size()
-                << " concepts): classifier top-1 " << pct(h.top1) << ", top-5 " << pct(h.top5)
-                << "\n";
-      meta["heldout"] = "top1 " + pct(h.top1) + ", top5 " + pct(h.top5);
-      const std::string judge_path = cfg.get_string("judge");
-      if (!judge_path.empty()) {
-        auto judge = models::load_clip_judge(app::resolve_source_path(judge_path));
-        const int js = (int)judge->config().image_size;
-        app::JudgeEvalSet set;
-        set.images = unit_rows(corpus, js, splits.heldout);
-        for (int64_t r : splits.heldout) set.concepts.push_back(corpus.items[(size_t)r].concept_id);
-        set.concept_names = concepts;
-        app::JudgeQuality q = app::evaluate_clip_judge(*judge, set);
-        std::cout << "the judge " << judge_path << " as a zero-shot classifier (prompt = concept "
-                  << "name) on the same pictures: top-1 " << pct(q.concept_top1) << ", top-5 "
-                  << pct(q.concept_top5) << "\n";
-        meta["heldout_judge_zero_shot"] =
-            "top1 " + pct(q.concept_top1) + ", top5 " + pct(q.concept_top5);
-      }
-    }
+    if (cfg.get_bool("evaluate_heldout")) heldout_figures(model, size, meta);
     const std::string& out = cfg.get_string("output");
     if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
     models::save_emoji_classifier(out, model, concepts, meta, cfg.get_bool("fp16"));
