@@ -236,8 +236,10 @@ int main(int argc, char** argv) {
     for (auto& [src, n] : report.offered)
       std::cout << "  " << src << ": " << n << " offered, " << report.by_licence_filter[src]
                 << " left out by licence, " << report.by_rules[src] << " by the rules, "
-                << report.kept[src] << " kept, " << report.failed[src] << " failed\n";
+                << report.kept[src] << " kept, " << report.failed[src] << " failed, "
+                << report.placeholders[src] << " \"Linked Image Not Found\" placeholders\n";
     for (const std::string& f : report.failures) std::cout << "  failed: " << f << "\n";
+    for (const std::string& p : report.placeholder_ids) std::cout << "  placeholder: " << p << "\n";
     std::cout << "fixed-prompt concepts held out in an unseen style:";
     for (auto& [c, src] : report.heldout_style) std::cout << " " << c << "=" << src;
     std::cout << "\n";

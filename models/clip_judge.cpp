@@ -83,7 +83,7 @@ Tensor ClipJudge::contrastive_loss(const Tensor& x, const std::vector<std::strin
 }
 
 void save_clip_judge(const std::string& path, const ClipJudge& judge,
-                     const std::map<std::string, std::string>& meta) {
+                     const std::map<std::string, std::string>& meta, bool fp16) {
   Checkpoint ck;
   ck.tensors = judge.state_dict();
   ck.meta = meta;
@@ -98,7 +98,7 @@ void save_clip_judge(const std::string& path, const ClipJudge& judge,
   t.precision(17);
   t << c.temperature;
   ck.meta["temperature"] = t.str();
-  save_checkpoint(path, ck, /*fp16=*/false);
+  save_checkpoint(path, ck, fp16);
 }
 
 std::shared_ptr<ClipJudge> load_clip_judge(const std::string& path,

@@ -65,8 +65,9 @@ class ClipJudge : public Module {
   std::shared_ptr<nn::Linear> text_fc1_, text_fc2_;
 };
 
+// With fp16 the tensors are stored as IEEE half (engine/checkpoint.h); the loader reads both.
 void save_clip_judge(const std::string& path, const ClipJudge& judge,
-                     const std::map<std::string, std::string>& meta = {});
+                     const std::map<std::string, std::string>& meta = {}, bool fp16 = false);
 // Reads a file of save_clip_judge in eval mode; errors name the file and what is wrong.
 std::shared_ptr<ClipJudge> load_clip_judge(const std::string& path,
                                            std::map<std::string, std::string>* meta = nullptr);

@@ -176,3 +176,42 @@ TEST_CASE("clip judge task: distinct concepts per batch, the loss falls under th
   CHECK_THROWS_WITH_AS(app::train_clip_judge(judge, x, examples, o, log),
                        doctest::Contains("more than the 4 concepts"), Error);
 }
+
+TEST_CASE("clip judge task: validation curve, and the best validation weights are kept") {
+  Rng rng(9);
+  std::vector<std::array<float, 3>> colours = {{1, 0, 0}, {0, 0, 1}, {0, 1, 0}, {1, 1, 0}};
+  std::vector<std::string> names = {"red", "blue", "green", "yellow"};
+  Tensor x = pictures(colours);
+  std::vector<app::JudgeExample> examples;
+  for (int i = 0; i < 4; ++i) examples.push_back({i, names[(size_t)i], names[(size_t)i]});
+  ClipJudge judge(tiny(), PromptTokenizer::build(names), rng);
+  app::JudgeEvalSet val{x, names, names, {"red", "green"}, {"red", "green"}};
+  app::ClipJudgeTrainOptions o;
+  o.steps = 90;
+  o.batch_size = 4;
+  o.learning_rate = 1e-2;
+  o.warmup_steps = 5;
+  o.augment.max_shift = 0;
+  o.augment.scale_min = o.augment.scale_max = 1.0f;
+  o.log_every_seconds = 1e9;
+  o.validation = &val;
+  o.val_every = 30;
+  std::ostringstream log;
+  app::JudgeTrainReport report;
+  app::train_clip_judge(judge, x, examples, o, log, &report);
+  REQUIRE(report.curve.size() == 3);  // steps 30, 60 and the end (90)
+  CHECK(report.curve[0].step == 30);
+  CHECK(report.curve[2].step == 90);
+  double best = -1;
+  int64_t best_step = -1;
+  for (const app::JudgeValidationPoint& p : report.curve) {
+    CHECK(p.score == doctest::Approx((p.top1 + p.top5 + p.recall1 + p.recall5) / 4));
+    if (p.score > best) best = p.score, best_step = p.step;
+  }
+  CHECK(report.best_step == best_step);
+  CHECK(log.str().find("validation step 30") != std::string::npos);
+  // The model holds the kept weights: measuring again gives the kept point's figures.
+  app::JudgeQuality q = app::evaluate_clip_judge(judge, val);
+  CHECK((q.concept_top1 + q.concept_top5 + q.recall1 + q.recall5) / 4 == doctest::Approx(best));
+  CHECK(best > 0.75);  // top-5 and recall@5 are 1 among four: top-1 and recall@1 must count
+}

@@ -2,7 +2,10 @@
 #include "apps/train/clip_judge_task.h"
 
 #include <algorithm>
+#include <iomanip>
 #include <map>
+#include <ostream>
+#include <sstream>
 
 #include "apps/train/trainer.h"
 #include "engine/check.h"
@@ -69,6 +72,7 @@ TrainerOptions ClipJudgeTask::trainer_options() const {
   o.learning_rate = options_.learning_rate;
   o.warmup_steps = std::min(options_.warmup_steps, options_.steps - 1);
   o.progress.every_seconds = options_.log_every_seconds;
+  o.val_every = options_.validation ? options_.val_every : 0;
   o.progress.unit = "pairs";
   o.progress.prefix = "train";
   return o;
@@ -88,9 +92,37 @@ StepOutput ClipJudgeTask::training_step(int64_t /*step*/) {
   return {model_.contrastive_loss(x, texts), options_.batch_size, {}};
 }
 
+void ClipJudgeTask::validation(std::ostream& log, SummaryWriter* /*tb*/) {
+  JudgeQuality q = evaluate_clip_judge(model_, *options_.validation);
+  JudgeValidationPoint p{step(), q.concept_top1, q.concept_top5, q.recall1, q.recall5, 0};
+  p.score = (p.top1 + p.top5 + p.recall1 + p.recall5) / 4;
+  curve_.push_back(p);
+  const bool best = best_step_ < 0 || p.score > best_score_;
+  if (best) {
+    best_score_ = p.score;
+    best_step_ = p.step;
+    best_state_.clear();
+    for (auto& [name, t] : model_.state_dict()) best_state_.emplace_back(name, t.clone());
+  }
+  auto pct = [](double v) {
+    std::ostringstream os;
+    os << std::fixed << std::setprecision(1) << 100 * v;
+    return os.str();
+  };
+  log << "validation step " << p.step << ": concept top-1 " << pct(p.top1) << "%, top-5 "
+      << pct(p.top5) << "%, recall@1 " << pct(p.recall1) << "%, recall@5 " << pct(p.recall5)
+      << "%, score " << pct(p.score) << (best ? " (best so far)" : "") << "\n";
+}
+
+int64_t ClipJudgeTask::restore_best() {
+  if (best_step_ >= 0) model_.load_state_dict(best_state_);
+  return best_step_;
+}
+
 double train_clip_judge(models::ClipJudge& model, const Tensor& images,
                         const std::vector<JudgeExample>& examples,
-                        const ClipJudgeTrainOptions& options, std::ostream& log) {
+                        const ClipJudgeTrainOptions& options, std::ostream& log,
+                        JudgeTrainReport* report) {
   ClipJudgeTask task(model, images, examples, options);
   Trainer trainer(task);
   trainer.fit(log);
@@ -98,7 +130,18 @@ double train_clip_judge(models::ClipJudge& model, const Tensor& images,
   const size_t n = std::min<size_t>(50, losses.size());
   double mean = 0;
   for (size_t i = losses.size() - n; i < losses.size(); ++i) mean += losses[i] / (double)n;
+  const int64_t kept = options.keep_best ? task.restore_best() : -1;
+  if (report) {
+    report->final_loss = mean;
+    report->curve = task.curve();
+    report->best_step = kept >= 0 ? kept : (task.curve().empty() ? -1 : task.step());
+  }
   return mean;
+}
+
+JudgeQuality evaluate_clip_judge(models::ClipJudge& model, const JudgeEvalSet& set) {
+  return evaluate_clip_judge(model, set.images, set.concepts, set.concept_names, set.prompts,
+                             set.prompt_concepts);
 }
 
 JudgeQuality evaluate_clip_judge(models::ClipJudge& model, const Tensor& images,

@@ -15,6 +15,11 @@
 //   retrieval recall@1 / @5 each fixed prompt against every evaluated picture; a hit when a
 //                           picture of the prompt's concept ranks first / in the first five
 //                           (prompts whose concept has no evaluated picture are not counted)
+//
+// Model selection (data/pictures/validation_split.h): with a validation set, the task measures it
+// every val_every steps and at the end, logs the curve, and keeps the weights of the best
+// validation score (the mean of top-1, top-5, recall@1 and recall@5); with keep_best they are
+// restored after training, so the held-out set is measured once, on a model it did not choose.
 #pragma once
 #include <cstdint>
 #include <iosfwd>
@@ -30,6 +35,14 @@
 
 namespace syn::app {
 
+// Pictures the judge is measured on (validation or held out) and the names it chooses among.
+struct JudgeEvalSet {
+  Tensor images;                                      // [N, 3, S, S] in [0, 1]
+  std::vector<std::string> concepts;                  // of each image
+  std::vector<std::string> concept_names;             // every concept id of the corpus
+  std::vector<std::string> prompts, prompt_concepts;  // the fixed prompts and their concepts
+};
+
 struct ClipJudgeTrainOptions {
   int64_t steps = 1000;
   int64_t batch_size = 64;
@@ -40,6 +53,21 @@ struct ClipJudgeTrainOptions {
   ImageAugmentOptions augment;
   uint64_t seed = 1;
   double log_every_seconds = 10.0;
+  const JudgeEvalSet* validation = nullptr;  // none: no validation, the last weights are kept
+  int64_t val_every = 250;                   // steps between validations (and at the end)
+  bool keep_best = true;                     // restore the weights of the best validation score
+};
+
+// One point of the validation curve.
+struct JudgeValidationPoint {
+  int64_t step = 0;
+  double top1 = 0, top5 = 0, recall1 = 0, recall5 = 0, score = 0;
+};
+
+struct JudgeTrainReport {
+  double final_loss = 0;  // mean loss of the last min(50, steps) steps
+  std::vector<JudgeValidationPoint> curve;
+  int64_t best_step = -1;  // the step whose weights the model holds (-1: no validation)
 };
 
 // One picture of the training set: its row in the images tensor, concept and caption.
@@ -62,6 +90,12 @@ class ClipJudgeTask : public Task {
   Module& trained_module() override { return model_; }
   Optimizer& optimizer() override { return *optimizer_; }
   StepOutput training_step(int64_t step) override;
+  bool has_validation() const override { return options_.validation != nullptr; }
+  void validation(std::ostream& log, SummaryWriter* tb) override;
+
+  const std::vector<JudgeValidationPoint>& curve() const { return curve_; }
+  // Puts the best validation weights back into the model; returns their step (-1: none).
+  int64_t restore_best();
 
  private:
   models::ClipJudge& model_;
@@ -73,12 +107,18 @@ class ClipJudgeTask : public Task {
   Rng rng_;
   std::vector<std::vector<size_t>> by_concept_;  // example indices of each concept
   ShuffledCycle concepts_;  // one concept after another, each pass in a new order
+  std::vector<JudgeValidationPoint> curve_;
+  NamedTensors best_state_;  // copies of the best weights (and batch-norm statistics)
+  int64_t best_step_ = -1;
+  double best_score_ = 0;
 };
 
-// Trains with the Trainer; returns the mean loss of the last min(50, steps) steps.
+// Trains with the Trainer; returns the mean loss of the last min(50, steps) steps. With
+// options.validation, `report` (when given) receives the curve and the step kept.
 double train_clip_judge(models::ClipJudge& model, const Tensor& images,
                         const std::vector<JudgeExample>& examples,
-                        const ClipJudgeTrainOptions& options, std::ostream& log);
+                        const ClipJudgeTrainOptions& options, std::ostream& log,
+                        JudgeTrainReport* report = nullptr);
 
 struct JudgeQuality {
   double concept_top1 = 0, concept_top5 = 0;  // over `pictures`
@@ -93,5 +133,6 @@ JudgeQuality evaluate_clip_judge(models::ClipJudge& model, const Tensor& images,
                                  const std::vector<std::string>& concept_names,
                                  const std::vector<std::string>& prompts,
                                  const std::vector<std::string>& prompt_concepts);
+JudgeQuality evaluate_clip_judge(models::ClipJudge& model, const JudgeEvalSet& set);
 
 }  // namespace syn::app

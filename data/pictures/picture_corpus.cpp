@@ -8,6 +8,7 @@
 
 #include "data/datasets/emoji_dataset.h"
 #include "data/pictures/picture_canvas.h"
+#include "data/pictures/placeholder_filter.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
 #include "engine/io/safe_file.h"
@@ -19,9 +20,9 @@ namespace {
 
 const char* kFormat = "synesthesia-picture-corpus-1";
 // The meta keys of the format itself; any other key is an extra_meta key.
-const char* kOwnKeys[] = {"ids",          "sources",    "files",    "licences",
-                          "concepts",     "categories", "captions", "split",
-                          "attributions", "format",     "sizes",    "background"};
+const char* kOwnKeys[] = {"ids",        "sources",  "files",     "licences",   "concepts",
+                          "categories", "captions", "split",     "split_keys", "attributions",
+                          "format",     "sizes",    "background"};
 
 bool own_key(const std::string& key) {
   return std::any_of(std::begin(kOwnKeys), std::end(kOwnKeys),
@@ -173,6 +174,12 @@ PictureCorpus build_picture_corpus(const std::vector<PictureRecord>& records,
       rep.failures.push_back(item.id + ": " + e.what());
       continue;
     }
+    if (looks_like_missing_image(img)) {
+      rep.placeholders[item.source] += 1;
+      rep.kept[item.source] -= 1;
+      rep.placeholder_ids.push_back(item.id);
+      continue;
+    }
     for (size_t k = 0; k < sizes.size(); ++k) {
       std::vector<uint8_t> px = fit_to_canvas(img, sizes[k], options.background);
       pixels[k].insert(pixels[k].end(), px.begin(), px.end());
@@ -214,6 +221,7 @@ void save_picture_corpus(const std::string& path, const PictureCorpus& corpus) {
       cols[key].push_back(*value);
     }
     cols["split"].push_back(it.held_out ? "heldout" : "train");
+    cols["split_keys"].push_back(one_line(it.split_key.empty() ? it.id : it.split_key));
     attributions[it.source] = it.licence + ": " + it.attribution;
   }
   for (auto& [key, lines] : cols) ck.meta[key] = join_lines(lines);
@@ -248,6 +256,13 @@ PictureCorpus load_picture_corpus(const std::string& path) {
     SYN_CHECK(cols[key].size() == n, "picture corpus '", path, "': meta/", key, " has ",
               cols[key].size(), " lines but meta/ids has ", n);
   }
+  // Split keys (validation_split.h) are stored since the validation split; older files lack them.
+  std::vector<std::string> split_keys;
+  if (ck.meta.count("split_keys")) {
+    split_keys = column("split_keys");
+    SYN_CHECK(split_keys.size() == n, "picture corpus '", path, "': meta/split_keys has ",
+              split_keys.size(), " lines but meta/ids has ", n);
+  }
   PictureCorpus corpus;
   for (size_t i = 0; i < n; ++i) {
     CorpusItem it;
@@ -261,6 +276,7 @@ PictureCorpus load_picture_corpus(const std::string& path) {
     SYN_CHECK(cols["split"][i] == "train" || cols["split"][i] == "heldout", "picture corpus '",
               path, "': meta/split line ", i + 1, " is '", cols["split"][i], "'");
     it.held_out = cols["split"][i] == "heldout";
+    if (!split_keys.empty()) it.split_key = split_keys[i];
     corpus.items.push_back(std::move(it));
   }
   std::istringstream sizes(ck.meta.count("sizes") ? ck.meta.at("sizes") : "");

@@ -26,12 +26,13 @@
 //      such concept in a style training never saw for it, and training still sees the concept.
 //      A fixed-prompt concept drawn by one source only (or none) is reported, not forced.
 //   6. pixels: record.load(), then fit_to_canvas at every size; a picture that fails to decode
-//      (or is over the pixel cap) is reported and left out.
+//      (or is over the pixel cap) is reported and left out, and so is one that is OpenClipart's
+//      "Linked Image Not Found" placeholder (placeholder_filter.h), whatever its name says.
 //
 // Corpus file: engine/checkpoint.h with fp16 tensors images_<S> [N, 3, S, S] (integers 0..255)
 // and meta/format "synesthesia-picture-corpus-1"; meta/ids, sources, files, licences, concepts,
-// categories, captions, split (one line per picture), meta/sizes, background, attributions, and
-// any extra_meta keys (older files have none).
+// categories, captions, split, split_keys (one line per picture), meta/sizes, background,
+// attributions, and any extra_meta keys (older files have neither split_keys nor extra keys).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -49,7 +50,7 @@ struct CorpusItem {
   std::string id;  // "<source>:<source_id>"
   std::string source, file, licence, attribution, concept_id, category, caption;
   bool held_out = false;
-  std::string split_key;  // not stored: "source|key" of the split
+  std::string split_key;  // "source|key" of the split (meta/split_keys; empty in older files)
 };
 
 struct PictureCorpus {
@@ -77,8 +78,10 @@ struct CorpusOptions {
 
 struct CorpusReport {
   std::map<std::string, int64_t> offered, by_licence_filter, by_rules, kept, failed;  // per source
-  std::vector<std::string> failures;   // "source:file: why"
-  std::vector<std::string> uncovered;  // fixed concepts not held out in an unseen style
+  std::vector<std::string> failures;            // "source:file: why"
+  std::map<std::string, int64_t> placeholders;  // per source: "Linked Image Not Found" pictures
+  std::vector<std::string> placeholder_ids;     // their ids
+  std::vector<std::string> uncovered;           // fixed concepts not held out in an unseen style
   std::map<std::string, std::string> heldout_style;  // fixed concept -> the unseen source
 };
 
