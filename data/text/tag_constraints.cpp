@@ -78,7 +78,12 @@ std::string constraint_phrase(const std::string& tag) {
   return out;
 }
 
-TagJudge::TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok) {
+TagJudge::TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok,
+                   std::vector<std::string> avoid) {
+  std::string phrases;
+  for (const auto& t : tags) phrases += constraint_phrase(t) + ". ";
+  for (auto& a : avoid)
+    if (!check_tags({a}, phrases).expressed[0]) avoid_.push_back(std::move(a));
   for (const auto& t : tags) {
     std::vector<int64_t> ids;
     std::string phrase = " ";  // as the word appears inside a sentence
@@ -94,6 +99,10 @@ models::SentenceJudge::Verdict TagJudge::judge(const std::string& text) const {
   TagCheck c = check_tags(tags_, text);
   v.allowed = c.conflicts.empty() && repeated_word_pair(text).empty() &&
               ungrounded_claims(tags_, text).empty();
+  if (v.allowed && !avoid_.empty()) {
+    const TagCheck a = check_tags(avoid_, text);
+    v.allowed = std::none_of(a.expressed.begin(), a.expressed.end(), [](bool e) { return e; });
+  }
   for (size_t i = 0; i < c.expressed.size(); ++i) {
     if (c.expressed[i])
       ++v.met;

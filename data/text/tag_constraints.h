@@ -15,11 +15,12 @@
 // Borderline tags ("possibly"): a tag written "possibly <tag>" is one the tagger was not
 // confident of (apps/pipeline/caption_model caption_tags_from: below the confident threshold,
 // at or above the borderline one). The decoder writes its sentence from the confident tags
-// only; the borderline ones follow as one clause, "Possibly also <phrase>, <phrase> and
-// <phrase>." (possibly_clause), leaving out any the sentence already says or that would
-// contradict it. (Forcing "possibly <phrase>" into the sentence itself was tried: the decoder,
-// conditioned on the tag, stated it as fact and then added the forced words — "The female
-// voices sing possibly female vocal melody", "This song may possibly flute playing".)
+// only, banned from stating a borderline one as fact (TagJudge's `avoid`: "instrumental" said
+// freely for a borderline "no vocals" was a fault); the borderline ones follow as one clause,
+// "Possibly also <phrase>, <phrase> and <phrase>." (possibly_clause), leaving out any the sentence
+// already says or that would contradict it. (Forcing "possibly <phrase>" into the sentence itself
+// was tried: the decoder, conditioned on the tag, stated it as fact and then added the forced words
+// — "The female voices sing possibly female vocal melody", "This song may possibly flute playing".)
 // check_constraints counts a borderline tag as said when a clause holding "possibly" says it
 // after that word, and as a fault when another clause states it as fact.
 #pragma once
@@ -43,13 +44,16 @@ std::string constraint_phrase(const std::string& tag);
 class TagJudge : public models::SentenceJudge {
  public:
   // tags: the set as given to the decoder (confident tags); tok encodes the phrases
-  // (" " + phrase).
-  TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok);
+  // (" " + phrase). avoid: borderline tags (unmarked), banned as fact, since the sentence may
+  // say them only in its "Possibly also" clause; one that the tags' own phrases already say
+  // is not banned (it could not be avoided).
+  TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok,
+           std::vector<std::string> avoid = {});
   Verdict judge(const std::string& text) const override;
   int goal() const override { return (int)tags_.size(); }
 
  private:
-  std::vector<std::string> tags_;
+  std::vector<std::string> tags_, avoid_;
   std::vector<std::vector<int64_t>> phrase_tokens_;  // per tag
 };
 
