@@ -77,7 +77,7 @@ Captioner make_model_captioner(const Config& cfg, const std::vector<std::vector<
                      : std::string("greedy"))
     << ", no_repeat_ngram " << o.no_repeat_ngram
     << (o.constrained ? ", lexically constrained, free slots " + std::to_string(o.free_slots) +
-                            ""
+                            (o.defer_forcing ? ", forcing deferred" : "")
                       : "")
     << (coverage > 0 && o.beam > 1 && !o.constrained
             ? ", re-ranked by tag coverage, weight " + std::to_string(coverage)

@@ -305,6 +305,7 @@ models::DecodeOptions decode_options_from(const Config& cfg) {
   // Configs from before the constrained decoder have no key: they keep their decoder.
   o.constrained = cfg.has("constrained") && cfg.get_bool("constrained");
   if (cfg.has("free_slots")) o.free_slots = cfg.get_int("free_slots");
+  if (cfg.has("defer_forcing")) o.defer_forcing = cfg.get_bool("defer_forcing");
   return o;
 }
 

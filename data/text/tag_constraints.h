@@ -2,7 +2,10 @@
 // and must not write for one tag set, judged by the same rules apps/eval_captioner measures with:
 //   must      express every tag as data/text/tag_fidelity's check_tags reads it (the tag's
 //             words, their stems and synonyms, or a documented alternative); the decoder is
-//             offered each unexpressed tag's phrase to write. A negated tag is offered in
+//             offered each unexpressed tag's phrase to write, without the words the sentence
+//             says already ("chords" for "electric guitar chords" once "electric guitar" is
+//             said: the whole phrase again would repeat a word pair, a banned fault, and the
+//             tag was missed). A negated tag is offered in
 //             positive form where tag_fidelity documents one: "no vocals", "no voice",
 //             "no singer", "no singing" as "instrumental"; other negations ("no lyrics",
 //             "no drums") as written.
@@ -24,6 +27,7 @@
 // check_constraints counts a borderline tag as said when a clause holding "possibly" says it
 // after that word, and as a fault when another clause states it as fact.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,8 +57,15 @@ class TagJudge : public models::SentenceJudge {
   int goal() const override { return (int)tags_.size(); }
 
  private:
+  // Tag i's phrase without the words `text` says already (its whole phrase where none is said,
+  // or where the phrase is an alternative such as "instrumental" for "no vocals").
+  const std::vector<int64_t>& shorter_phrase(size_t i, const std::string& text) const;
   std::vector<std::string> tags_, avoid_;
   std::vector<std::vector<int64_t>> phrase_tokens_;  // per tag
+  std::vector<bool> plain_;                          // the phrase is the tag as written
+  std::vector<size_t> needed_;                       // words the tag needs (unsaid_words)
+  const BpeTokenizer* tok_;
+  mutable std::map<std::string, std::vector<int64_t>> encoded_;  // shorter phrases, encoded
 };
 
 // The borderline tags (unmarked) a sentence written from `confident` can add as "possibly":
