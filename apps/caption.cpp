@@ -9,7 +9,8 @@
 // The default decoder is lexically constrained beam search (config/caption.yaml constrained:
 // models/constrained_beam.h, data/text/tag_constraints.h): every tag, or a documented synonym,
 // is said; nothing contradicts a tag; no word pair repeats; no claim about the recording,
-// audience or place that no tag supports. --constrained false gives plain beam / greedy / top-p.
+// audience or place that no tag supports; the decoder writes its own sentence first and the tags
+// it left out follow (defer_forcing). --constrained false gives plain beam / greedy / top-p.
 // Thin by design: config → tags (typed, or read from apps/tag's JSON; mapped to the phrases the
 // decoder knows by data/text/tag_phrases) → decoder (apps/pipeline/caption_model) → one printed
 // line.

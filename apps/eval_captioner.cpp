@@ -5,7 +5,9 @@
 //   eval_captioner --model models/weights/caption_decoder.synckpt            the trained decoder
 //   eval_captioner --model ... --beam 4             beam search (--top_p 0.9 --beam 1: sampling)
 //   eval_captioner --pairs_file preds.tsv            score any system's prediction<TAB>reference
-//   lines eval_captioner --help                            every flag with its default
+//                                                    lines
+//   eval_captioner --pairs_file joined.tsv --pairs_rows true    the same rows' tags scored too
+//   eval_captioner --help                            every flag with its default
 // Thin by design: config → data (data/datasets/musiccaps) → captioner → metrics
 // (apps/eval/caption_metrics, data/text/tag_fidelity) → printed table. A trained decoder plugs in
 // as another Captioner.
@@ -73,7 +75,10 @@ Captioner make_model_captioner(const Config& cfg, const std::vector<std::vector<
     << (o.top_p > 0  ? "top-p " + std::to_string(o.top_p) + ", seed " + std::to_string(o.seed)
         : o.beam > 1 ? "beam " + std::to_string(o.beam)
                      : std::string("greedy"))
-    << ", no_repeat_ngram " << o.no_repeat_ngram << (o.constrained ? ", lexically constrained" : "")
+    << ", no_repeat_ngram " << o.no_repeat_ngram
+    << (o.constrained ? ", lexically constrained, free slots " + std::to_string(o.free_slots) +
+                            (o.defer_forcing ? ", forcing deferred" : "")
+                      : "")
     << (coverage > 0 && o.beam > 1 && !o.constrained
             ? ", re-ranked by tag coverage, weight " + std::to_string(coverage)
             : std::string())
@@ -192,19 +197,22 @@ void print_fidelity(const char* who, const TagFidelity& f) {
             << f.contradicting << " of " << f.sentences << ")\n";
 }
 
-// Sentences with a repeated word pair and with an ungrounded claim (data/text/caption_fluency).
+// Sentences with a repeated word pair, with an ungrounded claim and with a list of tags strung
+// together (data/text/caption_fluency).
 void print_fluency(const char* who, const std::vector<std::vector<std::string>>& tags,
                    const std::vector<std::string>& sentences) {
-  int64_t repeated = 0, ungrounded = 0;
+  int64_t repeated = 0, ungrounded = 0, listed = 0;
   for (size_t i = 0; i < sentences.size(); ++i) {
     repeated += repeated_word_pair(sentences[i]).empty() ? 0 : 1;
     ungrounded += ungrounded_claims(tags[i], sentences[i]).empty() ? 0 : 1;
+    listed += tag_list_run(tags[i], sentences[i]).empty() ? 0 : 1;
   }
   const double n = (double)std::max<size_t>(1, sentences.size());
   std::cout << std::fixed << std::setprecision(1) << who << ": sentences with a repeated word pair "
             << 100.0 * (double)repeated / n << "% (" << repeated << "), with an ungrounded claim "
             << "about the recording, audience or place " << 100.0 * (double)ungrounded / n << "% ("
-            << ungrounded << ")\n";
+            << ungrounded << "), with a tag list " << 100.0 * (double)listed / n << "% (" << listed
+            << ")\n";
 }
 
 // The tags our sentences most often leave unsaid, with counts: where the decoder (or the
@@ -240,13 +248,14 @@ int main(int argc, char** argv) {
     std::vector<std::string> preds, refs;
     std::vector<std::vector<std::string>> tags;
     std::string what;
-    if (!cfg.get_string("pairs_file").empty()) {
-      read_pairs(cfg.get_string("pairs_file"), preds, refs);
-      what = "pairs from " + cfg.get_string("pairs_file");
-    } else {
+    // The split's rows (after --offset, up to --limit): the rows to caption, or the rows a
+    // pairs file holds in order (--pairs_rows).
+    std::vector<MusicCapsRow> rows;
+    std::string which;
+    auto load_rows = [&]() {
       auto all = load_musiccaps(cfg.get_string("musiccaps_csv"));
       auto split = split_musiccaps(all);
-      const std::string& which = cfg.get_string("split");
+      which = cfg.get_string("split");
       SYN_CHECK(which == "eval" || which == "train" || which == "all" || which == "val",
                 "unknown --split '", which, "' (eval, train, all or val)");
       // val: apps/train_captioner's held-out slice of the training rows (same val_rows and
@@ -262,16 +271,38 @@ int main(int argc, char** argv) {
           val_rows.push_back(std::move(r));
         }
       }
-      const auto& rows = which == "eval"    ? split.eval
-                         : which == "train" ? split.train
-                         : which == "val"   ? val_rows
-                                            : all;
+      const auto& chosen = which == "eval"    ? split.eval
+                           : which == "train" ? split.train
+                           : which == "val"   ? val_rows
+                                              : all;
       // --offset skips the split's first rows (a fixed dev slice for tuning decoding, e.g. the
       // last 300 evaluation rows: --offset 2558 --limit 300).
       SYN_CHECK(cfg.get_int("offset") >= 0, "--offset must be >= 0, got ", cfg.get_int("offset"));
-      const size_t first = std::min(rows.size(), (size_t)cfg.get_int("offset"));
-      size_t n = rows.size() - first;
+      const size_t first = std::min(chosen.size(), (size_t)cfg.get_int("offset"));
+      size_t n = chosen.size() - first;
       if (cfg.get_int("limit") > 0) n = std::min(n, (size_t)cfg.get_int("limit"));
+      rows.assign(chosen.begin() + (long)first, chosen.begin() + (long)(first + n));
+    };
+    if (!cfg.get_string("pairs_file").empty()) {
+      const std::string& file = cfg.get_string("pairs_file");
+      read_pairs(file, preds, refs);
+      what = "pairs from " + file;
+      if (cfg.get_bool("pairs_rows")) {
+        // Joined shards of one run: the tags come from the rows, which must be the same rows.
+        load_rows();
+        SYN_CHECK(rows.size() == preds.size(), "--pairs_rows: '", file, "' has ", preds.size(),
+                  " pairs but the ", which, " split (--offset/--limit) has ", rows.size(), " rows");
+        for (size_t i = 0; i < rows.size(); ++i) {
+          SYN_CHECK(rows[i].caption == refs[i], "--pairs_rows: the reference of pair ", i + 1,
+                    " of '", file, "' is not the caption of row ", i + 1, " of the ", which,
+                    " split");
+          tags.push_back(rows[i].aspects);
+        }
+        what += " (rows of the " + which + " split)";
+      }
+    } else {
+      load_rows();
+      const size_t first = (size_t)cfg.get_int("offset"), n = rows.size();
       std::string model_description;
       Captioner captioner;
       if (cfg.get_string("model").empty()) {
@@ -279,10 +310,10 @@ int main(int argc, char** argv) {
                                   (uint64_t)cfg.get_int("seed"));
       } else {
         std::vector<std::vector<std::string>> all_tags;
-        for (size_t i = first; i < first + n; ++i) all_tags.push_back(rows[i].aspects);
+        for (size_t i = 0; i < n; ++i) all_tags.push_back(rows[i].aspects);
         captioner = make_model_captioner(cfg, all_tags, model_description);
       }
-      for (size_t i = first; i < first + n; ++i) {
+      for (size_t i = 0; i < n; ++i) {
         tags.push_back(rows[i].aspects);
         preds.push_back(captioner(rows[i].aspects));
         refs.push_back(rows[i].caption);

@@ -47,6 +47,10 @@ struct DecodeOptions {
   // Constrained search: this many of the `beam` slots go to the most probable candidates
   // whatever constraints they meet, before the banks share the rest (0 = banks only).
   int64_t free_slots = 0;
+  // Constrained search: a hypothesis is offered the phrases of unsaid tags only once the model
+  // has wanted to end it (<eos> its most probable token; models/constrained_beam.h); until then it
+  // writes its own words (bans still apply), so the missing tags follow the model's own sentence.
+  bool defer_forcing = false;
 };
 
 // One token list per set (without <bos> and <eos>). The model is put in eval mode.

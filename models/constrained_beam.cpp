@@ -32,7 +32,8 @@ struct Live {
   std::vector<int64_t> tokens;
   std::string text;
   double logp = 0;
-  int met = 0;  // constraints met by the text's complete words
+  int met = 0;        // constraints met by the text's complete words
+  bool open = false;  // DecodeOptions::defer_forcing: the model has wanted to end it once
 };
 
 struct Cand {
@@ -97,6 +98,7 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
       const SentenceJudge& judge = *judges[(size_t)b];
       const int goal = judge.goal();
       std::vector<Cand> cands;
+      std::vector<bool> opened(hyps.size(), false);
       for (int64_t h = 0; h < (int64_t)hyps.size(); ++h) {
         const Live& hyp = hyps[(size_t)h];
         step_log_probs(logits.data() + (row + h) * V, V, hyp.tokens, o, lp);
@@ -113,11 +115,18 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
           const int bank = kBankStride * (met + (completes ? 1 : 0)) + progress;
           cands.push_back({hyp.logp + lp[(size_t)tok], h, tok, met, bank, false});
         };
-        // Proposals first: a token both proposed and among the model's best keeps its bank.
-        proposed_tokens(hyp.tokens, v.proposals, forced);
-        for (const auto& [tok, progress] : forced)
-          if (tok != o.eos_id && tok >= o.num_special && tok < V) add(tok, progress, progress == 0);
         best_tokens(lp, 2 * K, ids);
+        // Deferred forcing: phrases are offered once the model has wanted to end the sentence
+        // (<eos> its most probable token), so its own sentence comes first. Proposals before
+        // the model's best: a token both proposed and among them keeps its bank.
+        const bool open = !o.defer_forcing || hyp.open || (!ids.empty() && ids[0] == o.eos_id);
+        opened[(size_t)h] = open;
+        if (open) {
+          proposed_tokens(hyp.tokens, v.proposals, forced);
+          for (const auto& [tok, progress] : forced)
+            if (tok != o.eos_id && tok >= o.num_special && tok < V)
+              add(tok, progress, progress == 0);
+        }
         for (int64_t id : ids) add(id, 0, false);
       }
       // Finished hypotheses; then banks, best first within each, dropping repeated candidates.
@@ -142,7 +151,8 @@ std::vector<std::vector<ConstrainedHypothesis>> search_batch(
       auto keep = [&](Cand& c) {
         c.taken = true;
         const Live& parent = hyps[(size_t)c.parent];
-        Live h{parent.tokens, parent.text + pieces[(size_t)c.token], c.score, c.met};
+        Live h{parent.tokens, parent.text + pieces[(size_t)c.token], c.score, c.met,
+               opened[(size_t)c.parent]};
         h.tokens.push_back(c.token);
         next.push_back(std::move(h));
         rows.add(row + c.parent, c.token);
@@ -226,6 +236,20 @@ std::vector<std::vector<ConstrainedHypothesis>> constrained_beam_search(
     std::vector<const SentenceJudge*> part(judges.begin() + begin, judges.begin() + end);
     for (auto& s : search_batch(model, slice_tag_ids(tags, begin, end), o, part, pieces))
       out.push_back(std::move(s));
+  }
+  if (!o.defer_forcing) return out;
+  // A deferred search whose sentence ran out of the decoder's positions before every tag was
+  // said is done again with the phrases offered from the start (a few sets in a hundred).
+  DecodeOptions anywhere = o;
+  anywhere.defer_forcing = false;
+  for (int64_t b = 0; b < tags.B; ++b) {
+    auto& hyps = out[(size_t)b];
+    const int goal = judges[(size_t)b]->goal();
+    if (!hyps.empty() && hyps.front().met >= goal) continue;
+    auto again = search_batch(model, slice_tag_ids(tags, b, b + 1), anywhere, {judges[(size_t)b]},
+                              pieces)[0];
+    if (!again.empty() && (hyps.empty() || again.front().met > hyps.front().met))
+      hyps = std::move(again);
   }
   return out;
 }

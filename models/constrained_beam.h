@@ -19,7 +19,16 @@
 // probable candidates whatever their bank; the other slots are filled round-robin from the
 // highest bank down, best score first within a bank, so hypotheses that met more constraints
 // survive beside the most probable ones (a token that completes a proposed phrase is banked as
-// meeting it). <eos> finishes a hypothesis whose text the judge allows; the search of a set stops
+// meeting it). With DecodeOptions::defer_forcing, a hypothesis is offered the phrases only once
+// it is "open": the model's most probable next token was <eos> (it would have ended the
+// sentence); its children stay open. (Opening also when few tokens are left for the phrases
+// still owed, to miss fewer tags at the decoder's 96 positions, cost ROUGE-L: .357 vs .366 on
+// the dev slice, tags expressed 98.9% vs 98.5%.) A set whose deferred search ends without a
+// sentence that meets every constraint (its own sentence used up the decoder's positions) is
+// searched again with the phrases offered from the start, and the result with more met kept. Until
+// then it writes the model's own words (the judge's bans still apply), so a sentence keeps the
+// decoder's order and wording, which the human captions share (ROUGE-L), and the missing tags
+// follow it. <eos> finishes a hypothesis whose text the judge allows; the search of a set stops
 // when `beam` finished hypotheses meet every constraint, or at the maximum length. Finished
 // hypotheses are ranked by constraints met, then score; when none finished, the live ones at the
 // limit are used.

@@ -13,6 +13,7 @@
 #include "apps/pipeline/pipeline.h"
 #include "apps/pipeline/tag_json.h"
 #include "data/audio/synthetic_audio.h"
+#include "data/text/tag_constraints.h"
 #include "engine/check.h"
 #include "tests/support/pipeline_fixtures.h"
 
@@ -62,6 +63,13 @@ TEST_CASE("run_pipeline writes every file and pipeline.json holds what it return
   CHECK(j["audio"] == audio.string());
   CHECK(j["sentence"] == r.sentence);
   CHECK(j["caption_tags"] == r.caption_tags);
+  // The sentence's tags are those `caption --from tags.json` takes, borderline ones included,
+  // and a borderline tag is said only as "possibly".
+  const app::PipelineOptions options = fast_pipeline_options(audio, out);
+  CHECK(r.caption_tags == app::caption_tags_from(app::read_tag_json((out / "tags.json").string()),
+                                                 app::caption_tag_rule(options)));
+  const ConstraintReport said = check_constraints(r.caption_tags, r.sentence);
+  CHECK_MESSAGE(said.faults.empty(), r.sentence, " / ", said.faults.front());
   for (const PromptSet& set : r.prompt_sets)
     CHECK(j["prompts"][prompt_strategy_name(set.strategy)] == set.prompts);
   REQUIRE(j["motifs"].size() == r.motif_set().motifs.size());
@@ -79,6 +87,29 @@ TEST_CASE("run_pipeline writes every file and pipeline.json holds what it return
     CHECK_MESSAGE(text.find(std::string("\n[pipeline] ") + stage) != std::string::npos, stage);
   CHECK(text.find("[pipeline] done in ") != std::string::npos);
   fs::remove_all(dir);
+}
+
+TEST_CASE("the sentence stage's tag rule: caption --from's, with the pipeline's keys") {
+  Config cfg = Config::load(std::string(SYN_SOURCE_DIR) + "/config/pipeline.yaml");
+  cfg.set("borderline_threshold", "0.065");
+  cfg.set("max_borderline", "1");
+  const app::CaptionTagRule rule =
+      app::caption_tag_rule(app::pipeline_options_from(cfg, {"clip.wav"}));
+  CHECK(rule.refined_threshold == cfg.get_float("refined_threshold"));
+  CHECK(rule.tag_threshold == cfg.get_float("tag_threshold"));
+  CHECK(rule.max_tags == cfg.get_int("max_tags"));
+  CHECK(rule.borderline_threshold == doctest::Approx(0.065));
+  CHECK(rule.max_borderline == 1);
+  CHECK(rule.map_phrases);
+  app::TagFile f;  // refined profile: its tags are the ones used
+  f.has_refined = true;
+  for (auto [tag, p] : {std::pair{"piano", 0.5}, {"flute", 0.07}, {"female", 0.066}})
+    f.refined.push_back({tag, p, ""});
+  f.tags.push_back({"guitar", 0.9, ""});
+  CHECK(app::caption_tags_from(f, rule) == std::vector<std::string>{"piano", "possibly flute"});
+  cfg.set("max_borderline", "0");  // only the confident tags
+  CHECK(app::caption_tags_from(f, app::caption_tag_rule(app::pipeline_options_from(
+                                      cfg, {"clip.wav"}))) == std::vector<std::string>{"piano"});
 }
 
 TEST_CASE("bad options fail before the first stage and write nothing") {
@@ -110,6 +141,8 @@ TEST_CASE("bad options fail before the first stage and write nothing") {
   fails("weights_dir", dir.string(), "musicnn weights '");
   fails("top_p", "0.9", "top_p sampling and beam search");
   fails("max_tokens", "0", "max_tokens must be at least 1");
+  fails("max_borderline", "-1", "--max_borderline must be >= 0, got -1");
+  fails("borderline_threshold", "1.5", "--borderline_threshold must be in [0, 1], got 1.5");
   fails("cover_size", "32", "cover: size must be in 64..4096, got 32");
   fails("image_size", "48", "--image_size 48 must be a positive multiple");
 

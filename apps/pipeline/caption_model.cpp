@@ -154,7 +154,7 @@ std::vector<std::string> CaptionModel::caption(const std::vector<std::vector<std
   for (size_t b = 0; b < sets.size(); ++b)
     for (const auto& tag : sets[b])
       (is_borderline(tag) ? borderline[b] : confident[b]).push_back(unmarked_tag(tag));
-  std::vector<std::string> out = decode(confident, options, coverage_weight);
+  std::vector<std::string> out = decode(confident, options, coverage_weight, borderline);
   for (size_t b = 0; b < out.size(); ++b) {
     std::vector<std::string> used;
     for (const auto& t : confident[b]) used.push_back(normalise_tag(t, text.lowercase));
@@ -170,8 +170,8 @@ std::vector<std::string> CaptionModel::caption(const std::vector<std::vector<std
 }
 
 std::vector<std::string> CaptionModel::decode(const std::vector<std::vector<std::string>>& sets,
-                                              models::DecodeOptions options,
-                                              double coverage_weight) {
+                                              models::DecodeOptions options, double coverage_weight,
+                                              const std::vector<std::vector<std::string>>& avoid) {
   options.bos_id = BpeTokenizer::kBos;
   options.eos_id = BpeTokenizer::kEos;
   options.num_special = BpeTokenizer::kNumSpecial;
@@ -184,14 +184,17 @@ std::vector<std::string> CaptionModel::decode(const std::vector<std::vector<std:
   if (options.constrained) {
     // The judges see each set as the decoder does: normalised, empties dropped, max_tags.
     std::vector<TagJudge> judges;
-    for (const auto& set : sets) {
-      std::vector<std::string> used;
-      for (const auto& tag : set) {
+    for (size_t b = 0; b < sets.size(); ++b) {
+      std::vector<std::string> used, banned;
+      for (const auto& tag : sets[b]) {
         if ((int64_t)used.size() >= text.max_tags) break;
         std::string t = normalise_tag(tag, text.lowercase);
         if (!t.empty()) used.push_back(t);
       }
-      judges.emplace_back(std::move(used), tokenizer);
+      if (b < avoid.size())
+        for (const auto& tag : avoid[b])
+          if (std::string t = normalise_tag(tag, text.lowercase); !t.empty()) banned.push_back(t);
+      judges.emplace_back(std::move(used), tokenizer, std::move(banned));
     }
     std::vector<const models::SentenceJudge*> judge_ptrs;
     for (const auto& j : judges) judge_ptrs.push_back(&j);
@@ -302,6 +305,7 @@ models::DecodeOptions decode_options_from(const Config& cfg) {
   // Configs from before the constrained decoder have no key: they keep their decoder.
   o.constrained = cfg.has("constrained") && cfg.get_bool("constrained");
   if (cfg.has("free_slots")) o.free_slots = cfg.get_int("free_slots");
+  if (cfg.has("defer_forcing")) o.defer_forcing = cfg.get_bool("defer_forcing");
   return o;
 }
 

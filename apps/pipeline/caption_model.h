@@ -77,8 +77,10 @@ struct CaptionModel {
                                    models::DecodeOptions options, double coverage_weight = 0);
 
  private:
+  // avoid[b]: set b's borderline tags, which the constrained decoder must not state as fact.
   std::vector<std::string> decode(const std::vector<std::vector<std::string>>& sets,
-                                  models::DecodeOptions options, double coverage_weight);
+                                  models::DecodeOptions options, double coverage_weight,
+                                  const std::vector<std::vector<std::string>>& avoid = {});
 };
 
 // Reads a train_captioner checkpoint (kind caption-train) or exported weights (kind

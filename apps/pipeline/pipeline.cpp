@@ -77,12 +77,13 @@ Tags tag_stage(const PipelineOptions& o, PipelineResult& r, StageLog& log) {
   return t;
 }
 
-// The confident tags exactly as `caption --from tags.json` picks them: read back from the JSON.
+// The tags exactly as `caption --from tags.json` picks them, read back from the JSON: the
+// confident ones, then up to max_borderline borderline ones marked "possibly", which the sentence
+// says in a closing "Possibly also ..." clause (caption_model.h caption_tags_from).
 void sentence_stage(const PipelineOptions& o, const Tags& tags, PipelineResult& r, StageLog& log) {
   log.start();
   TagFile tag_file = parse_tag_json(tags.json, r.tags_json.string());
-  r.caption_tags =
-      tags_to_phrases(confident_tags(tag_file, o.refined_threshold, o.tag_threshold, o.max_tags));
+  r.caption_tags = caption_tags_from(tag_file, caption_tag_rule(o));
   SYN_CHECK(!r.caption_tags.empty(), "no confident tag to caption");
   CaptionModel captioner = load_caption_model(o.caption_model);
   r.sentence = captioner.caption({r.caption_tags}, o.decode, o.coverage_weight)[0];

@@ -27,6 +27,8 @@ PipelineOptions pipeline_options_from(const Config& cfg,
   o.refined_threshold = cfg.get_float("refined_threshold");
   o.tag_threshold = cfg.get_float("tag_threshold");
   o.max_tags = (int)cfg.get_int("max_tags");
+  o.borderline_threshold = cfg.get_float("borderline_threshold");
+  o.max_borderline = (int)cfg.get_int("max_borderline");
   o.decode = decode_options_from(cfg);
   o.coverage_weight = cfg.get_float("coverage_weight");
   o.prompts.top_k = (size_t)cfg.get_int("top_k");
@@ -44,6 +46,17 @@ PipelineOptions pipeline_options_from(const Config& cfg,
   return o;
 }
 
+CaptionTagRule caption_tag_rule(const PipelineOptions& o) {
+  CaptionTagRule rule;
+  rule.refined_threshold = o.refined_threshold;
+  rule.tag_threshold = o.tag_threshold;
+  rule.max_tags = o.max_tags;
+  rule.borderline_threshold = o.borderline_threshold;
+  rule.max_borderline = o.max_borderline;
+  rule.map_phrases = true;
+  return rule;
+}
+
 void check_pipeline_options(const PipelineOptions& o) {
   SYN_CHECK(fs::exists(o.audio), "audio file '", o.audio, "' does not exist");
   SYN_CHECK(!o.output_dir.empty(), "no output folder: give -o DIR");
@@ -53,6 +66,10 @@ void check_pipeline_options(const PipelineOptions& o) {
   SYN_CHECK(fs::exists(o.caption_model), "caption model '", o.caption_model,
             "' does not exist: train it with apps/train_captioner or pass --caption_model FILE");
   tagger_device(o.device);
+  SYN_CHECK(o.max_tags >= 1, "--max_tags must be at least 1, got ", o.max_tags);
+  SYN_CHECK(o.borderline_threshold >= 0 && o.borderline_threshold <= 1,
+            "--borderline_threshold must be in [0, 1], got ", o.borderline_threshold);
+  SYN_CHECK(o.max_borderline >= 0, "--max_borderline must be >= 0, got ", o.max_borderline);
   for (const char* model : {"musicnn-mtt", "musicnn-msd"})
     musicnn_weights_path(o.weights_dir, model);
   // The decoder checks these too (models/caption_decode.cpp), but only after the tagging; the same

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/pipeline/caption_model.h"
 #include "apps/pipeline/motif_mapping.h"
 #include "engine/config.h"
 #include "models/caption_decode.h"
@@ -23,10 +24,14 @@ struct PipelineOptions {
   std::string device = "cpu";  // cpu or cuda
   std::string weights_dir;     // musicnn_{mtt,msd}.synckpt ("" = the shipped models/weights/)
 
-  // 2. sentence: the confident tags (tag_json.h confident_tags) → the caption decoder
+  // 2. sentence: the confident tags (tag_json.h confident_tags) and up to max_borderline
+  // borderline ones, said "possibly" (caption_model.h caption_tags_from, the rule of
+  // `caption --from tags.json`) → the caption decoder
   std::string caption_model;
   double refined_threshold = 0.1, tag_threshold = 0.1;
   int max_tags = 8;
+  double borderline_threshold = 0.05;
+  int max_borderline = 2;
   models::DecodeOptions decode;  // beam, length_penalty, ..., and the seed of sampling
   double coverage_weight = 0;
 
@@ -50,11 +55,14 @@ struct PipelineOptions {
 PipelineOptions pipeline_options_from(const Config& cfg,
                                       const std::vector<std::string>& positional);
 
-// Every check that needs no model: the files exist, the device, the decoding options and the cover
-// size. run_pipeline checks the image size against the model's native size right after loading
-// the text-to-image weights, still before the first stage; the number of DDIM steps is checked
-// against the model's schedule when the pictures are drawn. Errors name the flag or file, with
-// the same text as the stage that would otherwise fail.
+// The sentence stage's tag rule (the same as apps/caption --from's), phrases mapped.
+CaptionTagRule caption_tag_rule(const PipelineOptions& options);
+
+// Every check that needs no model: the files exist, the device, the tag rule, the decoding options
+// and the cover size. run_pipeline checks the image size against the model's native size right
+// after loading the text-to-image weights, still before the first stage; the number of DDIM steps
+// is checked against the model's schedule when the pictures are drawn. Errors name the flag or
+// file, with the same text as the stage that would otherwise fail.
 void check_pipeline_options(const PipelineOptions& options);
 
 }  // namespace syn::app

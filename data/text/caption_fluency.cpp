@@ -2,10 +2,12 @@
 #include "data/text/caption_fluency.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 #include <utility>
 
 #include "data/text/caption_tokenizers.h"
+#include "data/text/tag_fidelity.h"
 
 namespace syn {
 
@@ -57,6 +59,50 @@ bool contains(const std::vector<std::string>& words, const std::vector<std::stri
 }
 
 }  // namespace
+
+std::string tag_list_run(const std::vector<std::string>& tags, const std::string& sentence) {
+  std::vector<std::set<std::string>> tag_words;
+  std::set<std::string> any_tag_word;
+  for (const auto& t : tags) {
+    const std::vector<std::string> w = fidelity_words(t);
+    tag_words.emplace_back(w.begin(), w.end());
+    any_tag_word.insert(w.begin(), w.end());
+  }
+  std::vector<std::string> run;  // the words as written
+  std::set<std::string> said;    // their normalised forms
+  auto close = [&]() {
+    std::string out;
+    if (run.size() >= 4) {
+      int whole = 0;
+      for (const auto& tw : tag_words)
+        whole += !tw.empty() && std::all_of(tw.begin(), tw.end(), [&](const std::string& w) {
+          return said.count(w) > 0;
+        });
+      if (whole >= 3)
+        for (const auto& w : run) out += (out.empty() ? "" : " ") + w;
+    }
+    run.clear();
+    said.clear();
+    return out;
+  };
+  // Clause by clause: punctuation ends a run ("sad, soft and slow" is a sentence's list).
+  size_t start = 0;
+  for (size_t i = 0; i <= sentence.size(); ++i) {
+    if (i < sentence.size() && !std::strchr(",.;:!?()[]\n", sentence[i])) continue;
+    for (const auto& word : tokenize_rouge(sentence.substr(start, i - start))) {
+      const std::vector<std::string> n = fidelity_words(word);
+      if (n.size() == 1 && any_tag_word.count(n[0])) {
+        run.push_back(word);
+        said.insert(n[0]);
+      } else if (std::string found = close(); !found.empty()) {
+        return found;
+      }
+    }
+    if (std::string found = close(); !found.empty()) return found;
+    start = i + 1;
+  }
+  return "";
+}
 
 std::string repeated_word_pair(const std::string& sentence) {
   const std::vector<std::string> w = tokenize_rouge(sentence);

@@ -22,6 +22,12 @@
 //                concert;
 //                grounded by bar, pub, club, restaurant, stadium, church, street, concert,
 //                gospel, hymn
+//   tag list            a run of at least 4 adjacent words, each a word of some tag (after
+//                       tag_fidelity's normalising: stems, synonyms; a stop word, a generic
+//                       word such as "song", or punctuation ends the run), that says 3 or more
+//                       tags whole: tags strung together without the words that make a sentence
+//                       ("emotional poignant classical vocalist cheerful positive opera"); "wide
+//                       electric guitar melody" (one tag) or "groovy bass guitar" is not one
 // Our own rules (as tag_fidelity's): compare rates only with rates computed by this file.
 #pragma once
 #include <string>
@@ -29,6 +35,8 @@
 
 namespace syn {
 
+// The first tag list in the sentence (its words, as written, lower-cased), "" when none.
+std::string tag_list_run(const std::vector<std::string>& tags, const std::string& sentence);
 // The first repeated word pair ("rock rock", "flute melody"), "" when none.
 std::string repeated_word_pair(const std::string& sentence);
 // The ungrounded claims the sentence makes ("low quality", "live"), empty when none.

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "data/text/caption_fluency.h"
+#include "data/text/caption_tokenizers.h"
 #include "data/text/tag_fidelity.h"
 
 namespace syn {
@@ -78,15 +79,38 @@ std::string constraint_phrase(const std::string& tag) {
   return out;
 }
 
-TagJudge::TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok) {
+TagJudge::TagJudge(std::vector<std::string> tags, const BpeTokenizer& tok,
+                   std::vector<std::string> avoid)
+    : tok_(&tok) {
+  std::string phrases;
+  for (const auto& t : tags) phrases += constraint_phrase(t) + ". ";
+  for (auto& a : avoid)
+    if (!check_tags({a}, phrases).expressed[0]) avoid_.push_back(std::move(a));
   for (const auto& t : tags) {
     std::vector<int64_t> ids;
     std::string phrase = " ";  // as the word appears inside a sentence
     phrase += constraint_phrase(t);
     for (int32_t id : tok.encode(phrase)) ids.push_back(id);
     phrase_tokens_.push_back(std::move(ids));
+    plain_.push_back(tokenize_rouge(phrase) == tokenize_rouge(t));
+    needed_.push_back(unsaid_words(t, "").size());
     tags_.push_back(t);
   }
+}
+
+const std::vector<int64_t>& TagJudge::shorter_phrase(size_t i, const std::string& text) const {
+  if (!plain_[i]) return phrase_tokens_[i];
+  const std::vector<std::string> left = unsaid_words(tags_[i], text);
+  if (left.empty() || left.size() == needed_[i]) return phrase_tokens_[i];
+  std::string phrase;
+  for (const auto& w : left) phrase += " " + w;
+  auto it = encoded_.find(phrase);
+  if (it == encoded_.end()) {
+    std::vector<int64_t> ids;
+    for (int32_t id : tok_->encode(phrase)) ids.push_back(id);
+    it = encoded_.emplace(phrase, std::move(ids)).first;
+  }
+  return it->second;
 }
 
 models::SentenceJudge::Verdict TagJudge::judge(const std::string& text) const {
@@ -94,11 +118,15 @@ models::SentenceJudge::Verdict TagJudge::judge(const std::string& text) const {
   TagCheck c = check_tags(tags_, text);
   v.allowed = c.conflicts.empty() && repeated_word_pair(text).empty() &&
               ungrounded_claims(tags_, text).empty();
+  if (v.allowed && !avoid_.empty()) {
+    const TagCheck a = check_tags(avoid_, text);
+    v.allowed = std::none_of(a.expressed.begin(), a.expressed.end(), [](bool e) { return e; });
+  }
   for (size_t i = 0; i < c.expressed.size(); ++i) {
     if (c.expressed[i])
       ++v.met;
     else if (!phrase_tokens_[i].empty())
-      v.proposals.push_back(phrase_tokens_[i]);
+      v.proposals.push_back(shorter_phrase(i, text));
   }
   return v;
 }

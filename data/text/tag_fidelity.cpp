@@ -481,6 +481,20 @@ std::vector<std::vector<std::string>> expressing_words(const std::vector<std::st
   return out;
 }
 
+std::vector<std::string> unsaid_words(const std::string& tag, const std::string& sentence) {
+  std::set<std::string> have;
+  for (const auto& w : tokenize_rouge(sentence)) have.insert(normalise_word(w));
+  const std::vector<std::string> need = words_of(tag, true);
+  std::vector<std::string> out;
+  for (const auto& w : tokenize_rouge(tag)) {
+    const std::string n = normalise_word(w);
+    if (std::find(need.begin(), need.end(), n) != need.end() && !have.count(n) &&
+        std::find(out.begin(), out.end(), w) == out.end())
+      out.push_back(w);
+  }
+  return out;
+}
+
 TagFidelity tag_fidelity(const std::vector<std::vector<std::string>>& tags,
                          const std::vector<std::string>& sentences) {
   SYN_CHECK(tags.size() == sentences.size(), "tag_fidelity: ", tags.size(), " tag sets but ",

@@ -75,6 +75,12 @@ struct TagFidelity {
 TagFidelity tag_fidelity(const std::vector<std::vector<std::string>>& tags,
                          const std::vector<std::string>& sentences);
 
+// The words of a tag (lower-cased [a-z0-9]+ runs, as written, once each) that it needs and the
+// sentence does not say yet (by the rules above: stems, synonyms; stop and generic words are
+// not needed unless the tag has nothing else): what is left to write to express it, e.g.
+// "chords" for "electric guitar chords" after "electric guitar". Empty when every one is said.
+std::vector<std::string> unsaid_words(const std::string& tag, const std::string& sentence);
+
 // The normalised words of a text as used above (exposed for tests): stop words dropped,
 // stemmed, synonyms mapped to one word per group.
 std::vector<std::string> fidelity_words(const std::string& text);
