@@ -66,7 +66,9 @@ ResBlock::ResBlock(int64_t cin, int64_t cout, int64_t temb_dim, int64_t groups, 
   const Padding2d same = Padding2d::symmetric(1, 1);
   norm1 = register_module("norm1", std::make_shared<GroupNorm>(groups, cin));
   conv1 = register_module("conv1", std::make_shared<nn::Conv2d>(cin, cout, 3, 3, same, true, rng));
-  temb_proj = register_module("temb_proj", std::make_shared<nn::Linear>(temb_dim, cout, true, rng));
+  if (temb_dim > 0)
+    temb_proj =
+        register_module("temb_proj", std::make_shared<nn::Linear>(temb_dim, cout, true, rng));
   norm2 = register_module("norm2", std::make_shared<GroupNorm>(groups, cout));
   conv2 = register_module("conv2", std::make_shared<nn::Conv2d>(cout, cout, 3, 3, same, true, rng));
   conv2->weight.fill_(0.0f);
@@ -78,6 +80,10 @@ ResBlock::ResBlock(int64_t cin, int64_t cout, int64_t temb_dim, int64_t groups, 
 
 Tensor ResBlock::forward(const Tensor& x, const Tensor& temb_act) {
   Tensor h = conv1->forward(ops::silu(norm1->forward(x)));
+  if (!temb_proj) {  // no timestep (the autoencoder's blocks)
+    h = conv2->forward(ops::silu(norm2->forward(h)));
+    return ops::add(skip ? skip->forward(x) : x, h);
+  }
   // The timestep's per-channel shift, broadcast over the (square) map: [B, C] -> [B, C, H, W]
   // by nearest upsampling of a 1×1 map, whose backward sums over the positions.
   const int64_t B = h.size(0), C = h.size(1), H = h.size(2);

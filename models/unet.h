@@ -63,11 +63,13 @@ class GroupNorm : public Module {
 
 class ResBlock : public Module {
  public:
+  // temb_dim 0: a block without the timestep shift (no temb_proj; the autoencoder's).
   ResBlock(int64_t cin, int64_t cout, int64_t temb_dim, int64_t groups, Rng& rng);
-  Tensor forward(const Tensor& x, const Tensor& temb_act);  // temb_act = SiLU(temb)
+  // temb_act = SiLU(temb); ignored (may be undefined) when temb_dim was 0.
+  Tensor forward(const Tensor& x, const Tensor& temb_act);
   std::shared_ptr<GroupNorm> norm1, norm2;
   std::shared_ptr<nn::Conv2d> conv1, conv2, skip;  // skip null when cin == cout
-  std::shared_ptr<nn::Linear> temb_proj;
+  std::shared_ptr<nn::Linear> temb_proj;           // null when temb_dim was 0
 };
 
 class SpatialTransformer : public Module {
