@@ -40,6 +40,20 @@ void print_row(const std::string& name, const quality::ClassifyResult& c,
   std::cout << "\n";
 }
 
+// Each factor×factor block of [N, C, S, S] averaged: a 64-px latent model's pictures read by the
+// 32-px classifier and compared with the 32-px emoji as the classifier sees them.
+Tensor box_downsample(const Tensor& x, int64_t factor) {
+  if (factor == 1) return x;
+  const int64_t N = x.size(0), C = x.size(1), S = x.size(2), s = S / factor;
+  std::vector<float> v = x.to_vector(), out((size_t)(N * C * s * s), 0.0f);
+  for (int64_t p = 0; p < N * C; ++p)
+    for (int64_t y = 0; y < S; ++y)
+      for (int64_t xx = 0; xx < S; ++xx)
+        out[(size_t)((p * s + y / factor) * s + xx / factor)] +=
+            v[(size_t)((p * S + y) * S + xx)] / (float)(factor * factor);
+  return Tensor::from_vector(out, {N, C, s, s});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,7 +70,8 @@ int main(int argc, char** argv) {
         .input_file("dataset", false, "build it with apps/build_emoji_dataset")
         .input_file("prompts")
         .int_in("samples", 1, 4096)
-        .int_in("steps", 1, 1000)
+        .int_in("steps", 0, 1000)
+        .one_of("sampler", {"auto", "ddim", "dpmpp_2m"})
         .float_in("guidance_scale", 0, 100)
         .output_file("grid", /*app_creates_folder=*/true);
     checks.done();
@@ -69,8 +84,11 @@ int main(int argc, char** argv) {
         models::load_emoji_classifier(app::resolve_source_path(cfg.get_string("classifier")));
     models::TextToImage t2i =
         models::TextToImage::load(app::resolve_source_path(cfg.get_string("image_model")));
-    const int64_t S = t2i.image_size(), n = cfg.get_int("samples");
+    // The classifier's resolution: a larger model's pictures are box-filtered down to it.
+    const int64_t S = classifier.model->config().image_size, n = cfg.get_int("samples");
     SYN_CHECK(n > 0, "--samples must be positive");
+    SYN_CHECK(t2i.image_size() % S == 0, "the image model's ", t2i.image_size(),
+              "-px pictures are not a multiple of the classifier's ", S, " px");
 
     // A split of the dataset in [0, 1], and its captions: the training split is what the U-Net
     // saw; the held-out split gives the distances real, unseen emoji have to it.
@@ -99,7 +117,8 @@ int main(int argc, char** argv) {
     }
 
     models::ImagineOptions o;
-    o.steps = cfg.get_int("steps");
+    o.steps = cfg.get_int("steps") == 0 ? t2i.default_steps() : cfg.get_int("steps");
+    o.sampler = cfg.get_string("sampler");
     o.guidance_scale = (float)cfg.get_float("guidance_scale");
     o.seed = (uint64_t)cfg.get_int("seed");
     o.batch = n;
@@ -108,15 +127,16 @@ int main(int argc, char** argv) {
                       {.every_seconds = 20.0, .unit = "", .prefix = "sampling"});
     o.on_step = [&](int64_t done, int64_t) { progress.update(done); };
     auto t0 = std::chrono::steady_clock::now();
-    Tensor samples = t2i.generate(prompts, o);
+    Tensor native = t2i.generate(prompts, o);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << prompts.size() << " prompts × " << n << " samples, " << o.steps
-              << " DDIM steps, guidance " << o.guidance_scale << ", seed " << o.seed << ": "
-              << std::fixed << std::setprecision(1) << secs << " s\n";
+    std::cout << prompts.size() << " prompts × " << n << " samples, " << o.steps << " "
+              << t2i.resolved(o).sampler << " steps, guidance " << o.guidance_scale << ", seed "
+              << o.seed << ": " << std::fixed << std::setprecision(1) << secs << " s\n";
     if (!cfg.get_string("grid").empty()) {
-      write_png(cfg.get_string("grid"), app::image_grid(samples, n, 2));
+      write_png(cfg.get_string("grid"), app::image_grid(native, n, 2));
       std::cout << "wrote " << cfg.get_string("grid") << "\n";
     }
+    Tensor samples = box_downsample(native, t2i.image_size() / S);
 
     auto generated = quality::classify(*classifier.model, samples, sample_concepts);
     auto nearest = quality::nearest_images(samples, reference);
