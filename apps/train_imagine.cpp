@@ -29,6 +29,15 @@ using namespace syn;
 namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) { g_stop.store(true); }
+
+// "Apache-2.0 (2130), CC-BY-4.0 (880), ...": pictures per licence, for the provenance.
+std::string licence_counts(const pictures::PictureCorpus& corpus) {
+  std::map<std::string, int64_t> n;
+  for (const auto& it : corpus.items) ++n[it.licence];
+  std::string s;
+  for (auto& [l, k] : n) s += (s.empty() ? "" : ", ") + l + " (" + std::to_string(k) + ")";
+  return s;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -49,6 +58,9 @@ int main(int argc, char** argv) {
         .float_in("min_snr_gamma", 1e-6, 1e6)
         .float_in("spell_prob", 0, 1)
         .input_file("picture_corpus", /*optional=*/true)
+        .input_file("scene_corpus", /*optional=*/true)
+        .require(cfg.get_string("scene_corpus").empty() || use_corpus,
+                 "--scene_corpus adds to --picture_corpus: give both")
         .input_file("autoencoder", /*optional=*/true)
         .require(cfg.get_string("autoencoder").empty() || cfg.get_int("max_shift") == 0,
                  "--max_shift must be 0 with --autoencoder (latents are encoded once)");
@@ -81,13 +93,17 @@ int main(int argc, char** argv) {
       pictures::PictureCorpus corpus = pictures::load_picture_corpus(path);
       train = app::corpus_split(corpus, size, false);
       val = app::corpus_split(corpus, size, true);
-      std::map<std::string, int64_t> licences;
-      for (const auto& it : corpus.items) ++licences[it.licence];
-      for (auto& [l, n] : licences)
-        licence_text += (licence_text.empty() ? "" : ", ") + l + " (" + std::to_string(n) + ")";
-      licence_text = "trained on the picture corpus's pictures under " + licence_text +
+      licence_text = "trained on the picture corpus's pictures under " + licence_counts(corpus) +
                      "; attributions in its file's meta/attributions and manifest";
       data_text = "picture corpus " + path;
+      const std::string scenes = cfg.get_string("scene_corpus");
+      if (!scenes.empty()) {  // composed scenes (data/pictures/scene_set.h): training only
+        pictures::PictureCorpus set = pictures::load_picture_corpus(scenes);
+        app::ImagineData extra = app::corpus_split(set, size, false);
+        app::append_imagine_data(train, extra);
+        data_text += " + " + std::to_string(extra.size()) + " composed scenes of " + scenes;
+        licence_text += "; scenes composed of its pictures, under " + licence_counts(set);
+      }
     } else {
       const std::string path = cfg.get_string("dataset");
       EmojiDataset ds = load_emoji_dataset(path);

@@ -285,3 +285,22 @@ TEST_CASE("train_imagine_latent.yaml documents every key and holds train_imagine
   CHECK(latent.get_string("prediction") == "v");
   CHECK(latent.get_string("sample_sampler") == "dpmpp_2m");
 }
+
+TEST_CASE("append_imagine_data puts extra pictures (e.g. scenes) after the corpus's") {
+  app::ImagineData a = tiny_pictures(), b = tiny_pictures();
+  b.captions[0] = "a drum under the moon";
+  app::append_imagine_data(a, b);
+  CHECK(a.size() == 12);
+  CHECK(a.images.shape() == Shape{12, 3, 8, 8});
+  CHECK(a.captions[6] == "a drum under the moon");
+  CHECK(a.subgroups.size() == 12);
+  std::vector<float> v = a.images.to_vector(), w = b.images.to_vector();
+  CHECK(std::vector<float>(v.begin() + 6 * 192, v.end()) == w);
+  app::ImagineData small = tiny_pictures();
+  small.images = Tensor::zeros({6, 3, 4, 4});
+  CHECK_THROWS_WITH_AS(app::append_imagine_data(a, small), doctest::Contains("cannot append"),
+                       Error);
+  app::ImagineData empty;
+  app::append_imagine_data(empty, b);
+  CHECK(empty.size() == 6);
+}

@@ -79,6 +79,27 @@ ImagineData corpus_split(const pictures::PictureCorpus& corpus, int size, bool h
   return d;
 }
 
+void append_imagine_data(ImagineData& data, const ImagineData& extra) {
+  if (extra.size() == 0) return;
+  if (data.size() == 0) {
+    data = extra;
+    return;
+  }
+  SYN_CHECK(data.images.dim() == 4 && extra.images.dim() == 4 &&
+                data.images.size(1) == extra.images.size(1) &&
+                data.images.size(2) == extra.images.size(2) &&
+                data.images.size(3) == extra.images.size(3),
+            "train_imagine: cannot append pictures ", extra.images.describe(), " to ",
+            data.images.describe());
+  std::vector<float> v = data.images.to_vector(), e = extra.images.to_vector();
+  v.insert(v.end(), e.begin(), e.end());
+  Shape shape = data.images.shape();
+  shape[0] += extra.images.size(0);
+  data.images = Tensor::from_vector(v, shape);
+  data.captions.insert(data.captions.end(), extra.captions.begin(), extra.captions.end());
+  data.subgroups.insert(data.subgroups.end(), extra.subgroups.begin(), extra.subgroups.end());
+}
+
 std::string subgroup_words(const std::string& subgroup) {
   std::string s;
   for (const auto& w : models::PromptTokenizer::words(subgroup)) s += (s.empty() ? "" : " ") + w;

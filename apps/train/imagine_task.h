@@ -54,6 +54,9 @@ ImagineData emoji_split(const EmojiDataset& ds, int size, bool held_out);
 // The same for the picture corpus (data/pictures/picture_corpus.h): captions, and each
 // picture's concept as its "subgroup" (so "grinning face" also learns "happy face").
 ImagineData corpus_split(const pictures::PictureCorpus& corpus, int size, bool held_out);
+// `extra`'s pictures, captions and subgroups after `data`'s (e.g. composed scenes after the
+// corpus's training pictures); the sizes must match; `data`'s background stays.
+void append_imagine_data(ImagineData& data, const ImagineData& extra);
 
 // The words a subgroup adds to a prompt: "musical-instrument" -> "musical instrument".
 std::string subgroup_words(const std::string& subgroup);
