@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
         .input_file("corpus", false, "build it with apps/build_picture_corpus")
         .input_file("prompts")
         .int_in("samples_per_prompt", 1, 4096)
-        .int_in("steps", 1, 1000)
+        .int_in("steps", 0, 1000)
+        .one_of("sampler", {"auto", "ddim", "dpmpp_2m"})
         .float_in("guidance_scale", 0, 100)
         .output_file("output", /*app_creates_folder=*/true)
         .output_folder("grid");
@@ -126,7 +127,10 @@ int main(int argc, char** argv) {
         const std::string path = app::resolve_source_path(cfg.get_string("image_model"));
         models::TextToImage t2i = models::TextToImage::load(path);
         models::ImagineOptions o;
-        o.steps = cfg.get_int("steps");
+        // 0 steps and sampler "auto": what the weights advise (meta/sample.*; DDIM 50 if absent).
+        o.steps = cfg.get_int("steps") == 0 ? t2i.default_steps() : cfg.get_int("steps");
+        o.sampler = cfg.get_string("sampler");
+        o = t2i.resolved(o);  // "auto" named, so the log says which sampler ran
         o.guidance_scale = (float)cfg.get_float("guidance_scale");
         o.seed = options.seed;
         o.batch = n;
@@ -135,8 +139,8 @@ int main(int argc, char** argv) {
         o.on_step = [&](int64_t done, int64_t) { progress.update(done); };
         pictures = t2i.generate(texts, o);
         label = "unet " + std::filesystem::path(path).filename().string();
-        std::cout << "unet: " << P << " prompts x " << n << " samples, " << o.steps
-                  << " DDIM steps, guidance " << o.guidance_scale << ", seed " << o.seed << ", "
+        std::cout << "unet: " << P << " prompts x " << n << " samples, " << o.steps << " steps of "
+                  << o.sampler << ", guidance " << o.guidance_scale << ", seed " << o.seed << ", "
                   << pictures.size(2) << " px: " << std::setprecision(1) << seconds_since(t0)
                   << " s\n";
       } else if (name == "noise") {
@@ -174,6 +178,7 @@ int main(int argc, char** argv) {
                        {"classifier", classifier ? classifier_path : ""},
                        {"samples_per_prompt", n},
                        {"steps", cfg.get_int("steps")},
+                       {"sampler", cfg.get_string("sampler")},
                        {"guidance_scale", app::json_number(cfg.get_float("guidance_scale"))},
                        {"seed", cfg.get_int("seed")},
                        {"threads", num_threads()}};

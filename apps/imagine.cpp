@@ -4,8 +4,9 @@
 //   imagine "sun" -o sun.png --batch 4                     sun.png, sun_1.png, sun_2.png, sun_3.png
 //   imagine "sun" -o sun.png --batch 4 --grid true         one grid picture of the 4
 //   imagine --help                                         every flag with its default
-// The model works at its native 32×32; --size upscales by nearest neighbour (each pixel a
-// size/32 square: crisp pixel art, no invented detail), so --size must be a multiple of 32.
+// The model works at its native size (32×32; 64×64 for a latent model); --size upscales by
+// nearest neighbour (each pixel a square: crisp pixel art, no invented detail), so --size must
+// be a multiple of the native size.
 // Same prompt, seed, steps and guidance → the same pictures.
 // Outputs: an existing regular file is replaced (and the line that reports it says so); a folder,
 // FIFO or device is refused before anything is drawn (engine/io/safe_file.h).
@@ -56,14 +57,16 @@ int main(int argc, char** argv) {
                          "' do not exist: train them with apps/train_imagine "
                          "--export_path ",
                          weights, " or pass --weights FILE"))
-        .int_in("steps", 1, 1000)
+        .int_in("steps", 0, 1000)
+        .one_of("sampler", {"auto", "ddim", "dpmpp_2m"})
         .float_in("guidance_scale", 0, 100)
         .int_in("batch", 1, 256)
         .int_in("size", 1, 4096);
     checks.done();
     models::TextToImage t2i = models::TextToImage::load(weights);
     models::ImagineOptions o;
-    o.steps = cfg.get_int("steps");
+    o.steps = cfg.get_int("steps") == 0 ? t2i.default_steps() : cfg.get_int("steps");
+    o.sampler = cfg.get_string("sampler");
     o.guidance_scale = (float)cfg.get_float("guidance_scale");
     o.seed = (uint64_t)cfg.get_int("seed");
     o.batch = cfg.get_int("batch");

@@ -1,4 +1,5 @@
-// prompt_encoder.cpp — word tokenizer and transformer prompt encoder (see prompt_encoder.h).
+// prompt_encoder.cpp — word (+ byte fallback) tokenizer and transformer prompt encoder
+// (see prompt_encoder.h).
 //
 // Initialisation: embeddings ~ N(0, 0.02) (GPT-2's; N(0, 1) would swamp the positions and
 // make the first LayerNorm's job harder), Linear layers keep PyTorch's default.
@@ -41,17 +42,26 @@ std::vector<std::string> PromptTokenizer::words(const std::string& text) {
   return out;
 }
 
-PromptTokenizer PromptTokenizer::build(const std::vector<std::string>& texts) {
+PromptTokenizer PromptTokenizer::build(const std::vector<std::string>& texts, bool byte_fallback) {
   std::set<std::string> all;
   for (const auto& t : texts)
     for (auto& w : words(t)) all.insert(w);
   PromptTokenizer tok;
   tok.words_.assign(all.begin(), all.end());
+  tok.byte_fallback_ = byte_fallback;
   return tok;
 }
 
-PromptTokenizer PromptTokenizer::from_text(const std::string& text, const std::string& source) {
+bool PromptTokenizer::parse_scheme(const std::string& name, const std::string& source) {
+  SYN_CHECK(name == "words" || name == "words+bytes", source, ": prompt tokenizer scheme '", name,
+            "' is not known (words or words+bytes)");
+  return name == "words+bytes";
+}
+
+PromptTokenizer PromptTokenizer::from_text(const std::string& text, const std::string& source,
+                                           bool byte_fallback) {
   PromptTokenizer tok;
+  tok.byte_fallback_ = byte_fallback;
   std::istringstream is(text);
   std::string line;
   int n = 0;
@@ -76,7 +86,18 @@ std::string PromptTokenizer::to_text() const {
 int64_t PromptTokenizer::id(const std::string& word) const {
   auto it = std::lower_bound(words_.begin(), words_.end(), word);
   if (it == words_.end() || *it != word) return kUnk;
-  return kFirstWord + (int64_t)(it - words_.begin());
+  return first_word() + (int64_t)(it - words_.begin());
+}
+
+void PromptTokenizer::append_word(const std::string& word, bool spell,
+                                  std::vector<int64_t>& ids) const {
+  const int64_t known = id(word);
+  if (!byte_fallback_ || (known != kUnk && !spell)) {
+    ids.push_back(known);
+    return;
+  }
+  for (size_t i = 0; i < word.size(); ++i)
+    ids.push_back((i == 0 ? kWordByte : kNextByte) + (int64_t)(unsigned char)word[i]);
 }
 
 std::vector<int64_t> PromptTokenizer::encode(const std::string& text, int64_t max_len) const {
@@ -84,26 +105,77 @@ std::vector<int64_t> PromptTokenizer::encode(const std::string& text, int64_t ma
   std::vector<int64_t> ids{kBos};
   for (const auto& w : words(text)) {
     if ((int64_t)ids.size() >= max_len) break;
-    ids.push_back(id(w));
+    append_word(w, false, ids);
   }
+  if ((int64_t)ids.size() > max_len) ids.resize((size_t)max_len);  // a spelled word cut short
   return ids;
 }
 
-PromptIds encode_prompts(const PromptTokenizer& tok, const std::vector<std::string>& prompts,
-                         int64_t max_len) {
+std::vector<int64_t> PromptTokenizer::encode(const std::string& text, int64_t max_len, Rng& rng,
+                                             double spell_prob) const {
+  SYN_CHECK(max_len >= 1, "prompt tokenizer: max_len must be at least 1, got ", max_len);
+  std::vector<int64_t> ids{kBos};
+  for (const auto& w : words(text)) {
+    if ((int64_t)ids.size() >= max_len) break;
+    // One draw per word whatever the scheme, so the stream of draws does not depend on it.
+    const bool spell = rng.bernoulli((float)spell_prob);
+    append_word(w, spell && byte_fallback_, ids);
+  }
+  if ((int64_t)ids.size() > max_len) ids.resize((size_t)max_len);
+  return ids;
+}
+
+std::string PromptTokenizer::decode(const std::vector<int64_t>& ids) const {
+  std::string out;
+  auto start_word = [&] {
+    if (!out.empty()) out += ' ';
+  };
+  for (int64_t i : ids) {
+    SYN_CHECK(i >= 0 && i < vocab_size(), "prompt tokenizer: id ", i, " is outside the ",
+              vocab_size(), "-id vocabulary");
+    if (i == kPad || i == kBos) continue;
+    if (i == kUnk) {
+      start_word();
+      out += "<unk>";
+    } else if (byte_fallback_ && i < kFirstWordBytes) {
+      if (i < kNextByte) start_word();
+      out += (char)(unsigned char)((i - kWordByte) % 256);
+    } else {
+      start_word();
+      out += words_[(size_t)(i - first_word())];
+    }
+  }
+  return out;
+}
+
+namespace {
+PromptIds pack_rows(std::vector<std::vector<int64_t>> rows) {
   PromptIds p;
-  p.B = (int64_t)prompts.size();
+  p.B = (int64_t)rows.size();
   SYN_CHECK(p.B >= 1, "encode_prompts: no prompts");
-  std::vector<std::vector<int64_t>> rows;
-  for (const auto& s : prompts) {
-    rows.push_back(tok.encode(s, max_len));
-    p.T = std::max<int64_t>(p.T, (int64_t)rows.back().size());
-    p.lengths.push_back((int64_t)rows.back().size());
+  for (const auto& r : rows) {
+    p.T = std::max<int64_t>(p.T, (int64_t)r.size());
+    p.lengths.push_back((int64_t)r.size());
   }
   p.ids.assign((size_t)(p.B * p.T), PromptTokenizer::kPad);
   for (int64_t b = 0; b < p.B; ++b)
     std::copy(rows[(size_t)b].begin(), rows[(size_t)b].end(), p.ids.begin() + b * p.T);
   return p;
+}
+}  // namespace
+
+PromptIds encode_prompts(const PromptTokenizer& tok, const std::vector<std::string>& prompts,
+                         int64_t max_len, Rng& rng, double spell_prob) {
+  std::vector<std::vector<int64_t>> rows;
+  for (const auto& s : prompts) rows.push_back(tok.encode(s, max_len, rng, spell_prob));
+  return pack_rows(std::move(rows));
+}
+
+PromptIds encode_prompts(const PromptTokenizer& tok, const std::vector<std::string>& prompts,
+                         int64_t max_len) {
+  std::vector<std::vector<int64_t>> rows;
+  for (const auto& s : prompts) rows.push_back(tok.encode(s, max_len));
+  return pack_rows(std::move(rows));
 }
 
 PromptEncoder::PromptEncoder(const PromptEncoderConfig& c, Rng& rng) : cfg_(c) {

@@ -9,13 +9,24 @@
 #include "engine/autograd.h"
 #include "engine/check.h"
 #include "engine/checkpoint.h"
+#include "engine/ops/elementwise.h"
 #include "engine/ops/shape.h"
+#include "models/autoencoder.h"
+#include "models/dpm_solver.h"
+#include "models/latent_codec.h"
+#include "models/prediction.h"
 
 namespace syn::models {
 
 namespace {
 
 const char* const kKind = "synesthesia-text-to-image-1";
+const char* const kKind2 = "synesthesia-text-to-image-2";
+
+// What a first-generation file can say: ε-prediction, word tokens, pixel space.
+bool first_generation(const TextToImageConfig& c) {
+  return c.prediction == "eps" && c.tokenizer == "words" && !c.latent;
+}
 
 int64_t meta_int(const std::map<std::string, std::string>& meta, const std::string& key,
                  const std::string& source) {
@@ -40,11 +51,28 @@ const std::string& meta_str(const std::map<std::string, std::string>& meta, cons
   return it->second;
 }
 
+// The metadata as the autoencoder's reader wants it: the embedded entries (ae.*, latent_scale)
+// under the autoencoder file's own kind, which the text-to-image file's kind replaced.
+std::map<std::string, std::string> autoencoder_meta(const std::map<std::string, std::string>& m) {
+  std::map<std::string, std::string> probe, out = m;
+  write_autoencoder_meta(probe, AutoencoderConfig{}, 1.0);
+  out["kind"] = probe["kind"];
+  return out;
+}
+
 }  // namespace
 
 void write_text_to_image_meta(std::map<std::string, std::string>& m, const TextToImageConfig& c,
                               const PromptTokenizer& tok) {
-  m["kind"] = kKind;
+  SYN_CHECK(c.tokenizer == tok.scheme(), "text-to-image: the config's tokenizer '", c.tokenizer,
+            "' differs from the tokenizer's scheme '", tok.scheme(), "'");
+  parse_prediction(c.prediction);  // an unknown name is an error here, not at load time
+  m["kind"] = first_generation(c) ? kKind : kKind2;
+  if (!first_generation(c)) {
+    m["prediction"] = c.prediction;
+    m["text.tokenizer"] = c.tokenizer;
+    m["latent"] = c.latent ? "autoencoder" : "none";
+  }
   m["vocabulary"] = tok.to_text();
   m["schedule"] = c.schedule;
   m["timesteps"] = std::to_string(c.timesteps);
@@ -71,10 +99,21 @@ void write_text_to_image_meta(std::map<std::string, std::string>& m, const TextT
 TextToImageConfig read_text_to_image_meta(const std::map<std::string, std::string>& m,
                                           const std::string& src) {
   auto kind = m.find("kind");
-  SYN_CHECK(kind != m.end() && kind->second == kKind, src,
+  SYN_CHECK(kind != m.end() && (kind->second == kKind || kind->second == kKind2), src,
             ": not a text-to-image weights file (meta/kind is '",
-            kind == m.end() ? std::string("missing") : kind->second, "', expected '", kKind, "')");
+            kind == m.end() ? std::string("missing") : kind->second, "', expected '", kKind,
+            "' or '", kKind2, "')");
   TextToImageConfig c;
+  if (kind->second == kKind2) {
+    c.prediction = meta_str(m, "prediction", src);
+    parse_prediction(c.prediction);
+    c.tokenizer = meta_str(m, "text.tokenizer", src);
+    PromptTokenizer::parse_scheme(c.tokenizer, src);
+    const std::string& latent = meta_str(m, "latent", src);
+    SYN_CHECK(latent == "none" || latent == "autoencoder", src, ": metadata 'latent' = '", latent,
+              "' is neither none nor autoencoder");
+    c.latent = latent == "autoencoder";
+  }
   c.schedule = meta_str(m, "schedule", src);
   c.timesteps = meta_int(m, "timesteps", src);
   UNetConfig& u = c.unet;
@@ -123,6 +162,9 @@ Tensor sample_images(TextToImageNet& net, const PromptTokenizer& tok, const Nois
   SYN_CHECK(o.steps >= 1 && o.steps <= schedule.T, "imagine: steps ", o.steps, " must be in [1, ",
             schedule.T, "]");
   SYN_CHECK(std::isfinite(o.guidance_scale), "imagine: guidance_scale must be finite");
+  const std::string sampler = o.sampler == "auto" ? "ddim" : o.sampler;
+  check_sampler_name(sampler);
+  const Prediction pred = parse_prediction(net.config().prediction);
   const bool guided = o.guidance_scale != 1.0f;
   const int64_t N = (int64_t)prompts.size() * o.batch, S = net.config().unet.image_size;
   const int64_t C = net.config().unet.in_channels;
@@ -139,15 +181,17 @@ Tensor sample_images(TextToImageNet& net, const PromptTokenizer& tok, const Nois
   Rng rng(o.seed);
   Tensor x_T = Tensor::randn({N, C, S, S}, rng, 1.0f, dev);
   int64_t done = 0;
-  EpsFn eps = [&](const Tensor& x, int64_t t) {
+  // Guidance combines raw outputs: ε and v are both affine in the output (prediction.h).
+  OutputFn model = [&](const Tensor& x, int64_t t) {
     const int64_t R = (int64_t)rows.size();
     Tensor tt = Tensor::full({R}, (float)t, dev);
     Tensor in = guided ? ops::concat({x, x}, 0) : x;
     Tensor e = net.forward(in, tt, text);
-    if (o.on_step) o.on_step(++done, o.steps);  // one ε̂ per DDIM step
+    if (o.on_step) o.on_step(++done, o.steps);  // one network call per step
     return guided ? guided_eps(e, o.guidance_scale) : e;
   };
-  Tensor out = ddim_sample(schedule, eps, x_T, o.steps, /*clip=*/true);
+  Tensor out = run_sampler(schedule, pred, sampler, model, x_T, o.steps,
+                           /*clip=*/!net.config().latent);
   net.train(was_training);
   return out;
 }
@@ -158,14 +202,37 @@ TextToImage TextToImage::load(const std::string& path) {
   Checkpoint ck = load_checkpoint(path);
   TextToImage t;
   TextToImageConfig cfg = read_text_to_image_meta(ck.meta, "'" + path + "'");
-  t.tok_ = PromptTokenizer::from_text(meta_str(ck.meta, "vocabulary", path), path + ": vocabulary");
+  t.tok_ = PromptTokenizer::from_text(meta_str(ck.meta, "vocabulary", path), path + ": vocabulary",
+                                      cfg.tokenizer == "words+bytes");
   SYN_CHECK(t.tok_.vocab_size() == cfg.text.vocab_size, "'", path, "': the vocabulary holds ",
             t.tok_.vocab_size(), " ids but text.vocab_size is ", cfg.text.vocab_size);
   t.schedule_ = NoiseSchedule::make(cfg.schedule, cfg.timesteps);
   Rng init(0);
   t.net_ = std::make_shared<TextToImageNet>(cfg, init);
+  NamedTensors net_tensors, ae_tensors;
+  for (auto& [name, tensor] : ck.tensors) {
+    if (name.rfind("ae.", 0) == 0)
+      ae_tensors.emplace_back(name.substr(3), tensor);
+    else
+      net_tensors.emplace_back(name, tensor);
+  }
+  SYN_CHECK(cfg.latent || ae_tensors.empty(), "text-to-image weights '", path,
+            "': a pixel-space model holds autoencoder tensors (ae.*)");
   try {
-    t.net_->load_state_dict(ck.tensors);
+    t.net_->load_state_dict(net_tensors);
+    if (cfg.latent) {
+      double scale = 1.0;
+      AutoencoderConfig ac =
+          read_autoencoder_meta(autoencoder_meta(ck.meta), "'" + path + "'", &scale);
+      SYN_CHECK(
+          ac.latent_channels == cfg.unet.in_channels && ac.latent_size() == cfg.unet.image_size,
+          "the autoencoder's ", ac.latent_channels, "×", ac.latent_size(), "² latents ",
+          "differ from the U-Net's ", cfg.unet.in_channels, "×", cfg.unet.image_size, "²");
+      t.ae_ = std::make_shared<Autoencoder>(ac, init);
+      t.ae_->load_state_dict(ae_tensors);
+      t.ae_->set_latent_scale(scale);
+      t.ae_->eval();
+    }
   } catch (const Error& e) {
     throw Error(str_cat("text-to-image weights '", path, "': ", e.what()));
   }
@@ -177,11 +244,22 @@ TextToImage TextToImage::load(const std::string& path) {
 
 void TextToImage::save(const std::string& path, const TextToImageNet& net,
                        const PromptTokenizer& tok,
-                       const std::map<std::string, std::string>& provenance, bool fp16) {
+                       const std::map<std::string, std::string>& provenance, bool fp16,
+                       const Autoencoder* ae) {
+  SYN_CHECK(net.config().latent == (ae != nullptr), "text-to-image save '", path, "': a ",
+            net.config().latent ? "latent model needs its autoencoder"
+                                : "pixel-space model takes no autoencoder");
   Checkpoint ck;
   ck.tensors = net.state_dict();
   ck.meta = provenance;
   write_text_to_image_meta(ck.meta, net.config(), tok);
+  if (ae) {
+    for (auto& [name, tensor] : ae->state_dict()) ck.tensors.emplace_back("ae." + name, tensor);
+    std::map<std::string, std::string> am;
+    write_autoencoder_meta(am, ae->config(), ae->latent_scale());
+    am.erase("kind");  // the file's kind is the text-to-image one
+    for (auto& [k, v] : am) ck.meta[k] = v;
+  }
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   save_checkpoint(path, ck, fp16);
@@ -189,13 +267,29 @@ void TextToImage::save(const std::string& path, const TextToImageNet& net,
 
 int64_t TextToImage::image_size() const {
   SYN_CHECK(net_, "TextToImage: no weights loaded (use TextToImage::load)");
-  return net_->config().unet.image_size;
+  return ae_ ? ae_->config().image_size : net_->config().unet.image_size;
+}
+
+ImagineOptions TextToImage::resolved(const ImagineOptions& options) const {
+  ImagineOptions o = options;
+  if (o.sampler == "auto") {
+    auto it = meta_.find("sample.sampler");
+    o.sampler = it == meta_.end() ? "ddim" : it->second;
+  }
+  return o;
+}
+
+int64_t TextToImage::default_steps() const {
+  return meta_.count("sample.steps") ? meta_int(meta_, "sample.steps", "text-to-image weights")
+                                     : 50;
 }
 
 Tensor TextToImage::generate(const std::vector<std::string>& prompts,
                              const ImagineOptions& options) const {
   SYN_CHECK(net_, "TextToImage: no weights loaded (use TextToImage::load)");
-  Tensor x = sample_images(*net_, tok_, schedule_, prompts, options).to(Device::CPU);
+  Tensor x = sample_images(*net_, tok_, schedule_, prompts, resolved(options));
+  if (ae_) x = decode_latents(*ae_, x);
+  x = x.to(Device::CPU);
   std::vector<float> v = x.to_vector();
   for (float& f : v) f = std::clamp((f + 1.0f) * 0.5f, 0.0f, 1.0f);
   return Tensor::from_vector(v, x.shape());

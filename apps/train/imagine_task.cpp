@@ -15,6 +15,7 @@
 #include "engine/checkpoint.h"
 #include "engine/optim/adam.h"
 #include "engine/parallel.h"
+#include "models/latent_codec.h"
 
 namespace syn::app {
 
@@ -58,22 +59,64 @@ ImagineData emoji_split(const EmojiDataset& ds, int size, bool held_out) {
   return d;
 }
 
+ImagineData corpus_split(const pictures::PictureCorpus& corpus, int size, bool held_out) {
+  const Tensor& all = corpus.images_at(size);
+  const int64_t per = 3 * (int64_t)size * size;
+  const float* src = all.data();
+  std::vector<float> dst;
+  ImagineData d;
+  for (size_t i = 0; i < corpus.items.size(); ++i) {
+    const pictures::CorpusItem& it = corpus.items[i];
+    if (it.held_out != held_out) continue;
+    for (int64_t k = 0; k < per; ++k) dst.push_back(src[(int64_t)i * per + k] / 127.5f - 1.0f);
+    d.captions.push_back(it.caption);
+    d.subgroups.push_back(it.concept_id);
+  }
+  SYN_CHECK(!d.captions.empty(), "picture corpus: no ", held_out ? "held-out" : "training",
+            " pictures");
+  d.images = Tensor::from_vector(dst, {d.size(), 3, size, size});
+  d.background = (float)corpus.background / 127.5f - 1.0f;
+  return d;
+}
+
+void append_imagine_data(ImagineData& data, const ImagineData& extra) {
+  if (extra.size() == 0) return;
+  if (data.size() == 0) {
+    data = extra;
+    return;
+  }
+  SYN_CHECK(data.images.dim() == 4 && extra.images.dim() == 4 &&
+                data.images.size(1) == extra.images.size(1) &&
+                data.images.size(2) == extra.images.size(2) &&
+                data.images.size(3) == extra.images.size(3),
+            "train_imagine: cannot append pictures ", extra.images.describe(), " to ",
+            data.images.describe());
+  std::vector<float> v = data.images.to_vector(), e = extra.images.to_vector();
+  v.insert(v.end(), e.begin(), e.end());
+  Shape shape = data.images.shape();
+  shape[0] += extra.images.size(0);
+  data.images = Tensor::from_vector(v, shape);
+  data.captions.insert(data.captions.end(), extra.captions.begin(), extra.captions.end());
+  data.subgroups.insert(data.subgroups.end(), extra.subgroups.begin(), extra.subgroups.end());
+}
+
 std::string subgroup_words(const std::string& subgroup) {
   std::string s;
   for (const auto& w : models::PromptTokenizer::words(subgroup)) s += (s.empty() ? "" : " ") + w;
   return s;
 }
 
-models::PromptTokenizer build_prompt_tokenizer(const ImagineData& train) {
+models::PromptTokenizer build_prompt_tokenizer(const ImagineData& train, bool byte_fallback) {
   std::vector<std::string> texts = train.captions;
   for (const auto& s : train.subgroups) texts.push_back(subgroup_words(s));
-  return models::PromptTokenizer::build(texts);
+  return models::PromptTokenizer::build(texts, byte_fallback);
 }
 
 models::TextToImageConfig text_to_image_config_from(const Config& cfg, int64_t vocab_size,
-                                                    int64_t image_size) {
+                                                    int64_t image_size, int64_t in_channels) {
   models::TextToImageConfig c;
   c.unet.image_size = image_size;
+  c.unet.in_channels = in_channels;
   c.unet.base_channels = cfg.get_int("base_channels");
   c.unet.channel_mult = models::parse_int_list(cfg.get_string("channel_mult"), "--channel_mult");
   c.unet.res_blocks = cfg.get_int("res_blocks");
@@ -91,14 +134,28 @@ models::TextToImageConfig text_to_image_config_from(const Config& cfg, int64_t v
   c.unet.context_dim = c.text.dim;
   c.schedule = cfg.get_string("schedule");
   c.timesteps = cfg.get_int("timesteps");
+  c.prediction = cfg.get_string("prediction");
+  c.tokenizer = cfg.get_string("tokenizer");
   return c;
 }
 
 ImagineTask::ImagineTask(const Config& cfg, ImagineData train, ImagineData val,
-                         std::optional<models::PromptTokenizer> tokenizer)
-    : cfg_(cfg), train_(std::move(train)), val_(std::move(val)) {
+                         std::optional<models::PromptTokenizer> tokenizer,
+                         std::shared_ptr<models::Autoencoder> autoencoder)
+    : cfg_(cfg), train_(std::move(train)), val_(std::move(val)), ae_(std::move(autoencoder)) {
   SYN_CHECK(train_.size() > 0, "train_imagine: no training images");
-  tok_ = tokenizer ? std::move(*tokenizer) : build_prompt_tokenizer(train_);
+  const bool bytes =
+      models::PromptTokenizer::parse_scheme(cfg_.get_string("tokenizer"), "--tokenizer");
+  tok_ = tokenizer ? std::move(*tokenizer) : build_prompt_tokenizer(train_, bytes);
+  SYN_CHECK(tok_.byte_fallback() == bytes, "--tokenizer ", cfg_.get_string("tokenizer"),
+            " differs from the resumed checkpoint's '", tok_.scheme(), "'");
+  prediction_ = models::parse_prediction(cfg_.get_string("prediction"));
+  models::loss_weights(schedule_, prediction_, cfg_.get_string("loss_weighting"),
+                       cfg_.get_float("min_snr_gamma"), {});  // checks the name and γ
+  SYN_CHECK(cfg_.get_float("spell_prob") >= 0 && cfg_.get_float("spell_prob") <= 1,
+            "--spell_prob must be a probability in [0, 1]");
+  SYN_CHECK(!ae_ || cfg_.get_int("max_shift") == 0,
+            "--max_shift must be 0 for a latent model (its data are latents, encoded once)");
   const std::string& dev = cfg_.get_string("device");
   SYN_CHECK(dev == "cpu" || dev == "cuda", "--device must be cpu or cuda, got '", dev, "'");
   device_ = dev == "cuda" ? Device::CUDA : Device::CPU;
@@ -109,8 +166,9 @@ ImagineTask::ImagineTask(const Config& cfg, ImagineData train, ImagineData val,
   SYN_CHECK(p_drop >= 0 && p_drop <= 1 && p_sub >= 0 && p_sub <= 1,
             "--cond_drop_prob and --subgroup_prob must be probabilities in [0, 1]");
   SYN_CHECK(cfg_.get_int("max_shift") >= 0, "--max_shift must not be negative");
-  models::TextToImageConfig tc =
-      text_to_image_config_from(cfg_, tok_.vocab_size(), train_.images.size(2));
+  models::TextToImageConfig tc = text_to_image_config_from(
+      cfg_, tok_.vocab_size(), train_.images.size(2), train_.images.size(1));
+  tc.latent = ae_ != nullptr;
   schedule_ = models::NoiseSchedule::make(tc.schedule, tc.timesteps);
   Rng init = derived_rng(cfg_.get_int("seed"), -1, 0);
   net_ = std::make_unique<models::TextToImageNet>(tc, init);
@@ -147,7 +205,7 @@ const std::vector<int64_t>& ImagineTask::epoch_order(int64_t epoch) {
 
 ImagineTask::Batch ImagineTask::training_batch(int64_t step, Rng& rng) {
   const int64_t B = cfg_.get_int("batch_size"), N = train_.size();
-  const int64_t S = train_.images.size(2), per = 3 * S * S;
+  const int64_t C = train_.images.size(1), S = train_.images.size(2), per = C * S * S;
   const int64_t shift = cfg_.get_int("max_shift");
   const double p_drop = cfg_.get_float("cond_drop_prob"), p_sub = cfg_.get_float("subgroup_prob");
   const float* src = train_.images.data();
@@ -158,7 +216,7 @@ ImagineTask::Batch ImagineTask::training_batch(int64_t step, Rng& rng) {
     const int64_t i = epoch_order(pos / N)[(size_t)(pos % N)];
     const int64_t dy = shift ? rng.randint(2 * shift + 1) - shift : 0;
     const int64_t dx = shift ? rng.randint(2 * shift + 1) - shift : 0;
-    for (int64_t c = 0; c < 3; ++c)
+    for (int64_t c = 0; c < C; ++c)
       for (int64_t y = 0; y < S; ++y)
         for (int64_t xx = 0; xx < S; ++xx) {
           const int64_t sy = y - dy, sx = xx - dx;
@@ -171,7 +229,7 @@ ImagineTask::Batch ImagineTask::training_batch(int64_t step, Rng& rng) {
     if (rng.bernoulli((float)p_drop)) prompt.clear();
     b.prompts.push_back(prompt);
   }
-  b.x0 = Tensor::from_vector(x, {B, 3, S, S}, device_);
+  b.x0 = Tensor::from_vector(x, {B, C, S, S}, device_);
   return b;
 }
 
@@ -180,8 +238,21 @@ StepOutput ImagineTask::training_step(int64_t step) {
   Rng rng = derived_rng(cfg_.get_int("seed"), step, 1);
   Batch b = training_batch(step, rng);
   models::NoisedBatch nb = models::noise_batch(schedule_, b.x0, rng);
-  models::PromptIds ids = models::encode_prompts(tok_, b.prompts, net_->config().text.max_len);
-  return {models::mse(net_->forward(nb.x_t, nb.t, ids), nb.noise), b.x0.size(0), {}};
+  const int64_t max_len = net_->config().text.max_len;
+  // The first model's path draws nothing more, so its runs stay as they were.
+  models::PromptIds ids =
+      tok_.byte_fallback()
+          ? models::encode_prompts(tok_, b.prompts, max_len, rng, cfg_.get_float("spell_prob"))
+          : models::encode_prompts(tok_, b.prompts, max_len);
+  Tensor out = net_->forward(nb.x_t, nb.t, ids);
+  Tensor target = models::prediction_target(schedule_, prediction_, b.x0, nb.noise, nb.timesteps);
+  const std::string& weighting = cfg_.get_string("loss_weighting");
+  if (weighting == "none") return {models::mse(out, target), b.x0.size(0), {}};
+  return {models::weighted_mse(out, target,
+                               models::loss_weights(schedule_, prediction_, weighting,
+                                                    cfg_.get_float("min_snr_gamma"), nb.timesteps)),
+          b.x0.size(0),
+          {}};
 }
 
 void ImagineTask::after_optimizer_step() {
@@ -206,11 +277,12 @@ double ImagineTask::validation_loss(bool ema) {
   const std::vector<int64_t> ts =
       models::parse_int_list(cfg_.get_string("val_timesteps"), "--val_timesteps");
   SYN_CHECK(!ts.empty(), "--val_timesteps must list at least one timestep");
-  const int64_t S = val_.images.size(2), per = 3 * S * S, B = cfg_.get_int("batch_size");
+  const int64_t C = val_.images.size(1), S = val_.images.size(2), per = C * S * S;
+  const int64_t B = cfg_.get_int("batch_size");
   // Row r = (image r / |ts|, timestep r % |ts|); its noise is drawn from one fixed generator.
   const int64_t R = val_.size() * (int64_t)ts.size();
   Rng noise_rng = derived_rng(cfg_.get_int("seed"), -5, 7);
-  Tensor all_noise = Tensor::randn({R, 3, S, S}, noise_rng);
+  Tensor all_noise = Tensor::randn({R, C, S, S}, noise_rng);
   const float* img = val_.images.data();
   const float* nz = all_noise.data();
   double sum = 0;
@@ -226,12 +298,13 @@ double ImagineTask::validation_loss(bool ema) {
       tf.push_back((float)steps.back());
       prompts.push_back(val_.captions[(size_t)i]);
     }
-    Tensor x0t = Tensor::from_vector(x0, {n, 3, S, S}, device_);
-    Tensor et = Tensor::from_vector(e, {n, 3, S, S}, device_);
+    Tensor x0t = Tensor::from_vector(x0, {n, C, S, S}, device_);
+    Tensor et = Tensor::from_vector(e, {n, C, S, S}, device_);
     Tensor xt = models::q_sample(schedule_, x0t, steps, et);
     Tensor pred = net.forward(xt, Tensor::from_vector(tf, {n}, device_),
                               models::encode_prompts(tok_, prompts, net.config().text.max_len));
-    sum += (double)models::mse(pred, et).item() * (double)n;
+    Tensor target = models::prediction_target(schedule_, prediction_, x0t, et, steps);
+    sum += (double)models::mse(pred, target).item() * (double)n;
   }
   net.train(was_training);
   return sum / (double)R;
@@ -289,7 +362,10 @@ Tensor ImagineTask::write_samples(const std::string& path) {
   o.steps = cfg_.get_int("sample_steps");
   o.guidance_scale = (float)cfg_.get_float("sample_guidance");
   o.seed = (uint64_t)cfg_.get_int("sample_seed");
-  Tensor x = models::sample_images(ema_net(), tok_, schedule_, prompts, o).to(Device::CPU);
+  o.sampler = cfg_.get_string("sample_sampler");
+  Tensor x = models::sample_images(ema_net(), tok_, schedule_, prompts, o);
+  if (ae_) x = models::decode_latents(*ae_, x);
+  x = x.to(Device::CPU);
   std::vector<float> v = x.to_vector();
   for (float& f : v) f = std::clamp((f + 1.0f) * 0.5f, 0.0f, 1.0f);
   Tensor images = Tensor::from_vector(v, x.shape());
@@ -303,6 +379,7 @@ void ImagineTask::save_state(Checkpoint& ck) const {
   store_model_and_optimizer(ck, *net_, *optimizer_);
   for (auto& nt : ema_->state_dict()) ck.tensors.push_back(nt);  // named "ema.<parameter>"
   ck.meta["vocabulary"] = tok_.to_text();
+  if (tok_.byte_fallback()) ck.meta["tokenizer"] = tok_.scheme();  // absent: "words"
 }
 
 void ImagineTask::load_state(const Checkpoint& ck, const std::string& path) {
@@ -310,6 +387,10 @@ void ImagineTask::load_state(const Checkpoint& ck, const std::string& path) {
   SYN_CHECK(v != ck.meta.end() && v->second == tok_.to_text(), "checkpoint '", path,
             "' was trained with another prompt vocabulary than this run's (resume with the one it "
             "records: apps/train_imagine does so)");
+  auto sch = ck.meta.find("tokenizer");
+  const std::string scheme = sch == ck.meta.end() ? "words" : sch->second;
+  SYN_CHECK(scheme == tok_.scheme(), "checkpoint '", path, "' was trained with the '", scheme,
+            "' prompt tokenizer, this run uses '", tok_.scheme(), "'");
   restore_model_and_optimizer(ck, path, *net_, *optimizer_, {"ema."});
   NamedTensors ema_state;
   for (auto& [name, t] : ck.tensors)
@@ -328,7 +409,12 @@ void ImagineTask::export_weights(const std::string& path,
   meta["step"] = std::to_string(step());
   meta["ema_decay"] = std::to_string(ema_->decay());
   meta["weights"] = "exponential moving average of the training weights (ema_decay)";
-  models::TextToImage::save(path, ema_net(), tok_, meta, /*fp16=*/true);
+  if (ae_ || prediction_ != models::Prediction::Eps || tok_.byte_fallback()) {
+    // What "auto" and steps 0 mean for this model (text_to_image.h): the sample grid's choice.
+    meta["sample.sampler"] = cfg_.get_string("sample_sampler");
+    meta["sample.steps"] = std::to_string(cfg_.get_int("sample_steps"));
+  }
+  models::TextToImage::save(path, ema_net(), tok_, meta, /*fp16=*/true, ae_.get());
 }
 
 }  // namespace syn::app

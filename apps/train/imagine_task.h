@@ -1,11 +1,16 @@
 // imagine_task.h — the text-to-image model's training as a Task of the Trainer
 // (apps/train_imagine, bench/bench_unet): (image, caption) pairs → prompt tokenizer →
-// TextToImageNet (prompt encoder + U-Net) → DDPM ε-MSE, AdamW with warmup + cosine and
-// gradient clipping, an EMA of the weights after every step; validation loss, sample grids,
-// fp16 EMA export. Its checkpoint (kind "imagine-train") holds the model, the optimiser, the
-// EMA ("ema.<parameter>") and the prompt vocabulary.
+// TextToImageNet (prompt encoder + U-Net) → the DDPM MSE on ε or v (--prediction), optionally
+// min-SNR-γ weighted (--loss_weighting), AdamW with warmup + cosine and gradient clipping, an
+// EMA of the weights after every step; validation loss, sample grids, fp16 EMA export. Its
+// checkpoint (kind "imagine-train") holds the model, the optimiser, the EMA ("ema.<parameter>")
+// and the prompt vocabulary with its tokenizer scheme.
 //
-// Data: images in [−1, 1] ([N, 3, S, S]) with their captions and subgroups. Training prompts:
+// Data: images in [−1, 1] ([N, 3, S, S]) with their captions and subgroups — or, for a latent
+// model (an autoencoder given), the pictures' scaled latents [N, C, L, L] (encoded once, kept in
+// memory; models/latent_codec.h), whose samples and export go through the autoencoder. With the
+// "words+bytes" tokenizer each known word of a training prompt is spelled in bytes with
+// probability spell_prob, so the byte ids learn what spellings mean. Training prompts:
 // the caption, with probability subgroup_prob followed by its subgroup's words (so "guitar"
 // also learns "musical instrument"), and with probability cond_drop_prob replaced by the empty
 // prompt (classifier-free guidance's unconditional case). Augmentation: a random translation of
@@ -28,35 +33,48 @@
 
 #include "apps/train/task.h"
 #include "data/datasets/emoji_dataset.h"
+#include "data/pictures/picture_corpus.h"
 #include "engine/config.h"
 #include "engine/optim/optimizer.h"
+#include "models/autoencoder.h"
 #include "models/diffusion.h"
+#include "models/prediction.h"
 #include "models/text_to_image.h"
 
 namespace syn::app {
 
 struct ImagineData {
-  Tensor images;  // [N, 3, S, S] in [−1, 1], CPU
+  Tensor images;  // [N, 3, S, S] in [−1, 1] (or latents [N, C, L, L]), CPU
   std::vector<std::string> captions, subgroups;
   float background = 0.0f;  // the canvas value in [−1, 1] (fills shifted-in borders)
   int64_t size() const { return (int64_t)captions.size(); }
 };
 // The train (held_out = false) or held-out images of an emoji dataset at `size` pixels.
 ImagineData emoji_split(const EmojiDataset& ds, int size, bool held_out);
+// The same for the picture corpus (data/pictures/picture_corpus.h): captions, and each
+// picture's concept as its "subgroup" (so "grinning face" also learns "happy face").
+ImagineData corpus_split(const pictures::PictureCorpus& corpus, int size, bool held_out);
+// `extra`'s pictures, captions and subgroups after `data`'s (e.g. composed scenes after the
+// corpus's training pictures); the sizes must match; `data`'s background stays.
+void append_imagine_data(ImagineData& data, const ImagineData& extra);
 
 // The words a subgroup adds to a prompt: "musical-instrument" -> "musical instrument".
 std::string subgroup_words(const std::string& subgroup);
 // The tokenizer's texts: every caption and every subgroup's words.
-models::PromptTokenizer build_prompt_tokenizer(const ImagineData& train);
-// The network sizes from the config (vocab_size is the tokenizer's).
+models::PromptTokenizer build_prompt_tokenizer(const ImagineData& train,
+                                               bool byte_fallback = false);
+// The network sizes from the config (vocab_size is the tokenizer's); a latent model's U-Net
+// takes `in_channels` latent channels.
 models::TextToImageConfig text_to_image_config_from(const Config& cfg, int64_t vocab_size,
-                                                    int64_t image_size);
+                                                    int64_t image_size, int64_t in_channels = 3);
 
 class ImagineTask : public Task {
  public:
-  // `tokenizer`: the one a resumed checkpoint recorded; built from `train` when absent.
+  // `tokenizer`: the one a resumed checkpoint recorded; built from `train` when absent (with
+  // --tokenizer's scheme). `autoencoder`: given for a latent model, whose data are latents.
   ImagineTask(const Config& cfg, ImagineData train, ImagineData val,
-              std::optional<models::PromptTokenizer> tokenizer = std::nullopt);
+              std::optional<models::PromptTokenizer> tokenizer = std::nullopt,
+              std::shared_ptr<models::Autoencoder> autoencoder = nullptr);
 
   std::string name() const override { return "train_imagine"; }
   const Config& config() const override { return cfg_; }
@@ -80,12 +98,14 @@ class ImagineTask : public Task {
   // Refuses a checkpoint trained with another prompt vocabulary than this task's.
   void load_state(const Checkpoint& ck, const std::string& path) override;
 
-  // ε-MSE on the validation images at the fixed timesteps and noise; `ema`: with the EMA weights.
+  // MSE of the prediction target (ε or v, unweighted) on the validation images at the fixed
+  // timesteps and noise; `ema`: with the EMA weights.
   double validation_loss(bool ema);
   // fp16 EMA weights with the tokenizer, sizes and `provenance` in the metadata.
   void export_weights(const std::string& path,
                       const std::map<std::string, std::string>& provenance);
-  // A grid PNG of the sample prompts (EMA weights, fixed seed); returns the images [N,3,S,S].
+  // A grid PNG of the sample prompts (EMA weights, fixed seed, --sample_sampler); returns the
+  // pictures [N, 3, S, S] in [0, 1] (decoded from latents for a latent model).
   Tensor write_samples(const std::string& path);
 
   const std::vector<double>& val_losses() const { return val_losses_; }  // EMA weights
@@ -108,6 +128,8 @@ class ImagineTask : public Task {
   models::NoiseSchedule schedule_;
   std::unique_ptr<models::TextToImageNet> net_, ema_net_;
   std::unique_ptr<models::Ema> ema_;
+  std::shared_ptr<models::Autoencoder> ae_;  // latent models only
+  models::Prediction prediction_ = models::Prediction::Eps;
   std::unique_ptr<Optimizer> optimizer_;
   Device device_ = Device::CPU;
   bool ema_synced_ = false;  // ema_net_ holds the EMA's current weights
