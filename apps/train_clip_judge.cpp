@@ -3,10 +3,12 @@
 // concept top-1/top-5 and fixed-prompt retrieval recall@1/@5 (apps/train/clip_judge_task.h).
 // Steps and settings are chosen on a validation split of the training pictures
 // (data/pictures/validation_split.h): the weights of the best validation score are kept, and
-// --evaluate_heldout false keeps a sweep from ever looking at the held-out pictures.
+// --evaluate_heldout false keeps a sweep from ever looking at the held-out pictures. Composed
+// scenes of validation pictures are reported beside (caption recall among them), not chosen on.
 //   build_picture_corpus                       runs/pictures/picture_corpus.ckpt (first)
 //   train_clip_judge                           runs/judge/clip_judge.synckpt
 //   train_clip_judge --steps 200               a quick run
+//   train_clip_judge --scene_fraction 0.3      30 % of each batch composed scenes (music words)
 //   train_clip_judge --measure J.synckpt       no training: judge J's validation and held-out
 //   figures train_clip_judge --help                    every flag with its default
 // Thin by design: config → corpus → model → task + Trainer → evaluation → file.
@@ -17,6 +19,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -25,6 +28,7 @@
 #include "apps/eval/image_quality.h"
 #include "apps/train/clip_judge_task.h"
 #include "data/pictures/picture_corpus.h"
+#include "data/pictures/scene_composer.h"
 #include "data/pictures/validation_split.h"
 #include "engine/check.h"
 #include "engine/parallel.h"
@@ -82,6 +86,8 @@ int main(int argc, char** argv) {
         .float_in("weight_decay", 0, 1e3)
         .int_at_least("warmup_steps", 0)
         .float_in("concept_text_share", 0, 1)
+        .float_in("scene_fraction", 0, 0.9)
+        .int_in("scene_validation_count", 0, 1 << 16)
         .int_in("validation_percent", 0, 99)
         .int_in("val_every", 1, int64_t(1) << 40)
         .output_file("output", /*app_creates_folder=*/true);
@@ -107,7 +113,6 @@ int main(int argc, char** argv) {
     for (float& v : px) v /= 255.0f;
     Tensor images = Tensor::from_vector(px, corpus.images_at((int)S).shape());
     std::vector<app::JudgeExample> train;
-    std::vector<std::string> texts;
     std::set<std::string> concept_set, train_licences;
     for (const pictures::CorpusItem& it : corpus.items) concept_set.insert(it.concept_id);
     for (int64_t i : splits.train) {
@@ -117,12 +122,38 @@ int main(int argc, char** argv) {
         continue;
       train.push_back({i, it.concept_id, it.caption});
       train_licences.insert(it.licence);
-      texts.push_back(it.caption);
-      texts.push_back(it.concept_id);
     }
     SYN_CHECK(!train.empty(), "train_clip_judge: --train_exclude_licences '",
               cfg.get_string("train_exclude_licences"), "' leaves no training picture");
     const std::vector<std::string> concept_names(concept_set.begin(), concept_set.end());
+
+    // Composed scenes: training ones from the training pictures only, validation ones from the
+    // validation pictures only (a copy of the corpus whose other pictures count as held out; the
+    // image tensors are shared, not copied).
+    const double scene_fraction = cfg.get_float("scene_fraction");
+    auto scene_corpus = [&](const std::vector<int64_t>& rows) {
+      pictures::PictureCorpus c = corpus;
+      for (pictures::CorpusItem& it : c.items) it.held_out = true;
+      for (int64_t r : rows) c.items[(size_t)r].held_out = false;
+      return c;
+    };
+    std::vector<int64_t> train_rows;
+    for (const app::JudgeExample& e : train) train_rows.push_back(e.row);
+    pictures::SceneOptions scene_options;
+    scene_options.size = (int)S;
+    const pictures::PictureCorpus scene_train_corpus = scene_corpus(train_rows);
+    const pictures::PictureCorpus scene_val_corpus = scene_corpus(splits.validation);
+    std::unique_ptr<pictures::SceneIndex> scene_index;
+    app::SceneBatch scene_validation;
+    if (scene_fraction > 0) {
+      scene_index = std::make_unique<pictures::SceneIndex>(scene_train_corpus, scene_options);
+    }
+    const int64_t scene_val_count = cfg.get_int("scene_validation_count");
+    if (scene_val_count > 0 && !splits.validation.empty()) {
+      pictures::SceneIndex val_index(scene_val_corpus, scene_options);
+      scene_validation = app::scene_set(val_index, (uint64_t)cfg.get_int("scene_validation_seed"),
+                                        scene_val_count);
+    }
     auto eval_set = [&](const std::vector<int64_t>& rows) {
       app::JudgeEvalSet e;
       std::vector<float> sel;
@@ -160,6 +191,11 @@ int main(int argc, char** argv) {
                   << " prompts): recall@1 " << pct(q.recall1) << ", recall@5 " << pct(q.recall5)
                   << "\n";
       }
+      if (!scene_validation.captions.empty()) {
+        app::SceneRetrieval r = app::evaluate_scene_retrieval(*judge, scene_validation);
+        std::cout << "validation scenes (" << r.scenes << "): caption recall@1 " << pct(r.recall1)
+                  << ", recall@5 " << pct(r.recall5) << "\n";
+      }
       return 0;
     }
 
@@ -170,7 +206,10 @@ int main(int argc, char** argv) {
     mc.embed_dim = cfg.get_int("embed_dim");
     mc.text_hidden = cfg.get_int("text_hidden");
     mc.temperature = cfg.get_float("temperature");
-    models::ClipJudge judge(mc, models::PromptTokenizer::build(texts), rng);
+    models::ClipJudge judge(mc,
+                            models::PromptTokenizer::build(app::judge_vocabulary_texts(
+                                train, concept_names, scene_fraction > 0)),
+                            rng);
     std::cout << "judge: " << judge.num_parameters() << " parameters, text vocabulary "
               << judge.tokenizer().vocab_size() << " words, " << num_threads() << " CPU threads\n";
 
@@ -187,6 +226,10 @@ int main(int argc, char** argv) {
     o.validation = splits.validation.empty() ? nullptr : &validation;
     o.val_every = cfg.get_int("val_every");
     o.keep_best = cfg.get_bool("keep_best");
+    o.scenes = scene_index.get();
+    o.scene_fraction = scene_fraction;
+    o.scene_seed = (uint64_t)cfg.get_int("scene_seed");
+    o.scene_validation = scene_validation.captions.empty() ? nullptr : &scene_validation;
     const auto start = std::chrono::steady_clock::now();
     app::JudgeTrainReport report;
     double loss = app::train_clip_judge(judge, images, train, o, std::cout, &report);
@@ -212,10 +255,20 @@ int main(int argc, char** argv) {
         if (p.step == report.best_step) kept = &p;
       std::cout << "kept the weights of step " << report.best_step << " (validation top-1 "
                 << pct(kept->top1) << ", top-5 " << pct(kept->top5) << ", recall@1 "
-                << pct(kept->recall1) << ", recall@5 " << pct(kept->recall5) << ")\n";
+                << pct(kept->recall1) << ", recall@5 " << pct(kept->recall5) << ")";
+      if (kept->scene_recall1 >= 0)
+        std::cout << "; validation scenes (" << scene_validation.captions.size()
+                  << "): caption recall@1 " << pct(kept->scene_recall1) << ", recall@5 "
+                  << pct(kept->scene_recall5);
+      std::cout << "\n";
       meta["selected_step"] = std::to_string(report.best_step);
       meta["validation"] = "top1 " + pct(kept->top1) + ", top5 " + pct(kept->top5) + ", recall1 " +
                            pct(kept->recall1) + ", recall5 " + pct(kept->recall5);
+      if (kept->scene_recall1 >= 0)
+        meta["validation_scenes"] = std::to_string(scene_validation.captions.size()) +
+                                    " scenes of validation pictures, caption recall1 " +
+                                    pct(kept->scene_recall1) + ", recall5 " +
+                                    pct(kept->scene_recall5);
     }
 
     if (cfg.get_bool("evaluate_heldout")) {

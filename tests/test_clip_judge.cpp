@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Pictures [N, 3, 8, 8]: a colour field with a brighter square in one of four places.
-Tensor pictures(const std::vector<std::array<float, 3>>& colours) {
+Tensor colour_pictures(const std::vector<std::array<float, 3>>& colours) {
   const int64_t S = 8;
   Tensor x = Tensor::empty({(int64_t)colours.size(), 3, S, S});
   float* d = x.data();
@@ -60,7 +60,7 @@ TEST_CASE("clip judge: bag of words and the symmetric InfoNCE by hand") {
   for (int64_t v = 0; v < V; ++v) CHECK(b[(size_t)(V + v)] == 0.0f);  // no known word
 
   judge.eval();  // batch norm on running statistics: the same embeddings in both computations
-  Tensor x = pictures({{1, 0, 0}, {0, 0, 1}, {0, 1, 0}, {1, 0, 1}});
+  Tensor x = colour_pictures({{1, 0, 0}, {0, 0, 1}, {0, 1, 0}, {1, 0, 1}});
   std::vector<float> img = judge.encode_images(x).to_vector();
   std::vector<float> txt = judge.encode_texts(texts).to_vector();
   const int D = 8, B = 4;
@@ -93,7 +93,7 @@ TEST_CASE("clip judge: learns to match pictures and words, and survives its file
                                                {1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
   std::vector<std::string> texts = {"red", "blue", "green", "yellow", "magenta", "cyan"};
   ClipJudge judge(tiny(), PromptTokenizer::build(texts), rng);
-  Tensor x = pictures(colours);
+  Tensor x = colour_pictures(colours);
   AdamOptions o;
   o.lr = 1e-2;
   Adam adam(judge.named_parameters(), o);
@@ -154,7 +154,7 @@ TEST_CASE("clip judge task: distinct concepts per batch, the loss falls under th
   Rng rng(9);
   std::vector<std::array<float, 3>> colours = {{1, 0, 0}, {0, 0, 1}, {0, 1, 0}, {1, 1, 0}};
   std::vector<std::string> names = {"red", "blue", "green", "yellow"};
-  Tensor x = pictures(colours);
+  Tensor x = colour_pictures(colours);
   std::vector<app::JudgeExample> examples;
   for (int i = 0; i < 4; ++i)
     examples.push_back({i, names[(size_t)i], names[(size_t)i] + " field"});
@@ -181,7 +181,7 @@ TEST_CASE("clip judge task: validation curve, and the best validation weights ar
   Rng rng(9);
   std::vector<std::array<float, 3>> colours = {{1, 0, 0}, {0, 0, 1}, {0, 1, 0}, {1, 1, 0}};
   std::vector<std::string> names = {"red", "blue", "green", "yellow"};
-  Tensor x = pictures(colours);
+  Tensor x = colour_pictures(colours);
   std::vector<app::JudgeExample> examples;
   for (int i = 0; i < 4; ++i) examples.push_back({i, names[(size_t)i], names[(size_t)i]});
   ClipJudge judge(tiny(), PromptTokenizer::build(names), rng);

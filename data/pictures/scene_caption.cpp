@@ -35,7 +35,7 @@ const char* number_word(int n) {
   return n >= 0 && n <= 5 ? words[n] : "many";
 }
 
-std::string setting_phrase(Rng& rng, Background b) {
+const std::map<Background, std::vector<const char*>>& setting_phrases() {
   static const std::map<Background, std::vector<const char*>> phrases = {
       {Background::Night, {"at night", "under the night sky", "on a starry night"}},
       {Background::Sunset, {"at sunset", "in the sunset"}},
@@ -48,7 +48,11 @@ std::string setting_phrase(Rng& rng, Background b) {
       {Background::Forest, {"in the forest", "among forest trees"}},
       {Background::Plain, {"on a plain background", "on plain colour"}},
   };
-  const auto& v = phrases.at(b);
+  return phrases;
+}
+
+std::string setting_phrase(Rng& rng, Background b) {
+  const auto& v = setting_phrases().at(b);
   return v[(size_t)rng.randint((int64_t)v.size())];
 }
 
@@ -109,6 +113,21 @@ std::string scene_caption(Rng& rng, const CaptionParts& p) {
     default:
       return C + " and " + M + ": " + O + " " + P + ", " + E;
   }
+}
+
+std::vector<std::string> scene_caption_words() {
+  // The templates' glue (scene_caption above) and the background colour words
+  // (scene_backgrounds.cpp: the plain fields' nine, and the fog's and rain's grey).
+  std::vector<std::string> out = {"a an and in scene of light tones",
+                                  "red orange yellow green blue purple pink black white grey"};
+  for (int n = 0; n <= 5; ++n) out.push_back(number_word(n));
+  out.push_back(number_word(6));
+  for (const auto& [b, phrases] : setting_phrases())
+    for (const char* p : phrases) out.push_back(p);
+  for (Mood m : all_moods()) out.push_back(mood_name(m));
+  for (Energy e : all_energies()) out.push_back(energy_name(e));
+  for (const GenreRule& g : genre_rules()) out.push_back(g.genre);
+  return out;
 }
 
 }  // namespace syn::pictures

@@ -43,5 +43,9 @@ std::string plural(const std::string& word);  // "dancer" -> "dancers", "party" 
 // "a guitar", "two dancers and a moon", "a guitar, a moon and an owl".
 std::string objects_phrase(const std::vector<std::string>& concepts);
 std::string scene_caption(Rng& rng, const CaptionParts& parts);
+// Every word a caption can use besides the objects' concept words and their plurals, as short
+// phrases: the templates' own words, every setting phrase, number word, mood, energy, genre and
+// background colour word (a text model's vocabulary needs them all; the judge's trainer adds them).
+std::vector<std::string> scene_caption_words();
 
 }  // namespace syn::pictures
