@@ -118,8 +118,8 @@ int main(int argc, char** argv) {
     const std::string corpus_path = app::resolve_source_path(cfg.get_string("corpus"));
     pictures::PictureCorpus corpus = pictures::load_picture_corpus(corpus_path);
     const int size = (int)cfg.get_int("image_size");
-    app::AutoencoderData train = app::corpus_split(corpus, size, false);
-    app::AutoencoderData val = app::corpus_split(corpus, size, true);
+    app::AutoencoderData train = app::autoencoder_data(corpus, size, false);
+    app::AutoencoderData val = app::autoencoder_data(corpus, size, true);
     std::cout << "picture corpus " << corpus_path << ": " << train.size() << " training pictures, "
               << val.size() << " held out (validation and evaluation only), " << size << " px, "
               << num_threads() << " CPU threads\n";

@@ -12,6 +12,7 @@
 
 #include "apps/pipeline/image_grid.h"
 #include "apps/train/clip_judge_task.h"
+#include "apps/train/imagine_task.h"
 #include "apps/train/training_state.h"
 #include "data/images/png_image.h"
 #include "engine/autograd.h"
@@ -73,21 +74,9 @@ Tensor judge_input(const Tensor& x, int64_t judge_size) {
 
 }  // namespace
 
-AutoencoderData corpus_split(const pictures::PictureCorpus& corpus, int size, bool held_out) {
-  const Tensor& all = corpus.images_at(size);
-  const int64_t per = 3 * (int64_t)size * size;
-  const float* src = all.data();
-  AutoencoderData d;
-  std::vector<float> dst;
-  for (size_t i = 0; i < corpus.items.size(); ++i) {
-    if (corpus.items[i].held_out != held_out) continue;
-    for (int64_t k = 0; k < per; ++k) dst.push_back(src[(int64_t)i * per + k] / 127.5f - 1.0f);
-    d.concepts.push_back(corpus.items[i].concept_id);
-  }
-  SYN_CHECK(!d.concepts.empty(), "picture corpus: no ", held_out ? "held-out" : "training",
-            " pictures");
-  d.images = Tensor::from_vector(dst, {d.size(), 3, size, size});
-  return d;
+AutoencoderData autoencoder_data(const pictures::PictureCorpus& corpus, int size, bool held_out) {
+  ImagineData d = corpus_split(corpus, size, held_out);  // the same pixels the U-Net learns from
+  return {d.images, d.subgroups};
 }
 
 Tensor l1_loss(const Tensor& a, const Tensor& b) {

@@ -36,8 +36,9 @@ struct AutoencoderData {
   std::vector<std::string> concepts;  // concept id of each picture
   int64_t size() const { return (int64_t)concepts.size(); }
 };
-// The training (held_out = false) or held-out pictures of a corpus at `size` pixels.
-AutoencoderData corpus_split(const pictures::PictureCorpus& corpus, int size, bool held_out);
+// The training (held_out = false) or held-out pictures of a corpus at `size` pixels, with their
+// concept ids (imagine_task.h's corpus_split, without the captions).
+AutoencoderData autoencoder_data(const pictures::PictureCorpus& corpus, int size, bool held_out);
 
 struct AeLossWeights {
   double l1 = 1.0, mse = 0.0, latent_l2 = 0.0, perceptual = 0.0;
