@@ -47,7 +47,7 @@ check "an empty prompt is refused" \
   fails_with "$WORK/5.log" "the prompt is empty" "$APPS/imagine" "  " -o "$WORK/x.png"
 check "every problem is reported at once" \
   fails_with "$WORK/6.log" "3 problems with the flags of imagine" \
-  "$APPS/imagine" "" -o "$WORK/x.png" --steps 0 --batch -1
+  "$APPS/imagine" "" -o "$WORK/x.png" --steps -1 --batch -1
 check "--workers -5 is refused (any app)" \
   fails_with "$WORK/7.log" "--workers must be 0" "$APPS/imagine" "red heart" -o "$WORK/x.png" --workers -5
 check "imagine wrote nothing for those" test ! -e "$WORK/x.png"
