@@ -13,6 +13,7 @@
 #include "engine/checkpoint.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/upsample.h"
+#include "models/weight_meta.h"
 
 namespace syn::models {
 
@@ -33,29 +34,6 @@ void check_config(const AutoencoderConfig& c) {
     SYN_CHECK(m >= 1 && (c.base_channels * m) % c.norm_groups == 0, "autoencoder: channel_mult '",
               format_int_list(c.channel_mult), "' with base_channels ", c.base_channels,
               " must give channel counts divisible by ", "norm_groups ", c.norm_groups);
-}
-
-int64_t meta_int(const std::map<std::string, std::string>& meta, const std::string& key,
-                 const std::string& source) {
-  auto it = meta.find(key);
-  SYN_CHECK(it != meta.end(), source, ": metadata '", key, "' is missing");
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(it->second, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  SYN_CHECK(used == it->second.size() && used > 0, source, ": metadata '", key, "' = '", it->second,
-            "' is not an integer");
-  return v;
-}
-
-const std::string& meta_str(const std::map<std::string, std::string>& meta, const std::string& key,
-                            const std::string& source) {
-  auto it = meta.find(key);
-  SYN_CHECK(it != meta.end(), source, ": metadata '", key, "' is missing");
-  return it->second;
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "models/dpm_solver.h"
 #include "models/latent_codec.h"
 #include "models/prediction.h"
+#include "models/weight_meta.h"
 
 namespace syn::models {
 
@@ -26,29 +27,6 @@ const char* const kKind2 = "synesthesia-text-to-image-2";
 // What a first-generation file can say: ε-prediction, word tokens, pixel space.
 bool first_generation(const TextToImageConfig& c) {
   return c.prediction == "eps" && c.tokenizer == "words" && !c.latent;
-}
-
-int64_t meta_int(const std::map<std::string, std::string>& meta, const std::string& key,
-                 const std::string& source) {
-  auto it = meta.find(key);
-  SYN_CHECK(it != meta.end(), source, ": metadata '", key, "' is missing");
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(it->second, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  SYN_CHECK(used == it->second.size() && used > 0, source, ": metadata '", key, "' = '", it->second,
-            "' is not an integer");
-  return v;
-}
-
-const std::string& meta_str(const std::map<std::string, std::string>& meta, const std::string& key,
-                            const std::string& source) {
-  auto it = meta.find(key);
-  SYN_CHECK(it != meta.end(), source, ": metadata '", key, "' is missing");
-  return it->second;
 }
 
 // The metadata as the autoencoder's reader wants it: the embedded entries (ae.*, latent_scale)
