@@ -15,6 +15,7 @@
 #include "engine/checkpoint.h"
 #include "engine/rng.h"
 #include "engine/thread_pool.h"
+#include "tests/support/tiny_pictures.h"
 
 using namespace syn;
 namespace fs = std::filesystem;
@@ -31,27 +32,6 @@ const bool kSingleThread = [] {
 
 Config load_config(const std::string& file) {
   return Config::load(std::string(SYN_SOURCE_DIR) + "/config/" + file);
-}
-
-// Six 8×8 pictures: a coloured square in a corner on grey, named after colour and corner.
-app::ImagineData tiny_data() {
-  const char* colours[] = {"red", "green", "blue"};
-  const char* corners[] = {"left", "right"};
-  app::ImagineData d;
-  std::vector<float> v;
-  for (int c = 0; c < 3; ++c)
-    for (int k = 0; k < 2; ++k) {
-      for (int ch = 0; ch < 3; ++ch)
-        for (int y = 0; y < 8; ++y)
-          for (int x = 0; x < 8; ++x) {
-            const bool in = y >= 2 && y < 6 && (k == 0 ? x < 4 : x >= 4);
-            v.push_back(in ? (ch == c ? 1.0f : -1.0f) : 0.0f);
-          }
-      d.captions.push_back(std::string(colours[c]) + " square " + corners[k]);
-      d.subgroups.push_back(c == 0 ? "warm-colour" : "cool-colour");
-    }
-  d.images = Tensor::from_vector(v, {6, 3, 8, 8});
-  return d;
 }
 
 Config tiny_config(const std::string& dir) {
@@ -96,7 +76,7 @@ fs::path temp_dir(const std::string& name) {
 }  // namespace
 
 TEST_CASE("prompt vocabulary holds the captions and the subgroup words") {
-  app::ImagineData d = tiny_data();
+  app::ImagineData d = test::tiny_square_pictures();
   CHECK(app::subgroup_words("musical-instrument") == "musical instrument");
   models::PromptTokenizer tok = app::build_prompt_tokenizer(d);
   CHECK(tok.id("warm") != models::PromptTokenizer::kUnk);
@@ -110,7 +90,7 @@ TEST_CASE("a tiny training run lowers the training and the validation loss") {
   Config cfg = tiny_config(dir.string());
   cfg.set("max_steps", "60");
   cfg.set("cond_drop_prob", "0");
-  app::ImagineTask tr(cfg, tiny_data(), tiny_data());
+  app::ImagineTask tr(cfg, test::tiny_square_pictures(), test::tiny_square_pictures());
   const double v0 = tr.validation_loss(false);
   CHECK(v0 == doctest::Approx(1.0).epsilon(0.3));  // the zero-initialised output predicts ε̂ = 0
   CHECK(tr.validation_loss(false) == v0);          // fixed t and noise: deterministic
@@ -136,21 +116,22 @@ TEST_CASE("an interrupted run resumed from its checkpoint reproduces the losses 
   fs::path dir = temp_dir("resume");
   Config cfg = tiny_config(dir.string());
   std::ostringstream log;
-  app::ImagineTask full_task(cfg, tiny_data(), tiny_data());
+  app::ImagineTask full_task(cfg, test::tiny_square_pictures(), test::tiny_square_pictures());
   app::Trainer full(full_task);
   full.fit(log);
   REQUIRE(full.losses().size() == 10);
 
   Config cfg2 = cfg;
   cfg2.set("run_name", "part");
-  app::ImagineTask part_task(cfg2, tiny_data(), tiny_data());
+  app::ImagineTask part_task(cfg2, test::tiny_square_pictures(), test::tiny_square_pictures());
   // Interrupted after 6 steps: checkpoint_6.
   CHECK_FALSE(app::Trainer(part_task).fit(log, nullptr, 6));
   const std::string ck = (dir / "part" / "checkpoint_6.synt").string();
   REQUIRE(fs::exists(ck));
   Checkpoint c = load_checkpoint(ck);
   models::PromptTokenizer tok = models::PromptTokenizer::from_text(c.meta["vocabulary"], ck);
-  app::ImagineTask resumed_task(cfg2, tiny_data(), tiny_data(), tok);
+  app::ImagineTask resumed_task(cfg2, test::tiny_square_pictures(), test::tiny_square_pictures(),
+                                tok);
   app::Trainer resumed(resumed_task);
   resumed.resume(ck);
   CHECK(resumed.step() == 6);
@@ -161,9 +142,9 @@ TEST_CASE("an interrupted run resumed from its checkpoint reproduces the losses 
   CHECK(resumed_task.validation_loss(false) == full_task.validation_loss(false));
   CHECK(resumed_task.validation_loss(true) == full_task.validation_loss(true));
   // Another vocabulary cannot resume this checkpoint.
-  app::ImagineData other = tiny_data();
+  app::ImagineData other = test::tiny_square_pictures();
   other.captions[0] = "purple square left";
-  app::ImagineTask wrong(cfg2, other, tiny_data());
+  app::ImagineTask wrong(cfg2, other, test::tiny_square_pictures());
   CHECK_THROWS_WITH_AS(app::Trainer(wrong).resume(ck), doctest::Contains("vocabulary"), Error);
   fs::remove_all(dir);
 }
@@ -172,7 +153,7 @@ TEST_CASE("TextToImage: export / load round-trip, seeded generation, prompt-majo
   fs::path dir = temp_dir("t2i");
   Config cfg = tiny_config(dir.string());
   std::ostringstream log;
-  app::ImagineTask tr(cfg, tiny_data(), tiny_data());
+  app::ImagineTask tr(cfg, test::tiny_square_pictures(), test::tiny_square_pictures());
   app::Trainer(tr).fit(log);
 
   // fp32 save: the loaded model generates exactly what the in-memory EMA network does.

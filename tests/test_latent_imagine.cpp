@@ -19,6 +19,7 @@
 #include "engine/rng.h"
 #include "engine/thread_pool.h"
 #include "models/latent_codec.h"
+#include "tests/support/tiny_pictures.h"
 
 using namespace syn;
 namespace fs = std::filesystem;
@@ -29,27 +30,6 @@ const bool kSingleThread = [] {
   set_num_threads(1);  // tiny steps; results must not depend on the count within a test
   return true;
 }();
-
-// Six 8×8 pictures: a coloured square in a corner on grey, named after colour and corner.
-app::ImagineData tiny_pictures() {
-  const char* colours[] = {"red", "green", "blue"};
-  const char* corners[] = {"left", "right"};
-  app::ImagineData d;
-  std::vector<float> v;
-  for (int c = 0; c < 3; ++c)
-    for (int k = 0; k < 2; ++k) {
-      for (int ch = 0; ch < 3; ++ch)
-        for (int y = 0; y < 8; ++y)
-          for (int x = 0; x < 8; ++x) {
-            const bool in = y >= 2 && y < 6 && (k == 0 ? x < 4 : x >= 4);
-            v.push_back(in ? (ch == c ? 1.0f : -1.0f) : 0.0f);
-          }
-      d.captions.push_back(std::string(colours[c]) + " square " + corners[k]);
-      d.subgroups.push_back(c == 0 ? "warm-colour" : "cool-colour");
-    }
-  d.images = Tensor::from_vector(v, {6, 3, 8, 8});
-  return d;
-}
 
 std::shared_ptr<models::Autoencoder> tiny_autoencoder() {
   models::AutoencoderConfig c;
@@ -125,8 +105,8 @@ TEST_CASE("v-prediction with min-SNR weighting on latents lowers the loss") {
   cfg.set("max_steps", "150");
   cfg.set("cond_drop_prob", "0");
   auto ae = tiny_autoencoder();
-  app::ImagineTask tr(cfg, as_latents(*ae, tiny_pictures()), as_latents(*ae, tiny_pictures()),
-                      std::nullopt, ae);
+  app::ImagineTask tr(cfg, as_latents(*ae, test::tiny_square_pictures()),
+                      as_latents(*ae, test::tiny_square_pictures()), std::nullopt, ae);
   CHECK(tr.net().config().unet.in_channels == 4);
   CHECK(tr.net().config().unet.image_size == 4);
   CHECK(tr.net().config().latent);
@@ -151,7 +131,7 @@ TEST_CASE("a latent run with byte-spelled prompts resumes exactly; the scheme mu
   fs::path dir = temp_dir("resume");
   Config cfg = latent_config(dir.string());
   auto ae = tiny_autoencoder();
-  auto data = as_latents(*ae, tiny_pictures());
+  auto data = as_latents(*ae, test::tiny_square_pictures());
   std::ostringstream log;
   app::ImagineTask full_task(cfg, data, data, std::nullopt, ae);
   app::Trainer full(full_task);
@@ -184,7 +164,7 @@ TEST_CASE("the latent export holds the autoencoder and generates decoded picture
   fs::path dir = temp_dir("export");
   Config cfg = latent_config(dir.string());
   auto ae = tiny_autoencoder();
-  auto data = as_latents(*ae, tiny_pictures());
+  auto data = as_latents(*ae, test::tiny_square_pictures());
   std::ostringstream log;
   app::ImagineTask tr(cfg, data, data, std::nullopt, ae);
   app::Trainer(tr).fit(log);
@@ -235,7 +215,7 @@ TEST_CASE("a model without the new features is still written as the first kind")
                                                                       {"sample_sampler", "ddim"},
                                                                       {"max_steps", "2"}})
     cfg.set(k, v);
-  app::ImagineTask tr(cfg, tiny_pictures(), tiny_pictures());
+  app::ImagineTask tr(cfg, test::tiny_square_pictures(), test::tiny_square_pictures());
   std::ostringstream log;
   app::Trainer(tr).fit(log);
   const std::string f = (dir / "first.synckpt").string();
@@ -287,7 +267,7 @@ TEST_CASE("train_imagine_latent.yaml documents every key and holds train_imagine
 }
 
 TEST_CASE("append_imagine_data puts extra pictures (e.g. scenes) after the corpus's") {
-  app::ImagineData a = tiny_pictures(), b = tiny_pictures();
+  app::ImagineData a = test::tiny_square_pictures(), b = test::tiny_square_pictures();
   b.captions[0] = "a drum under the moon";
   app::append_imagine_data(a, b);
   CHECK(a.size() == 12);
@@ -296,7 +276,7 @@ TEST_CASE("append_imagine_data puts extra pictures (e.g. scenes) after the corpu
   CHECK(a.subgroups.size() == 12);
   std::vector<float> v = a.images.to_vector(), w = b.images.to_vector();
   CHECK(std::vector<float>(v.begin() + 6 * 192, v.end()) == w);
-  app::ImagineData small = tiny_pictures();
+  app::ImagineData small = test::tiny_square_pictures();
   small.images = Tensor::zeros({6, 3, 4, 4});
   CHECK_THROWS_WITH_AS(app::append_imagine_data(a, small), doctest::Contains("cannot append"),
                        Error);
