@@ -94,22 +94,7 @@ int main(int argc, char** argv) {
               << " parameters, " << num_threads() << " CPU threads\n";
 
     // training
-    app::ClassifierTrainOptions o;
-    o.steps = cfg.get_int("steps");
-    o.batch_size = cfg.get_int("batch_size");
-    o.learning_rate = cfg.get_float("learning_rate");
-    o.weight_decay = cfg.get_float("weight_decay");
-    o.warmup_steps = cfg.get_int("warmup_steps");
-    o.log_every_seconds = cfg.get_float("log_every_seconds");
-    o.seed = (uint64_t)cfg.get_int("seed") + 1;  // the initialisation used `seed` itself
-    o.augment.max_shift = (int)cfg.get_int("max_shift");
-    o.augment.scale_min = (float)cfg.get_float("scale_min");
-    o.augment.scale_max = (float)cfg.get_float("scale_max");
-    o.augment.brightness = (float)cfg.get_float("brightness");
-    o.augment.contrast = (float)cfg.get_float("contrast");
-    o.augment.noise_std = (float)cfg.get_float("noise_std");
-    o.augment.blur_probability = (float)cfg.get_float("blur_probability");
-    o.augment.fill = (float)ds.background / 255.0f;
+    const app::ClassifierTrainOptions o = app::classifier_train_options(cfg, ds.background);
     app::ClassifierTrainReport tr =
         app::train_emoji_classifier(model, images, labels, o, std::cout);
     std::cout << "trained " << tr.steps << " steps in " << fixed(tr.seconds, 1)

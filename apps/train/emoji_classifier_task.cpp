@@ -38,6 +38,26 @@ Tensor gather(const Tensor& images, const std::vector<int64_t>& idx) {
 
 }  // namespace
 
+ClassifierTrainOptions classifier_train_options(const Config& cfg, int background) {
+  ClassifierTrainOptions o;
+  o.steps = cfg.get_int("steps");
+  o.batch_size = cfg.get_int("batch_size");
+  o.learning_rate = cfg.get_float("learning_rate");
+  o.weight_decay = cfg.get_float("weight_decay");
+  o.warmup_steps = cfg.get_int("warmup_steps");
+  o.log_every_seconds = cfg.get_float("log_every_seconds");
+  o.seed = (uint64_t)cfg.get_int("seed") + 1;
+  o.augment.max_shift = (int)cfg.get_int("max_shift");
+  o.augment.scale_min = (float)cfg.get_float("scale_min");
+  o.augment.scale_max = (float)cfg.get_float("scale_max");
+  o.augment.brightness = (float)cfg.get_float("brightness");
+  o.augment.contrast = (float)cfg.get_float("contrast");
+  o.augment.noise_std = (float)cfg.get_float("noise_std");
+  o.augment.blur_probability = (float)cfg.get_float("blur_probability");
+  o.augment.fill = (float)background / 255.0f;
+  return o;
+}
+
 EmojiClassifierTask::EmojiClassifierTask(models::EmojiClassifier& model, const Tensor& images,
                                          const std::vector<int64_t>& labels,
                                          const ClassifierTrainOptions& options)

@@ -19,6 +19,7 @@
 #include "apps/train/shuffled_cycle.h"
 #include "apps/train/task.h"
 #include "data/images/image_augment.h"
+#include "engine/config.h"
 #include "engine/optim/adam.h"
 #include "models/emoji_classifier.h"
 
@@ -34,6 +35,13 @@ struct ClassifierTrainOptions {
   uint64_t seed = 1;  // shuffling and augmentation
   double log_every_seconds = 10.0;
 };
+
+// The options from the keys train_emoji_classifier and train_concept_classifier share: steps,
+// batch_size, learning_rate, weight_decay, warmup_steps, log_every_seconds, the augmentation's
+// max_shift, scale_min/max, brightness, contrast, noise_std, blur_probability; the seed is
+// `seed` + 1 (the initialisation uses `seed` itself); `background` (0..255) fills shifted-in
+// borders.
+ClassifierTrainOptions classifier_train_options(const Config& cfg, int background);
 
 struct ClassifierTrainReport {
   int64_t steps = 0;
