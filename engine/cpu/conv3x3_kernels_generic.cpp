@@ -17,7 +17,12 @@ struct V {
     __builtin_memcpy(&x, p, sizeof x);
     return x;
   }
-  static reg bcast(const float* p) { return reg{} + *p; }
+  // a splat, not reg{} + x: adding zero is not exact for -0.0, so it would cost an add and a
+  // register (an accumulator then spills: SSE's 16 registers hold 12 + 2 + 1 + a temporary)
+  static reg bcast(const float* p) {
+    const float x = *p;
+    return reg{x, x, x, x};
+  }
   static reg fma(reg a, reg b, reg c) { return a * b + c; }
   static void store(float* p, reg x) { __builtin_memcpy(p, &x, sizeof x); }
 };
