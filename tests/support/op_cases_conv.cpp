@@ -139,7 +139,7 @@ void add_conv2d(std::vector<OpCase>& out) {
   for (const char* name :
        {"conv2d_k3x2_p1x0", "conv2d_asym_stride", "conv2d_timbral", "conv2d_midend",
         "conv2d_same_k8x1", "conv2d_same_k4x6", "conv2d_same_k5x3", "conv2d_tiny", "conv2d_whole",
-        "conv2d_pad_gt_kernel"}) {
+        "conv2d_pad_gt_kernel", "conv2d_3x3_direct"}) {
     OpCase& k = add_case(out, std::string("fixture ") + name, kConv2dSlots, nullptr,
                          conv2d_fn(1, 1, {}), {true, true, true}, 0);
     k.fixture = conv_fixture(name, "dy");
