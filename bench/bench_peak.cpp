@@ -11,7 +11,7 @@
 // 7x38 and 7x67 branches (batch 8 patches of 187 frames x 96 mels) and the U-Net's 3x3 convs
 // (32 px, 32 channels; 16 px, 64 channels; batch 16), and the latent U-Net's 3x3 convs (64
 // channels at 16 px, 128 at 8 and 4 px: forward, data and weight gradients at batch 32, forward
-// at the sampling batch 16).
+// at the sampling batch 16; its stride-2 downsampling forward and weight gradient).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -77,12 +77,14 @@ Job conv1d_job(const char* what, Conv1dShape s) {
 enum class Pass { forward, backward_data, backward_weight };
 
 Job conv2d_job(const char* what, int64_t B, int64_t Cin, int64_t Cout, int64_t H, int64_t W,
-               int64_t kh, int64_t kw, Padding2d pad, Pass pass = Pass::forward) {
+               int64_t kh, int64_t kw, Padding2d pad, Pass pass = Pass::forward,
+               int64_t stride = 1) {
   Conv2dShape s;
   s.B = B, s.Cin = Cin, s.Cout = Cout, s.H = H, s.W = W, s.kh = kh, s.kw = kw;
+  s.sh = s.sw = stride;
   s.top = pad.top, s.bottom = pad.bottom, s.left = pad.left, s.right = pad.right;
-  s.Hout = H + pad.top + pad.bottom - kh + 1;
-  s.Wout = W + pad.left + pad.right - kw + 1;
+  s.Hout = (H + pad.top + pad.bottom - kh) / stride + 1;
+  s.Wout = (W + pad.left + pad.right - kw) / stride + 1;
   auto x = std::make_shared<std::vector<float>>(random_vector(B * Cin * H * W, 6));
   auto w = std::make_shared<std::vector<float>>(random_vector(Cout * Cin * kh * kw, 7));
   auto bias = std::make_shared<std::vector<float>>(random_vector(Cout, 8));
@@ -93,9 +95,9 @@ Job conv2d_job(const char* what, int64_t B, int64_t Cin, int64_t Cout, int64_t H
                           : pass == Pass::backward_data ? " bwd-data"
                                                         : " bwd-weight";
   char name[96];
-  std::snprintf(name, sizeof name, "conv2d %s B%lld %lld->%lld %lldx%lld k%lldx%lld%s", what,
+  std::snprintf(name, sizeof name, "conv2d %s B%lld %lld->%lld %lldx%lld k%lldx%lld%s%s", what,
                 (long long)B, (long long)Cin, (long long)Cout, (long long)H, (long long)W,
-                (long long)kh, (long long)kw, pass_name);
+                (long long)kh, (long long)kw, stride == 2 ? " s2" : "", pass_name);
   const double flops = 2.0 * B * Cout * s.Hout * s.Wout * Cin * kh * kw;
   switch (pass) {
     case Pass::backward_data:  // dx from dy (held in y)
@@ -130,6 +132,11 @@ std::vector<Job> jobs() {
     v.push_back(conv2d_job("latent", 32, 64, 64, 16, 16, 3, 3, same, pass));
     v.push_back(conv2d_job("latent", 32, 128, 128, 8, 8, 3, 3, same, pass));
     v.push_back(conv2d_job("latent", 32, 128, 128, 4, 4, 3, 3, same, pass));
+  }
+  // its downsampling 3x3 convolutions, stride 2 (16 -> 8 px at 64 channels, 8 -> 4 at 128)
+  for (Pass pass : {Pass::forward, Pass::backward_weight}) {
+    v.push_back(conv2d_job("latent", 32, 64, 64, 16, 16, 3, 3, same, pass, 2));
+    v.push_back(conv2d_job("latent", 32, 128, 128, 8, 8, 3, 3, same, pass, 2));
   }
   v.push_back(conv2d_job("latent", 16, 64, 64, 16, 16, 3, 3, same));
   v.push_back(conv2d_job("latent", 16, 128, 128, 8, 8, 3, 3, same));

@@ -165,7 +165,7 @@ TEST_CASE("conv2d gives the same answers on one thread") {
   compare_with_naive({2, 1, 6, 20, 30, 7, 26, 1, 1, {3, 3, 0, 0}, true}, 8);
 }
 
-// 3x3, stride 1, padding 1: the direct path's shapes. Channel counts multiple of 16 take it at
+// 3x3, padding 1, stride 1 or 2: the direct path's shapes. Channel counts multiple of 16 take it at
 // every level (vectors of 4, 8, 16); the others cross tile widths 1-4 and the GEMM fallback.
 const Cfg kDirect3x3[] = {
     {2, 16, 20, 5, 6, 3, 3, 1, 1, {1, 1, 1, 1}, true},   // data/weight direct; 20 out: tile rims
@@ -174,6 +174,8 @@ const Cfg kDirect3x3[] = {
     {1, 16, 32, 1, 1, 3, 3, 1, 1, {1, 1, 1, 1}, true},   // one pixel: only the centre tap
     {2, 24, 8, 9, 2, 3, 3, 1, 1, {1, 1, 1, 1}, true},    // 3 ymm in, 1 ymm out
     {2, 4, 16, 6, 5, 3, 3, 1, 1, {1, 1, 1, 1}, true},    // the U-Net's stem: 4 channels in
+    {2, 16, 32, 9, 8, 3, 3, 2, 2, {1, 1, 1, 1}, true},   // stride 2 (downsampling), odd height
+    {3, 32, 16, 4, 4, 3, 3, 2, 2, {1, 1, 1, 1}, false},  // stride 2 to 2 x 2
 };
 
 TEST_CASE("conv2d's direct 3x3 path matches a naive reference") {
@@ -195,6 +197,11 @@ TEST_CASE("the direct 3x3 path takes the shapes whose channels fill its vectors"
   CHECK_FALSE(cpu::conv3x3_forward(odd, x.data(), w.data(), nullptr, y.data()));
   CHECK_FALSE(cpu::conv3x3_backward_data(odd, y.data(), w.data(), dx.data()));
   CHECK_FALSE(cpu::conv3x3_backward_weight(odd, x.data(), y.data(), dw.data()));
+  // stride 2: forward and weight gradient direct; the data gradient is left to the general path
+  const cpu::Conv3x3Shape strided{1, 16, 32, 2, 2, 2};
+  CHECK(cpu::conv3x3_forward(strided, x.data(), w.data(), nullptr, y.data()));
+  CHECK_FALSE(cpu::conv3x3_backward_data(strided, y.data(), w.data(), dx.data()));
+  CHECK(cpu::conv3x3_backward_weight(strided, x.data(), y.data(), dw.data()));
 }
 
 TEST_CASE("conv2d gradients go only where they are needed") {

@@ -65,12 +65,14 @@ std::vector<float> pack_panels(int64_t cin, int64_t cout, int64_t nr, F weight) 
   return wp;
 }
 
-// y [B, cout, H, W] = the convolution of xp (padded channels-last, cin channels) with the
-// panels of pack_panels (nr = nv * vl output channels each), plus bias (may be null).
+// y [B, cout, Hout, Wout] = the convolution (stride `stride`) of xp (padded channels-last, cin
+// channels, an H x W input) with the panels of pack_panels (nr = nv * vl output channels
+// each), plus bias (may be null).
 void run_windows(const Conv3x3Kernels& k, int64_t nv, int64_t B, int64_t cin, int64_t cout,
-                 int64_t H, int64_t W, const float* xp, const float* wp, const float* bias,
-                 float* y) {
-  const int64_t MR = k.window_mr[nv], nr = nv * k.vl, P = H * W, N = B * P, Wp = W + 2;
+                 int64_t H, int64_t W, int64_t stride, const float* xp, const float* wp,
+                 const float* bias, float* y) {
+  const int64_t Ho = (H - 1) / stride + 1, Wo = (W - 1) / stride + 1;
+  const int64_t MR = k.window_mr[nv], nr = nv * k.vl, P = Ho * Wo, N = B * P, Wp = W + 2;
   const Conv3x3WindowFn fn = k.window[nv];
   int64_t toff[9];
   for (int64_t t = 0; t < 9; ++t) toff[t] = ((t / 3) * Wp + t % 3) * cin;
@@ -83,7 +85,7 @@ void run_windows(const Conv3x3Kernels& k, int64_t nv, int64_t B, int64_t cin, in
       const int64_t n0 = ti * MR, mr = std::min(MR, N - n0);
       for (int64_t r = 0; r < MR; ++r) {
         const int64_t n = n0 + std::min(r, mr - 1);  // a short last tile repeats its last row
-        const int64_t b = n / P, p = n % P, h = p / W, w = p % W;
+        const int64_t b = n / P, p = n % P, h = p / Wo * stride, w = p % Wo * stride;
         win[r] = xp + ((b * (H + 2) + h) * Wp + w) * cin;
         yq[r] = y + b * cout * P + p;
       }
@@ -111,13 +113,13 @@ bool conv3x3_forward(const Conv3x3Shape& s, const float* x, const float* w, cons
   const std::vector<float> wp =
       pack_panels(Cin, s.Cout, nv * k.vl,
                   [&](int64_t co, int64_t ci, int64_t t) { return w[(co * Cin + ci) * 9 + t]; });
-  run_windows(k, nv, s.B, s.Cin, s.Cout, s.H, s.W, xp.data(), wp.data(), bias, y);
+  run_windows(k, nv, s.B, s.Cin, s.Cout, s.H, s.W, s.stride, xp.data(), wp.data(), bias, y);
   return true;
 }
 
 bool conv3x3_backward_data(const Conv3x3Shape& s, const float* dy, const float* w, float* dx) {
   const Conv3x3Kernels& k = kernels();
-  if (s.Cin % k.vl != 0 || s.B * s.H * s.W == 0) return false;
+  if (s.stride != 1 || s.Cin % k.vl != 0 || s.B * s.H * s.W == 0) return false;
   const int64_t nv = block_vectors(k, s.Cin / k.vl);
   const std::vector<float> dyp = padded_channels_last(dy, s.B, s.Cout, s.H, s.W);
   const int64_t Cin = s.Cin;
@@ -126,7 +128,7 @@ bool conv3x3_backward_data(const Conv3x3Shape& s, const float* dy, const float* 
   const std::vector<float> wp = pack_panels(
       s.Cout, Cin, nv * k.vl,
       [&](int64_t ci, int64_t co, int64_t t) { return w[(co * Cin + ci) * 9 + 8 - t]; });
-  run_windows(k, nv, s.B, s.Cout, s.Cin, s.H, s.W, dyp.data(), wp.data(), nullptr, dx);
+  run_windows(k, nv, s.B, s.Cout, s.Cin, s.H, s.W, 1, dyp.data(), wp.data(), nullptr, dx);
   return true;
 }
 
@@ -134,9 +136,10 @@ bool conv3x3_backward_weight(const Conv3x3Shape& s, const float* x, const float*
   const Conv3x3Kernels& k = kernels();
   if (s.Cin % k.vl != 0 || s.B * s.H * s.W == 0) return false;
   const int64_t nv = block_vectors(k, s.Cin / k.vl), nr = nv * k.vl, MR = k.weight_mr[nv];
-  const int64_t B = s.B, Cin = s.Cin, Cout = s.Cout, H = s.H, W = s.W, P = H * W, Wp = W + 2;
+  const int64_t B = s.B, Cin = s.Cin, Cout = s.Cout, H = s.H, W = s.W, Wp = W + 2;
+  const int64_t Ho = s.Hout(), Wo = s.Wout(), P = Ho * Wo, st = s.stride;
   const std::vector<float> xp = padded_channels_last(x, B, Cin, H, W);
-  // dy channels-last [B, H, W, Cout], plus MR floats: a short last output-channel tile reads
+  // dy channels-last [B, Hout, Wout, Cout], plus MR floats: a short last output-channel tile reads
   // past the last position's channels (those rows are computed and dropped).
   std::vector<float> dyt((size_t)(B * P * Cout + MR));
   parallel_for(B, 1, [&](int64_t lo, int64_t hi) {
@@ -157,7 +160,7 @@ bool conv3x3_backward_weight(const Conv3x3Shape& s, const float* x, const float*
         const int64_t co0 = (rest / ci_tiles) * MR, ci0 = (rest % ci_tiles) * nr;
         const float* a = dyt.data() + b * P * Cout + co0;
         const float* xb = xp.data() + ((b * (H + 2) + t / 3) * Wp + t % 3) * Cin + ci0;
-        fn(H, W, a, W * Cout, Cout, xb, Wp * Cin, Cin, acc.data() + ti * tile_size);
+        fn(Ho, Wo, a, Wo * Cout, Cout, xb, st * Wp * Cin, st * Cin, acc.data() + ti * tile_size);
       }
   });
   parallel_for(Cout, 4, [&](int64_t lo, int64_t hi) {

@@ -21,8 +21,8 @@
 // builds X^T [nb*P, Kd], and the data gradient computes dcol^T = dy^T . W [nb*P, Kd] so that
 // col2im adds contiguous runs of kw.
 //
-// 3x3 kernels with stride 1 and padding 1 (the U-Net's) whose channel counts suit the level's
-// vectors take the direct path instead (engine/cpu/conv3x3.h): with 32-128 output channels
+// 3x3 kernels with padding 1 and stride 1 or 2 (the U-Net's) whose channel counts suit the
+// level's vectors take the direct path instead (engine/cpu/conv3x3.h): with 32-128 output channels
 // each im2col element feeds few flops and packing cost ~40 % of the time.
 #include "engine/ops/conv2d.h"
 
@@ -254,12 +254,13 @@ cpu::GemmPack dy_rows_packer(const float* dy, int64_t Cout, int64_t P) {
   };
 }
 
-// The shape as the direct 3x3 path sees it, when it is one (3x3, stride 1, padding 1).
+// The shape as the direct 3x3 path sees it, when it is one (3x3, padding 1, stride 1 or 2 on
+// both axes; the path itself declines what its kernels do not cover).
 bool direct_3x3(const Conv2dShape& s, cpu::Conv3x3Shape& d) {
-  if (s.kh != 3 || s.kw != 3 || s.sh != 1 || s.sw != 1 || s.top != 1 || s.bottom != 1 ||
+  if (s.kh != 3 || s.kw != 3 || s.sh != s.sw || s.sh > 2 || s.top != 1 || s.bottom != 1 ||
       s.left != 1 || s.right != 1)
     return false;
-  d = {s.B, s.Cin, s.Cout, s.H, s.W};
+  d = {s.B, s.Cin, s.Cout, s.H, s.W, s.sh};
   return true;
 }
 

@@ -129,10 +129,11 @@ void add_conv2d(std::vector<OpCase>& out) {
       {1, 1, 3, 6, 5, 4, 1, 1, 1, {1, 2, 0, 0}, true},   // TF-same-like even kernel
       {2, 1, 2, 3, 6, 3, 6, 1, 1, {1, 1, 0, 0}, true},   // kernel as wide as the input
       {1, 2, 2, 3, 3, 2, 2, 1, 2, {3, 1, 0, 2}, false},  // padding wider than the kernel
-      // 3x3, stride 1, padding 1 with channels in multiples of 16: the direct path
+      // 3x3, padding 1 with channels in multiples of 16: the direct path
       // (engine/cpu/conv3x3.h) at every level, short position and output-channel tiles
       {2, 16, 20, 3, 4, 3, 3, 1, 1, {1, 1, 1, 1}, true},
       {1, 16, 16, 2, 3, 3, 3, 1, 1, {1, 1, 1, 1}, false},
+      {1, 16, 16, 5, 4, 3, 3, 2, 2, {1, 1, 1, 1}, true},  // stride 2: forward, weight gradient
   };
   uint64_t seed = 40;
   for (const Conv2dCfg& c : fd) conv2d_case(out, c, seed++, kModeBackward);
