@@ -9,7 +9,9 @@
 // Kernels: cpu::gemm 512^3, 1024^3 and linear's 256x512x512 (B transposed); conv1d forward on
 // SampleCNN's block 2 (batch 16) and block 1 (batch 8); conv2d forward on musicnn's timbral
 // 7x38 and 7x67 branches (batch 8 patches of 187 frames x 96 mels) and the U-Net's 3x3 convs
-// (32 px, 32 channels; 16 px, 64 channels; batch 16).
+// (32 px, 32 channels; 16 px, 64 channels; batch 16), and the latent U-Net's 3x3 convs (64
+// channels at 16 px, 128 at 8 and 4 px: forward, data and weight gradients at batch 32, forward
+// at the sampling batch 16; its stride-2 downsampling forward and weight gradient).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -71,22 +73,44 @@ Job conv1d_job(const char* what, Conv1dShape s) {
           [=] { conv1d_forward_kernel.cpu(s, x->data(), w->data(), bias->data(), y->data()); }};
 }
 
+// Which of conv2d's three kernels a job times.
+enum class Pass { forward, backward_data, backward_weight };
+
 Job conv2d_job(const char* what, int64_t B, int64_t Cin, int64_t Cout, int64_t H, int64_t W,
-               int64_t kh, int64_t kw, Padding2d pad) {
+               int64_t kh, int64_t kw, Padding2d pad, Pass pass = Pass::forward,
+               int64_t stride = 1) {
   Conv2dShape s;
   s.B = B, s.Cin = Cin, s.Cout = Cout, s.H = H, s.W = W, s.kh = kh, s.kw = kw;
+  s.sh = s.sw = stride;
   s.top = pad.top, s.bottom = pad.bottom, s.left = pad.left, s.right = pad.right;
-  s.Hout = H + pad.top + pad.bottom - kh + 1;
-  s.Wout = W + pad.left + pad.right - kw + 1;
+  s.Hout = (H + pad.top + pad.bottom - kh) / stride + 1;
+  s.Wout = (W + pad.left + pad.right - kw) / stride + 1;
   auto x = std::make_shared<std::vector<float>>(random_vector(B * Cin * H * W, 6));
   auto w = std::make_shared<std::vector<float>>(random_vector(Cout * Cin * kh * kw, 7));
   auto bias = std::make_shared<std::vector<float>>(random_vector(Cout, 8));
-  auto y = std::make_shared<std::vector<float>>((size_t)(B * Cout * s.Hout * s.Wout));
+  auto y = std::make_shared<std::vector<float>>(random_vector(B * Cout * s.Hout * s.Wout, 9));
+  auto dx = std::make_shared<std::vector<float>>((size_t)(B * Cin * H * W));
+  auto dw = std::make_shared<std::vector<float>>((size_t)(Cout * Cin * kh * kw));
+  const char* pass_name = pass == Pass::forward         ? ""
+                          : pass == Pass::backward_data ? " bwd-data"
+                                                        : " bwd-weight";
   char name[96];
-  std::snprintf(name, sizeof name, "conv2d %s B%lld %lld->%lld %lldx%lld k%lldx%lld", what,
+  std::snprintf(name, sizeof name, "conv2d %s B%lld %lld->%lld %lldx%lld k%lldx%lld%s%s", what,
                 (long long)B, (long long)Cin, (long long)Cout, (long long)H, (long long)W,
-                (long long)kh, (long long)kw);
-  return {name, 2.0 * B * Cout * s.Hout * s.Wout * Cin * kh * kw,
+                (long long)kh, (long long)kw, stride == 2 ? " s2" : "", pass_name);
+  const double flops = 2.0 * B * Cout * s.Hout * s.Wout * Cin * kh * kw;
+  switch (pass) {
+    case Pass::backward_data:  // dx from dy (held in y)
+      return {name, flops,
+              [=] { conv2d_backward_data_kernel.cpu(s, y->data(), w->data(), dx->data()); }};
+    case Pass::backward_weight:  // dw only (the bias gradient is a cheap sum, timed elsewhere)
+      return {name, flops, [=] {
+                conv2d_backward_weight_kernel.cpu(s, x->data(), y->data(), dw->data(), nullptr);
+              }};
+    case Pass::forward:
+      break;
+  }
+  return {name, flops,
           [=] { conv2d_forward_kernel.cpu(s, x->data(), w->data(), bias->data(), y->data()); }};
 }
 
@@ -101,6 +125,22 @@ std::vector<Job> jobs() {
   v.push_back(conv2d_job("musicnn timbral", 8, 1, 204, 187, 96, 7, 67, {3, 3, 0, 0}));
   v.push_back(conv2d_job("unet", 16, 32, 32, 32, 32, 3, 3, Padding2d::symmetric(1, 1)));
   v.push_back(conv2d_job("unet", 16, 64, 64, 16, 16, 3, 3, Padding2d::symmetric(1, 1)));
+  // The latent U-Net (config/train_imagine_latent.yaml: 64 channels at 16 px, 128 at 8 and 4 px):
+  // training batch 32 (all three passes), sampling batch 16 (8 prompts x 2 for guidance).
+  const Padding2d same = Padding2d::symmetric(1, 1);
+  for (Pass pass : {Pass::forward, Pass::backward_data, Pass::backward_weight}) {
+    v.push_back(conv2d_job("latent", 32, 64, 64, 16, 16, 3, 3, same, pass));
+    v.push_back(conv2d_job("latent", 32, 128, 128, 8, 8, 3, 3, same, pass));
+    v.push_back(conv2d_job("latent", 32, 128, 128, 4, 4, 3, 3, same, pass));
+  }
+  // its downsampling 3x3 convolutions, stride 2 (16 -> 8 px at 64 channels, 8 -> 4 at 128)
+  for (Pass pass : {Pass::forward, Pass::backward_weight}) {
+    v.push_back(conv2d_job("latent", 32, 64, 64, 16, 16, 3, 3, same, pass, 2));
+    v.push_back(conv2d_job("latent", 32, 128, 128, 8, 8, 3, 3, same, pass, 2));
+  }
+  v.push_back(conv2d_job("latent", 16, 64, 64, 16, 16, 3, 3, same));
+  v.push_back(conv2d_job("latent", 16, 128, 128, 8, 8, 3, 3, same));
+  v.push_back(conv2d_job("latent", 16, 128, 128, 4, 4, 3, 3, same));
   return v;
 }
 

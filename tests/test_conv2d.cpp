@@ -2,7 +2,8 @@
 //   * TF 'SAME' padding amounts (known answers from TF's documented formula, and equal to
 //     PyTorch's padding='same' on the conv2d_same fixtures);
 //   * a float64 naive reference on shapes that cross the GEMM's blocking and the backward's image
-//     chunks, on all threads and on one;
+//     chunks, on all threads and on one, and on the direct 3x3 path's shapes (engine/cpu/
+//     conv3x3.h: every tile width, short tiles) at the level in force (ctest runs each level);
 //   * batchnorm2d's eps, module parameter names (PyTorch state-dict keys) and the error messages.
 // Finite differences and the PyTorch fixtures of conv2d and batchnorm2d (tests/reference/
 // gen_ops2d.py) are op cases: tests/support/op_cases_{conv,norm}.cpp, run by tests/test_ops.cpp.
@@ -13,6 +14,8 @@
 #include <string>
 
 #include "engine/autograd.h"
+#include "engine/cpu/conv3x3.h"
+#include "engine/cpu/cpu_level.h"
 #include "engine/nn/layers2d.h"
 #include "engine/ops/batchnorm2d.h"
 #include "engine/ops/conv2d.h"
@@ -160,6 +163,45 @@ TEST_CASE("conv2d gives the same answers on one thread") {
   test::ScopedThreads one(1);
   compare_with_naive({2, 3, 10, 12, 11, 3, 4, 1, 1, {1, 1, 2, 1}, true}, 7);
   compare_with_naive({2, 1, 6, 20, 30, 7, 26, 1, 1, {3, 3, 0, 0}, true}, 8);
+}
+
+// 3x3, padding 1, stride 1 or 2: the direct path's shapes. Channel counts multiple of 16 take it at
+// every level (vectors of 4, 8, 16); the others cross tile widths 1-4 and the GEMM fallback.
+const Cfg kDirect3x3[] = {
+    {2, 16, 20, 5, 6, 3, 3, 1, 1, {1, 1, 1, 1}, true},   // data/weight direct; 20 out: tile rims
+    {3, 32, 48, 3, 7, 3, 3, 1, 1, {1, 1, 1, 1}, true},   // 48 = 3 zmm; 63 positions: short tile
+    {2, 64, 64, 4, 4, 3, 3, 1, 1, {1, 1, 1, 1}, false},  // 4 zmm; the latent U-Net's 4 px
+    {1, 16, 32, 1, 1, 3, 3, 1, 1, {1, 1, 1, 1}, true},   // one pixel: only the centre tap
+    {2, 24, 8, 9, 2, 3, 3, 1, 1, {1, 1, 1, 1}, true},    // 3 ymm in, 1 ymm out
+    {2, 4, 16, 6, 5, 3, 3, 1, 1, {1, 1, 1, 1}, true},    // the U-Net's stem: 4 channels in
+    {2, 16, 32, 9, 8, 3, 3, 2, 2, {1, 1, 1, 1}, true},   // stride 2 (downsampling), odd height
+    {3, 32, 16, 4, 4, 3, 3, 2, 2, {1, 1, 1, 1}, false},  // stride 2 to 2 x 2
+};
+
+TEST_CASE("conv2d's direct 3x3 path matches a naive reference") {
+  INFO("level ", cpu::cpu_level_name(cpu::cpu_kernel_level()));
+  uint64_t seed = 400;
+  for (const Cfg& c : kDirect3x3) compare_with_naive(c, seed++);
+  test::ScopedThreads one(1);
+  compare_with_naive(kDirect3x3[1], seed++);
+}
+
+TEST_CASE("the direct 3x3 path takes the shapes whose channels fill its vectors") {
+  // 16 and 32 channels fill the vectors of every level (4, 8 or 16 floats); 3 fills none, so
+  // those calls must decline and leave the general path to run.
+  const cpu::Conv3x3Shape fits{1, 16, 32, 2, 2}, odd{1, 3, 3, 2, 2};
+  std::vector<float> x(64 * 4), w(32 * 16 * 9), y(32 * 4), dx(16 * 4), dw(32 * 16 * 9);
+  CHECK(cpu::conv3x3_forward(fits, x.data(), w.data(), nullptr, y.data()));
+  CHECK(cpu::conv3x3_backward_data(fits, y.data(), w.data(), dx.data()));
+  CHECK(cpu::conv3x3_backward_weight(fits, x.data(), y.data(), dw.data()));
+  CHECK_FALSE(cpu::conv3x3_forward(odd, x.data(), w.data(), nullptr, y.data()));
+  CHECK_FALSE(cpu::conv3x3_backward_data(odd, y.data(), w.data(), dx.data()));
+  CHECK_FALSE(cpu::conv3x3_backward_weight(odd, x.data(), y.data(), dw.data()));
+  // stride 2: forward and weight gradient direct; the data gradient is left to the general path
+  const cpu::Conv3x3Shape strided{1, 16, 32, 2, 2, 2};
+  CHECK(cpu::conv3x3_forward(strided, x.data(), w.data(), nullptr, y.data()));
+  CHECK_FALSE(cpu::conv3x3_backward_data(strided, y.data(), w.data(), dx.data()));
+  CHECK(cpu::conv3x3_backward_weight(strided, x.data(), y.data(), dw.data()));
 }
 
 TEST_CASE("conv2d gradients go only where they are needed") {

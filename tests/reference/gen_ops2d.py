@@ -2,7 +2,7 @@
 kernels, strides, asymmetric padding, TF-'SAME' with even kernels), batchnorm2d (train / eval,
 TF's eps 1e-3), maxpool2d (non-square windows and strides, padding, a whole-width window),
 constant padding, max and min along a dim (including ties), mean along any dim of rank-3/4 tensors and
-concatenation of rank-4 tensors along every dim.
+concatenation of rank-4 tensors along every dim; and a U-Net 3x3 convolution with 16 channels.
 
 Run from the repository root with Debian's PyTorch:
     /usr/bin/python3 tests/reference/gen_ops2d.py            # every fixture
@@ -233,6 +233,10 @@ def main():
     rmin("rmin_r4_last_long", 102, (2, 3, 4, 21), -1, False)  # rows of 21: the vector path
     rmin("rmin_r4_dim2_keep", 103, (2, 3, 6, 4), 2, True)
     rmin("rmin_ties_last", 104, (3, 2, 17), -1, True, ties=True)
+    # the U-Net's 3x3, padding 1 convolution with 16 channels in and out: the direct path
+    # (engine/cpu/conv3x3.h) at every CPU level (appended last and self-seeded, as above)
+    torch.manual_seed(105)
+    conv2d("conv2d_3x3_direct", (2, 16, 4, 5), 16, 3, 3, pad=(1, 1, 1, 1))
 
 
 if __name__ == "__main__":

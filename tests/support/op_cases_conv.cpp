@@ -129,13 +129,18 @@ void add_conv2d(std::vector<OpCase>& out) {
       {1, 1, 3, 6, 5, 4, 1, 1, 1, {1, 2, 0, 0}, true},   // TF-same-like even kernel
       {2, 1, 2, 3, 6, 3, 6, 1, 1, {1, 1, 0, 0}, true},   // kernel as wide as the input
       {1, 2, 2, 3, 3, 2, 2, 1, 2, {3, 1, 0, 2}, false},  // padding wider than the kernel
+      // 3x3, padding 1 with channels in multiples of 16: the direct path
+      // (engine/cpu/conv3x3.h) at every level, short position and output-channel tiles
+      {2, 16, 20, 3, 4, 3, 3, 1, 1, {1, 1, 1, 1}, true},
+      {1, 16, 16, 2, 3, 3, 3, 1, 1, {1, 1, 1, 1}, false},
+      {1, 16, 16, 5, 4, 3, 3, 2, 2, {1, 1, 1, 1}, true},  // stride 2: forward, weight gradient
   };
   uint64_t seed = 40;
   for (const Conv2dCfg& c : fd) conv2d_case(out, c, seed++, kModeBackward);
   for (const char* name :
        {"conv2d_k3x2_p1x0", "conv2d_asym_stride", "conv2d_timbral", "conv2d_midend",
         "conv2d_same_k8x1", "conv2d_same_k4x6", "conv2d_same_k5x3", "conv2d_tiny", "conv2d_whole",
-        "conv2d_pad_gt_kernel"}) {
+        "conv2d_pad_gt_kernel", "conv2d_3x3_direct"}) {
     OpCase& k = add_case(out, std::string("fixture ") + name, kConv2dSlots, nullptr,
                          conv2d_fn(1, 1, {}), {true, true, true}, 0);
     k.fixture = conv_fixture(name, "dy");
