@@ -20,7 +20,7 @@
 namespace syn::resampy {
 
 constexpr int kLanes = 8;   // outputs per lane group
-constexpr int kGroups = 4;  // lane groups per call, at most
+constexpr int kGroups = 8;  // lane groups per call, at most
 
 // One wing of a lane group: taps i = 0 .. count[l] − 1 of lane l, in order, each adding
 // (w[i] + eta[l] · d[i]) · x[i · x_step + l]. Only those elements are read (w, d: up to the

@@ -36,7 +36,7 @@ void add_wing_groups(const LaneWing* g, float* acc_out) {
     eta[q] = _mm512_loadu_pd(g[q].eta);
   }
   for (int64_t i = 0; i < common; ++i) {
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int q = 0; q < G; ++q) {
       // (w + eta · d) · x, rounded after each operation as numba does.
       const __m512d wt = _mm512_add_pd(_mm512_set1_pd(g[q].w[i]),
@@ -64,7 +64,7 @@ void add_wing_groups(const LaneWing* g, float* acc_out) {
 }
 
 void add_wing(const LaneWing* g, int groups, float* acc) {
-  static_assert(kGroups == 4, "one instance per group count");
+  static_assert(kGroups == 8, "one instance per group count");
   switch (groups) {
     case 1:
       return add_wing_groups<1>(g, acc);
@@ -74,6 +74,14 @@ void add_wing(const LaneWing* g, int groups, float* acc) {
       return add_wing_groups<3>(g, acc);
     case 4:
       return add_wing_groups<4>(g, acc);
+    case 5:
+      return add_wing_groups<5>(g, acc);
+    case 6:
+      return add_wing_groups<6>(g, acc);
+    case 7:
+      return add_wing_groups<7>(g, acc);
+    case 8:
+      return add_wing_groups<8>(g, acc);
   }
 }
 
