@@ -16,6 +16,7 @@
 #include "data/audio/synthetic_audio.h"
 #include "data/tags/tag_profile.h"
 #include "engine/check.h"
+#include "engine/parallel.h"
 #include "models/clmr_weights.h"
 #include "tests/support/fixtures.h"
 
@@ -202,6 +203,9 @@ TEST_CASE("tag_musicnn_shared: both models from one front end give their own pas
   }
   const std::string file = (dir / "clip.wav").string();
   write_wav(file, x, rate);
+  // Two threads: the shared pass runs the models side by side, one thread each, and must give
+  // the bits of their own passes, which split each op over both threads.
+  set_num_threads(2);
   auto mtt = app::make_musicnn_tagger("musicnn-mtt", Device::CPU, "");
   auto msd = app::make_musicnn_tagger("musicnn-msd", Device::CPU, "");
   std::vector<app::TagResult> both = app::tag_musicnn_shared({mtt.get(), msd.get()}, file);
@@ -224,5 +228,6 @@ TEST_CASE("tag_musicnn_shared: both models from one front end give their own pas
   CHECK(both[0].labels != both[1].labels);
   CHECK_THROWS_WITH_AS(app::tag_musicnn_shared({nullptr}, file),
                        doctest::Contains("not a musicnn tagger"), Error);
+  set_num_threads(0);
   fs::remove_all(dir);
 }

@@ -15,6 +15,7 @@
 #include "data/audio/not_music.h"
 #include "data/datasets/magnatagatune.h"
 #include "engine/check.h"
+#include "engine/parallel.h"
 #include "models/musicnn.h"
 
 namespace fs = std::filesystem;
@@ -36,6 +37,7 @@ class MusicnnTagger : public Tagger {
     loaded_.model->to(device_);
   }
   std::string name() const override { return name_; }
+  Device device() const { return device_; }
 
   TagResult tag(const std::string& path) override {
     std::vector<TagResult> r = tag_musicnn_shared({this}, path);
@@ -168,10 +170,23 @@ std::vector<TagResult> tag_musicnn_shared(const std::vector<Tagger*>& taggers,
                            [&](const float* x, int64_t n) { detector.push(x, n); });
   std::vector<MusicnnTagger::Run> runs;
   for (MusicnnTagger* m : models) runs.push_back(m->start(path));
+  // On the CPU with threads to spare, the models run side by side, one thread each (their ops'
+  // own parallel loops then run inline): a whole model per thread wastes nothing on the
+  // synchronisation of hundreds of small parallel regions. Each op gives the same bits on one
+  // thread as on several (tests/test_tag.cpp compares with the models' own passes).
+  bool side_by_side = models.size() > 1 && num_threads() > 1;
+  for (MusicnnTagger* m : models) side_by_side &= m->device() == Device::CPU;
   Tensor patches;
-  while (stream.next(kBatchPatches, patches))
-    for (size_t i = 0; i < models.size(); ++i)
-      models[i]->add_batch(runs[i], patches, stream.patching());
+  while (stream.next(kBatchPatches, patches)) {
+    auto run_model = [&](int64_t i) {
+      models[(size_t)i]->add_batch(runs[(size_t)i], patches, stream.patching());
+    };
+    if (side_by_side) {
+      run_chunks((int64_t)models.size(), run_model);
+    } else {
+      for (size_t i = 0; i < models.size(); ++i) run_model((int64_t)i);
+    }
+  }
   const AudioCheck check = detector.finish();
   std::vector<TagResult> out;
   for (MusicnnTagger::Run& run : runs)
