@@ -25,6 +25,7 @@ struct ResampyTable {
   // int(frac · 512) with frac <= scale, so at most step); row_len entries each.
   int64_t step = 0, row_len = 0;
   std::vector<double> win_rows, delta_rows;
+  std::vector<int64_t> row_taps;  // (nwin − o) / step: the most taps of a wing at offset o
   // Outputs lane_spacing apart (a multiple of the reduced ratio's numerator L, at least
   // kMinLaneSpacing) are lane_shift input samples apart at the same fraction of a sample: they
   // share filter rows and form one lane group of the kernels (resampy_kernels.h).
@@ -77,6 +78,8 @@ ResampyTable build_table(double sample_ratio) {
   t.row_len = nwin / t.step + 1;
   t.win_rows.assign((size_t)((t.step + 1) * t.row_len), 0.0);
   t.delta_rows.assign(t.win_rows.size(), 0.0);
+  t.row_taps.resize((size_t)(t.step + 1));
+  for (int64_t o = 0; o <= t.step; ++o) t.row_taps[(size_t)o] = (nwin - o) / t.step;
   for (int64_t o = 0; o <= t.step; ++o)
     for (int64_t i = 0; o + i * t.step < nwin; ++i) {
       t.win_rows[(size_t)(o * t.row_len + i)] = t.win[(size_t)(o + i * t.step)];
@@ -129,19 +132,18 @@ struct WingSetup {
 };
 
 WingSetup wing_setup(double time, int64_t n_orig, const ResampyTable& tab, double scale) {
-  const int64_t nwin = (int64_t)tab.win.size(), step = tab.step;
   WingSetup s;
   s.n = (int64_t)time;
   double frac = scale * (time - (double)s.n);
   double index_frac = frac * (double)kTable;
   s.off_l = (int64_t)index_frac;
   s.eta_l = index_frac - (double)s.off_l;
-  s.count_l = std::max<int64_t>(0, std::min(s.n + 1, (nwin - s.off_l) / step));
+  s.count_l = std::max<int64_t>(0, std::min(s.n + 1, tab.row_taps[(size_t)s.off_l]));
   frac = scale - frac;
   index_frac = frac * (double)kTable;
   s.off_r = (int64_t)index_frac;
   s.eta_r = index_frac - (double)s.off_r;
-  s.count_r = std::max<int64_t>(0, std::min(n_orig - s.n - 1, (nwin - s.off_r) / step));
+  s.count_r = std::max<int64_t>(0, std::min(n_orig - s.n - 1, tab.row_taps[(size_t)s.off_r]));
   return s;
 }
 
@@ -180,11 +182,17 @@ void resampy_block(const float* x, int64_t x0, int64_t x_len, int64_t n_orig, co
   const int64_t j0 = (int64_t)times[b] - wing, j1 = (int64_t)times[b + phases - 1] + wing + 1;
   thread_local std::vector<double> xt;
   xt.resize((size_t)((j1 - j0) * kLanes));
-  for (int64_t j = j0; j < j1; ++j)
+  for (int64_t j = j0; j < j1; ++j) {
+    double* row = xt.data() + (j - j0) * kLanes;
+    if (j >= x0 && j + D * (kLanes - 1) < x0 + x_len) {  // all inside x (almost every row)
+      for (int l = 0; l < kLanes; ++l) row[l] = (double)x[j + D * l - x0];
+      continue;
+    }
     for (int l = 0; l < kLanes; ++l) {
       const int64_t s = j + D * l;
-      xt[(size_t)((j - j0) * kLanes + l)] = s >= x0 && s < x0 + x_len ? (double)x[s - x0] : 0.0;
+      row[l] = s >= x0 && s < x0 + x_len ? (double)x[s - x0] : 0.0;
     }
+  }
   for (int64_t r0 = 0; r0 < phases; r0 += kGroups) {
     resampy::LaneWing left[kGroups], right[kGroups];
     int64_t phase[kGroups];
