@@ -170,11 +170,14 @@ std::vector<TagResult> tag_musicnn_shared(const std::vector<Tagger*>& taggers,
                            [&](const float* x, int64_t n) { detector.push(x, n); });
   std::vector<MusicnnTagger::Run> runs;
   for (MusicnnTagger* m : models) runs.push_back(m->start(path));
-  // On the CPU with threads to spare, the models run side by side, one thread each (their ops'
-  // own parallel loops then run inline): a whole model per thread wastes nothing on the
-  // synchronisation of hundreds of small parallel regions. Each op gives the same bits on one
-  // thread as on several (tests/test_tag.cpp compares with the models' own passes).
-  bool side_by_side = models.size() > 1 && num_threads() > 1;
+  // On the CPU with no more threads than models (the 2-core machine: two threads, MTT and MSD),
+  // the models run side by side, one thread each (their ops' own parallel loops then run
+  // inline): a whole model per thread wastes nothing on the synchronisation of hundreds of
+  // small parallel regions. With more threads every op keeps all of them. Each op gives the
+  // same bits on one thread as on several (tests/test_tag.cpp compares with the models' own
+  // passes).
+  const int threads = num_threads();
+  bool side_by_side = models.size() > 1 && threads > 1 && threads <= (int)models.size();
   for (MusicnnTagger* m : models) side_by_side &= m->device() == Device::CPU;
   Tensor patches;
   while (stream.next(kBatchPatches, patches)) {
