@@ -2,10 +2,13 @@
 // exactly what the whole-clip path gives: the resampler's outputs, the log-mel frames and the
 // patches, bit for bit, whatever the block sizes; and AudioReader decodes what decode_audio does.
 #include <doctest/doctest.h>
+#include <sndfile.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "data/audio/audio_io.h"
 #include "data/audio/audio_to_musicnn.h"
@@ -104,6 +107,38 @@ TEST_CASE("MusicnnFileStream: a clip shorter than one patch is an error naming t
   CHECK_THROWS_WITH_AS(MusicnnFileStream("/nonexistent.wav"), doctest::Contains("/nonexistent.wav"),
                        std::exception);
   fs::remove(wav);
+}
+
+TEST_CASE("MusicnnFileStream: a decoder error in a later block reaches next(), naming the file") {
+  // 12 s at 44.1 kHz (float WAV) with a NaN at 11 s: the eighth decoder block, read ahead on
+  // its own thread, throws there, and next() must rethrow it after the patches before (the
+  // first 8 s log-mel segment gives two) went through.
+  char tmpl[] = "/tmp/syn_musicnn_stream_nan_XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  const fs::path dir(tmpl), wav = dir / "nan.wav";
+  std::vector<float> x = test_signal(12 * 44100, 44100, 3);
+  x[11 * 44100] = std::numeric_limits<float>::quiet_NaN();
+  SF_INFO info{};
+  info.samplerate = 44100;
+  info.channels = 1;
+  info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+  SNDFILE* f = sf_open(wav.string().c_str(), SFM_WRITE, &info);
+  REQUIRE(f != nullptr);
+  REQUIRE(sf_writef_float(f, x.data(), (sf_count_t)x.size()) == (sf_count_t)x.size());
+  sf_close(f);
+  MusicnnFileStream stream(wav.string());
+  Tensor part;
+  std::string error;
+  try {
+    while (stream.next(1, part)) {
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  CHECK(error.find("non-finite") != std::string::npos);
+  CHECK(error.find(wav.string()) != std::string::npos);
+  CHECK(stream.patches_done() == 2);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("AudioReader reads in blocks what decode_audio decodes, and can seek") {

@@ -3,6 +3,7 @@
 // profile that merges both musicnn vocabularies. The published musicnn top 10 of the reference
 // clip is checked through the same code path apps/tag runs (skipped without ../shared).
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "data/audio/synthetic_audio.h"
 #include "data/tags/tag_profile.h"
 #include "engine/check.h"
+#include "engine/parallel.h"
 #include "models/clmr_weights.h"
 #include "tests/support/fixtures.h"
 
@@ -184,4 +186,48 @@ TEST_CASE("apps/tag's path reproduces musicnn's published top 10 for the referen
   for (size_t i : app::top_k(r.clip, 10)) top.push_back(r.labels[i]);
   CHECK(top == std::vector<std::string>{"techno", "electronic", "synth", "fast", "beat", "drums",
                                         "no vocals", "no vocal", "dance", "ambient"});
+}
+
+TEST_CASE("tag_musicnn_shared: both models from one front end give their own passes' results") {
+  // 54.5 s at 22.05 kHz: resampled, and 18 patches, more than one batch of the stream (16). A
+  // unique directory: other checkouts run this test at the same time.
+  char tmpl[] = "/tmp/syn_test_tag_shared_XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  const fs::path dir(tmpl);
+  const int rate = 22050;
+  std::vector<float> x((size_t)(54.5 * rate));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double t = (double)i / rate;
+    x[i] = (float)(0.3 * std::sin(2 * M_PI * (110.0 + 20.0 * std::floor(t)) * t) +
+                   0.1 * std::sin(2 * M_PI * 1760.0 * t) * (std::fmod(t, 0.5) < 0.1 ? 1.0 : 0.0));
+  }
+  const std::string file = (dir / "clip.wav").string();
+  write_wav(file, x, rate);
+  // Two threads: the shared pass runs the models side by side, one thread each, and must give
+  // the bits of their own passes, which split each op over both threads.
+  set_num_threads(2);
+  auto mtt = app::make_musicnn_tagger("musicnn-mtt", Device::CPU, "");
+  auto msd = app::make_musicnn_tagger("musicnn-msd", Device::CPU, "");
+  std::vector<app::TagResult> both = app::tag_musicnn_shared({mtt.get(), msd.get()}, file);
+  REQUIRE(both.size() == 2);
+  const app::TagResult own[2] = {mtt->tag(file), msd->tag(file)};
+  for (int i = 0; i < 2; ++i) {
+    CAPTURE(own[i].model);
+    CHECK(both[i].model == own[i].model);
+    CHECK(both[i].file == own[i].file);
+    CHECK(both[i].labels == own[i].labels);
+    CHECK(both[i].taggram.size() == 18);
+    CHECK(both[i].taggram == own[i].taggram);
+    CHECK(both[i].clip == own[i].clip);
+    CHECK(both[i].chunk_start == own[i].chunk_start);
+    CHECK(both[i].chunk_end == own[i].chunk_end);
+    CHECK(both[i].duration_seconds == own[i].duration_seconds);
+    CHECK(both[i].input_check.music == own[i].input_check.music);
+    check_consistent(both[i]);
+  }
+  CHECK(both[0].labels != both[1].labels);
+  CHECK_THROWS_WITH_AS(app::tag_musicnn_shared({nullptr}, file),
+                       doctest::Contains("not a musicnn tagger"), Error);
+  set_num_threads(0);
+  fs::remove_all(dir);
 }

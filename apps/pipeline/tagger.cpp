@@ -15,6 +15,7 @@
 #include "data/audio/not_music.h"
 #include "data/datasets/magnatagatune.h"
 #include "engine/check.h"
+#include "engine/parallel.h"
 #include "models/musicnn.h"
 
 namespace fs = std::filesystem;
@@ -36,42 +37,50 @@ class MusicnnTagger : public Tagger {
     loaded_.model->to(device_);
   }
   std::string name() const override { return name_; }
+  Device device() const { return device_; }
 
   TagResult tag(const std::string& path) override {
-    // Streamed (data/audio/musicnn_stream.h): memory stays O(kBatchPatches) for any length. The
-    // patches equal the whole clip's bit for bit; up to kBatchPatches patches the probabilities
-    // do too (one pass, as before); beyond, the batching moves them by ~3e-8
-    // (tests/test_musicnn_stream.cpp).
-    NotMusicDetector detector(kMusicnnSampleRate);
-    MusicnnFileStream stream(path, MusicnnInputOptions{},
-                             [&](const float* x, int64_t n) { detector.push(x, n); });
+    std::vector<TagResult> r = tag_musicnn_shared({this}, path);
+    return std::move(r[0]);
+  }
+
+  // One model's share of tag_musicnn_shared: the result so far and its per-tag sums.
+  struct Run {
     TagResult r;
-    r.file = path;
-    r.model = name_;
-    r.labels = loaded_.labels;
-    const int64_t frames = stream.patching().patch_frames, step = stream.patching().step;
     std::vector<double> sums;  // per tag, over patches in order (as musicnn_predict sums)
-    Tensor patches;
-    while (stream.next(kBatchPatches, patches)) {
-      models::MusicnnPrediction pred = models::musicnn_predict(*loaded_.model, patches.to(device_));
-      const int64_t p = pred.patch_probabilities.size(0), t = pred.patch_probabilities.size(1);
-      std::vector<float> v = pred.patch_probabilities.to_vector();
-      sums.resize((size_t)t, 0.0);
-      for (int64_t i = 0; i < p; ++i) {
-        // Patch k starts at frame k * step; a frame is hop 256 samples at 16 kHz.
-        const int64_t k = (int64_t)r.taggram.size();
-        r.chunk_start.push_back((double)(k * step) * 256.0 / 16000.0);
-        r.chunk_end.push_back((double)(k * step + frames) * 256.0 / 16000.0);
-        r.taggram.emplace_back(v.begin() + i * t, v.begin() + (i + 1) * t);
-        for (int64_t j = 0; j < t; ++j) sums[(size_t)j] += v[(size_t)(i * t + j)];
-      }
+  };
+  Run start(const std::string& path) const {
+    Run run;
+    run.r.file = path;
+    run.r.model = name_;
+    run.r.labels = loaded_.labels;
+    return run;
+  }
+  // The model over the next batch of patches.
+  void add_batch(Run& run, const Tensor& patches, const MusicnnPatching& patching) {
+    TagResult& r = run.r;
+    models::MusicnnPrediction pred = models::musicnn_predict(*loaded_.model, patches.to(device_));
+    const int64_t p = pred.patch_probabilities.size(0), t = pred.patch_probabilities.size(1);
+    const int64_t frames = patching.patch_frames, step = patching.step;
+    std::vector<float> v = pred.patch_probabilities.to_vector();
+    run.sums.resize((size_t)t, 0.0);
+    for (int64_t i = 0; i < p; ++i) {
+      // Patch k starts at frame k * step; a frame is hop 256 samples at 16 kHz.
+      const int64_t k = (int64_t)r.taggram.size();
+      r.chunk_start.push_back((double)(k * step) * 256.0 / 16000.0);
+      r.chunk_end.push_back((double)(k * step + frames) * 256.0 / 16000.0);
+      r.taggram.emplace_back(v.begin() + i * t, v.begin() + (i + 1) * t);
+      for (int64_t j = 0; j < t; ++j) run.sums[(size_t)j] += v[(size_t)(i * t + j)];
     }
-    r.clip.resize(sums.size());
-    for (size_t j = 0; j < sums.size(); ++j)
-      r.clip[j] = (float)(sums[j] / (double)r.taggram.size());
-    r.duration_seconds = (double)stream.samples_16k() / 16000.0;
-    r.input_check = detector.finish();
-    return r;
+  }
+  static TagResult finish(Run& run, int64_t samples_16k, const AudioCheck& input_check) {
+    TagResult& r = run.r;
+    r.clip.resize(run.sums.size());
+    for (size_t j = 0; j < run.sums.size(); ++j)
+      r.clip[j] = (float)(run.sums[j] / (double)r.taggram.size());
+    r.duration_seconds = (double)samples_16k / 16000.0;
+    r.input_check = input_check;
+    return std::move(r);
   }
 
  private:
@@ -141,6 +150,52 @@ class SampleCnnTagger : public Tagger {
 };
 
 }  // namespace
+
+std::vector<TagResult> tag_musicnn_shared(const std::vector<Tagger*>& taggers,
+                                          const std::string& path) {
+  std::vector<MusicnnTagger*> models;
+  for (Tagger* t : taggers) {
+    auto* m = dynamic_cast<MusicnnTagger*>(t);
+    SYN_CHECK(m != nullptr, "tag_musicnn_shared: '", t ? t->name() : std::string("null"),
+              "' is not a musicnn tagger");
+    models.push_back(m);
+  }
+  // Streamed (data/audio/musicnn_stream.h): memory stays O(kBatchPatches) for any length. The
+  // patches equal the whole clip's bit for bit; up to kBatchPatches patches the probabilities
+  // do too (one pass, as before); beyond, the batching moves them by ~3e-8
+  // (tests/test_musicnn_stream.cpp). Every model sees the same batches, so each result is the
+  // one its own pass over the file gives.
+  NotMusicDetector detector(kMusicnnSampleRate);
+  MusicnnFileStream stream(path, MusicnnInputOptions{},
+                           [&](const float* x, int64_t n) { detector.push(x, n); });
+  std::vector<MusicnnTagger::Run> runs;
+  for (MusicnnTagger* m : models) runs.push_back(m->start(path));
+  // On the CPU with no more threads than models (the 2-core machine: two threads, MTT and MSD),
+  // the models run side by side, one thread each (their ops' own parallel loops then run
+  // inline): a whole model per thread wastes nothing on the synchronisation of hundreds of
+  // small parallel regions. With more threads every op keeps all of them. Each op gives the
+  // same bits on one thread as on several (tests/test_tag.cpp compares with the models' own
+  // passes).
+  const int threads = num_threads();
+  bool side_by_side = models.size() > 1 && threads > 1 && threads <= (int)models.size();
+  for (MusicnnTagger* m : models) side_by_side &= m->device() == Device::CPU;
+  Tensor patches;
+  while (stream.next(kBatchPatches, patches)) {
+    auto run_model = [&](int64_t i) {
+      models[(size_t)i]->add_batch(runs[(size_t)i], patches, stream.patching());
+    };
+    if (side_by_side) {
+      run_chunks((int64_t)models.size(), run_model);
+    } else {
+      for (size_t i = 0; i < models.size(); ++i) run_model((int64_t)i);
+    }
+  }
+  const AudioCheck check = detector.finish();
+  std::vector<TagResult> out;
+  for (MusicnnTagger::Run& run : runs)
+    out.push_back(MusicnnTagger::finish(run, stream.samples_16k(), check));
+  return out;
+}
 
 Device tagger_device(const std::string& name) {
   SYN_CHECK(name == "cpu" || name == "cuda", "--device must be cpu or cuda, got '", name, "'");

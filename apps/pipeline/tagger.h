@@ -48,6 +48,14 @@ std::unique_ptr<Tagger> make_tagger(const Config& cfg, const std::string& model)
 std::unique_ptr<Tagger> make_musicnn_tagger(const std::string& model, Device device,
                                             const std::string& weights_dir);
 Device tagger_device(const std::string& name);
+
+// Tags one file with several musicnn taggers (make_musicnn_tagger's) from one pass of the front
+// end: the file is decoded, resampled and turned into patches once, and each batch of patches
+// goes through every model in turn. Each result equals that tagger's own tag(path); the
+// pipeline's tag stage (MTT and MSD) saves one front end. Throws naming a tagger that is not
+// musicnn.
+std::vector<TagResult> tag_musicnn_shared(const std::vector<Tagger*>& taggers,
+                                          const std::string& path);
 std::string musicnn_weights_path(const std::string& weights_dir, const std::string& model);
 
 // Indices of the k most probable tags, highest first (ties: lower index first).

@@ -7,10 +7,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <numeric>
 
 #include "data/audio/audio_io.h"
 #include "data/audio/resample.h"
+#include "data/audio/resampy_kernels.h"
 #include "engine/check.h"
+#include "engine/cpu/cpu_level.h"
 #include "engine/parallel.h"
 
 namespace syn {
@@ -22,6 +25,11 @@ struct ResampyTable {
   // int(frac · 512) with frac <= scale, so at most step); row_len entries each.
   int64_t step = 0, row_len = 0;
   std::vector<double> win_rows, delta_rows;
+  std::vector<int64_t> row_taps;  // (nwin − o) / step: the most taps of a wing at offset o
+  // Outputs lane_spacing apart (a multiple of the reduced ratio's numerator L, at least
+  // kMinLaneSpacing) are lane_shift input samples apart at the same fraction of a sample: they
+  // share filter rows and form one lane group of the kernels (resampy_kernels.h).
+  int64_t lane_spacing = 1, lane_shift = 1;
 };
 
 namespace {
@@ -33,6 +41,8 @@ constexpr int64_t kZeros = 64;
 constexpr int64_t kTable = 512;  // 2^precision points per zero crossing
 constexpr double kBeta = 14.769656459379492;
 constexpr double kRolloff = 0.9475937167399596;
+// Lane groups of the kernels span kLanes · lane_spacing outputs: at least 1,024.
+constexpr int64_t kMinLaneSpacing = 128;
 
 double bessel_i0(double x) {  // power series; converges fast for x <= 15
   double sum = 1.0, term = 1.0, half = 0.5 * x;
@@ -68,6 +78,8 @@ ResampyTable build_table(double sample_ratio) {
   t.row_len = nwin / t.step + 1;
   t.win_rows.assign((size_t)((t.step + 1) * t.row_len), 0.0);
   t.delta_rows.assign(t.win_rows.size(), 0.0);
+  t.row_taps.resize((size_t)(t.step + 1));
+  for (int64_t o = 0; o <= t.step; ++o) t.row_taps[(size_t)o] = (nwin - o) / t.step;
   for (int64_t o = 0; o <= t.step; ++o)
     for (int64_t i = 0; o + i * t.step < nwin; ++i) {
       t.win_rows[(size_t)(o * t.row_len + i)] = t.win[(size_t)(o + i * t.step)];
@@ -81,105 +93,172 @@ std::shared_ptr<const ResampyTable> get_table(int from_rate, int to_rate) {
   static std::map<std::pair<int, int>, std::shared_ptr<const ResampyTable>> cache;
   std::lock_guard<std::mutex> lock(mu);
   auto& slot = cache[{from_rate, to_rate}];
-  if (!slot)
-    slot = std::make_shared<const ResampyTable>(build_table((double)to_rate / (double)from_rate));
+  if (!slot) {
+    ResampyTable t = build_table((double)to_rate / (double)from_rate);
+    const int64_t g = std::gcd((int64_t)from_rate, (int64_t)to_rate);
+    const int64_t up = to_rate / g, down = from_rate / g;
+    const int64_t periods = (kMinLaneSpacing + up - 1) / up;
+    t.lane_spacing = periods * up;
+    t.lane_shift = periods * down;
+    slot = std::make_shared<const ResampyTable>(std::move(t));
+  }
   return slot;
 }
 
-// One wing of one output: offset row, interpolation factor, tap count, first input sample.
-struct Wing {
-  const double* w;
-  const double* d;
-  double eta;
-  int64_t count;
-  const float* x;  // left wing: x[n] (read backwards); right wing: x[n + 1] (read forwards)
-};
+// Which level's inner loop runs (SYN_CPU forces it: engine/cpu/cpu_level.h).
+const resampy::Kernels& resampy_kernels() {
+  const resampy::Kernels* k = nullptr;
+  switch (cpu::cpu_kernel_level()) {
+    case cpu::CpuLevel::avx512:
+      k = resampy::kernels_avx512();
+      break;
+    case cpu::CpuLevel::avx2:
+      k = resampy::kernels_avx2();
+      break;
+    case cpu::CpuLevel::generic:
+      break;
+  }
+  return k ? *k : *resampy::kernels_generic();
+}
 
-// resampy's loop (interpn.resample_f) stores y[t] after every tap, so each output is a serial
-// chain of float32 roundings; numba neither fuses multiply-adds nor reorders. The chains of
-// kLanes outputs are interleaved (fully unrolled, kept in registers) to hide their latency, and
-// fp-contract is off for this block so the compiler keeps numba's separate roundings.
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
 
-constexpr int kLanes = 8;
+// Both wings of the output at `time`, as resampy's loop sets them up: the input sample n, the
+// filter offsets, interpolation factors and tap counts.
+struct WingSetup {
+  int64_t n, off_l, off_r, count_l, count_r;
+  double eta_l, eta_r;
+};
 
-template <int kDir>
-inline void wing_serial(const Wing& g, int64_t from, float& acc) {
-  for (int64_t i = from; i < g.count; ++i) {
-    const double wt = g.w[i] + g.eta * g.d[i];
-    acc = (float)((double)acc + wt * (double)g.x[kDir * i]);
-  }
+WingSetup wing_setup(double time, int64_t n_orig, const ResampyTable& tab, double scale) {
+  WingSetup s;
+  s.n = (int64_t)time;
+  double frac = scale * (time - (double)s.n);
+  double index_frac = frac * (double)kTable;
+  s.off_l = (int64_t)index_frac;
+  s.eta_l = index_frac - (double)s.off_l;
+  s.count_l = std::max<int64_t>(0, std::min(s.n + 1, tab.row_taps[(size_t)s.off_l]));
+  frac = scale - frac;
+  index_frac = frac * (double)kTable;
+  s.off_r = (int64_t)index_frac;
+  s.eta_r = index_frac - (double)s.off_r;
+  s.count_r = std::max<int64_t>(0, std::min(n_orig - s.n - 1, tab.row_taps[(size_t)s.off_r]));
+  return s;
 }
 
-template <int kDir>
-inline void wings_lockstep(const Wing* g, int64_t count, float* acc) {
-  float a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6],
-        a7 = acc[7];
-  for (int64_t i = 0; i < count; ++i) {
-#define SYN_TAP(l, a) \
-  a = (float)((double)a + (g[l].w[i] + g[l].eta * g[l].d[i]) * (double)g[l].x[kDir * i])
-    SYN_TAP(0, a0);
-    SYN_TAP(1, a1);
-    SYN_TAP(2, a2);
-    SYN_TAP(3, a3);
-    SYN_TAP(4, a4);
-    SYN_TAP(5, a5);
-    SYN_TAP(6, a6);
-    SYN_TAP(7, a7);
-#undef SYN_TAP
-  }
-  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5, acc[6] = a6,
-  acc[7] = a7;
-}
-
-// Outputs [t0, t1) at input times `times` (resampy's accumulated time register). x holds input
-// samples x0, x0 + 1, ... (x0 > 0 when streaming: the caller keeps every sample the wings read).
-void resampy_outputs(const float* x, int64_t x0, int64_t n_orig, const double* times, int64_t t0,
-                     int64_t t1, float* y, const ResampyTable& tab, double scale) {
-  const int64_t nwin = (int64_t)tab.win.size(), step = tab.step;
-  for (int64_t base = t0; base < t1; base += kLanes) {
-    const int lanes = (int)std::min<int64_t>(kLanes, t1 - base);
-    Wing left[kLanes], right[kLanes];
-    float acc[kLanes] = {};
-    int64_t minl = INT64_MAX, minr = INT64_MAX;
-    for (int l = 0; l < lanes; ++l) {
-      const double time = times[base + l];
-      const int64_t n = (int64_t)time;
-      double frac = scale * (time - (double)n);
-      double index_frac = frac * (double)kTable;
-      int64_t off = (int64_t)index_frac;
-      left[l] = {tab.win_rows.data() + off * tab.row_len, tab.delta_rows.data() + off * tab.row_len,
-                 index_frac - (double)off,
-                 std::max<int64_t>(0, std::min(n + 1, (nwin - off) / step)), x + (n - x0)};
-      frac = scale - frac;
-      index_frac = frac * (double)kTable;
-      off = (int64_t)index_frac;
-      right[l] = {tab.win_rows.data() + off * tab.row_len,
-                  tab.delta_rows.data() + off * tab.row_len, index_frac - (double)off,
-                  std::max<int64_t>(0, std::min(n_orig - n - 1, (nwin - off) / step)),
-                  x + (n - x0) + 1};
-      minl = std::min(minl, left[l].count);
-      minr = std::min(minr, right[l].count);
-    }
-    if (lanes == kLanes) {
-      // Left wing (x[n], x[n−1], …) then right wing (x[n+1], …) for every lane, as resampy:
-      // first the taps all lanes have, in lockstep, then each lane's remainder.
-      wings_lockstep<-1>(left, minl, acc);
-      for (int l = 0; l < kLanes; ++l) wing_serial<-1>(left[l], minl, acc[l]);
-      wings_lockstep<1>(right, minr, acc);
-      for (int l = 0; l < kLanes; ++l) wing_serial<1>(right[l], minr, acc[l]);
-    } else {
-      for (int l = 0; l < lanes; ++l) {
-        wing_serial<-1>(left[l], 0, acc[l]);
-        wing_serial<1>(right[l], 0, acc[l]);
-      }
-    }
-    for (int l = 0; l < lanes; ++l) y[base + l] = acc[l];
-  }
+// One output the plain way, resampy's loop as written: for the rare lane whose filter offset
+// differs from its group's (the time register's rounding carried it across a table point).
+float resampy_output_scalar(const float* x, int64_t x0, int64_t n_orig, double time,
+                            const ResampyTable& tab, double scale) {
+  const WingSetup s = wing_setup(time, n_orig, tab, scale);
+  const double* w = tab.win_rows.data() + s.off_l * tab.row_len;
+  const double* d = tab.delta_rows.data() + s.off_l * tab.row_len;
+  float acc = 0.0f;
+  for (int64_t i = 0; i < s.count_l; ++i)
+    acc = (float)((double)acc + (w[i] + s.eta_l * d[i]) * (double)x[s.n - i - x0]);
+  w = tab.win_rows.data() + s.off_r * tab.row_len;
+  d = tab.delta_rows.data() + s.off_r * tab.row_len;
+  for (int64_t i = 0; i < s.count_r; ++i)
+    acc = (float)((double)acc + (w[i] + s.eta_r * d[i]) * (double)x[s.n + 1 + i - x0]);
+  return acc;
 }
 
 #pragma GCC pop_options
+
+// Outputs [b, end), end − b <= kLanes · K (K = tab.lane_spacing, D = tab.lane_shift), at input
+// times `times` (resampy's accumulated time register, indexed like y). Lane group r holds
+// outputs b + r + K·l (l < kLanes): same filter offsets, inputs D·l apart (resampy_kernels.h).
+// x holds input samples x0 .. x0 + x_len − 1 (x0 > 0 when streaming: the caller keeps every
+// sample the wings read). The block's input is laid out transposed as float64 in xt: row j
+// holds x[j + D·l] for every lane l (zero outside x, where no lane reads).
+void resampy_block(const float* x, int64_t x0, int64_t x_len, int64_t n_orig, const double* times,
+                   int64_t b, int64_t end, float* y, const ResampyTable& tab, double scale,
+                   const resampy::Kernels& kernels) {
+  using resampy::kGroups;
+  using resampy::kLanes;
+  const int64_t K = tab.lane_spacing, D = tab.lane_shift, wing = tab.row_len;
+  const int64_t phases = std::min(K, end - b);
+  const int64_t j0 = (int64_t)times[b] - wing, j1 = (int64_t)times[b + phases - 1] + wing + 1;
+  thread_local std::vector<double> xt;
+  xt.resize((size_t)((j1 - j0) * kLanes));
+  for (int64_t j = j0; j < j1; ++j) {
+    double* row = xt.data() + (j - j0) * kLanes;
+    if (j >= x0 && j + D * (kLanes - 1) < x0 + x_len) {  // all inside x (almost every row)
+      for (int l = 0; l < kLanes; ++l) row[l] = (double)x[j + D * l - x0];
+      continue;
+    }
+    for (int l = 0; l < kLanes; ++l) {
+      const int64_t s = j + D * l;
+      row[l] = s >= x0 && s < x0 + x_len ? (double)x[s - x0] : 0.0;
+    }
+  }
+  for (int64_t r0 = 0; r0 < phases; r0 += kGroups) {
+    resampy::LaneWing left[kGroups], right[kGroups];
+    int64_t phase[kGroups];
+    int groups = 0;
+    for (int64_t r = r0; r < std::min(phases, r0 + kGroups); ++r) {
+      resampy::LaneWing& lw = left[groups];
+      resampy::LaneWing& rw = right[groups];
+      const WingSetup s0 = wing_setup(times[b + r], n_orig, tab, scale);
+      bool shared = true;
+      for (int l = 0; l < kLanes; ++l) {
+        const int64_t t = b + r + K * l;
+        if (t >= end) {  // past the block: no taps
+          lw.count[l] = rw.count[l] = 0;
+          lw.eta[l] = rw.eta[l] = 0.0;
+          continue;
+        }
+        const WingSetup s = l == 0 ? s0 : wing_setup(times[t], n_orig, tab, scale);
+        shared &= s.n == s0.n + D * l && s.off_l == s0.off_l && s.off_r == s0.off_r;
+        lw.count[l] = s.count_l, lw.eta[l] = s.eta_l;
+        rw.count[l] = s.count_r, rw.eta[l] = s.eta_r;
+      }
+      if (!shared) {
+        for (int64_t t = b + r; t < end; t += K)
+          y[t] = resampy_output_scalar(x, x0, n_orig, times[t], tab, scale);
+        continue;
+      }
+      // Left wing: x[n], x[n − 1], … (rows going down); right wing: x[n + 1], … (going up).
+      lw.w = tab.win_rows.data() + s0.off_l * tab.row_len;
+      lw.d = tab.delta_rows.data() + s0.off_l * tab.row_len;
+      lw.x = xt.data() + (s0.n - j0) * kLanes;
+      lw.x_step = -kLanes;
+      rw.w = tab.win_rows.data() + s0.off_r * tab.row_len;
+      rw.d = tab.delta_rows.data() + s0.off_r * tab.row_len;
+      rw.x = xt.data() + (s0.n + 1 - j0) * kLanes;
+      rw.x_step = kLanes;
+      phase[groups++] = r;
+    }
+    if (groups == 0) continue;
+    float acc[kGroups * kLanes] = {};
+    kernels.add_wing(left, groups, acc);  // left wing first, then the right, as resampy
+    kernels.add_wing(right, groups, acc);
+    for (int q = 0; q < groups; ++q)
+      for (int l = 0; l < kLanes; ++l) {
+        const int64_t t = b + phase[q] + K * l;
+        if (t < end) y[t] = acc[q * kLanes + l];
+      }
+  }
+}
+
+// Outputs [0, count) in blocks of kLanes · K spread over the pool: the blocks are claimed as
+// threads come free, so a thread that another job holds up delays one block, not half the clip.
+void resampy_blocks(const float* x, int64_t x0, int64_t x_len, int64_t n_orig, const double* times,
+                    int64_t count, float* y, const ResampyTable& tab, double scale) {
+  const resampy::Kernels& kernels = resampy_kernels();
+  const int64_t span = resampy::kLanes * tab.lane_spacing;
+  const int64_t blocks = (count + span - 1) / span;
+  auto body = [&](int64_t k) {
+    resampy_block(x, x0, x_len, n_orig, times, k * span, std::min(count, (k + 1) * span), y, tab,
+                  scale, kernels);
+  };
+  if (num_threads() <= 1 || blocks < 2) {
+    for (int64_t k = 0; k < blocks; ++k) body(k);
+  } else {
+    run_chunks(blocks, body);
+  }
+}
 
 void check_patchable(int64_t samples16k, const MusicnnPatching& p, const std::string& what) {
   const int64_t frames = musicnn_frame_count(samples16k);
@@ -213,10 +292,7 @@ std::vector<float> resample_librosa07(const float* x, int64_t n, int from_rate, 
     reg += time_increment;
   }
   std::vector<float> y((size_t)n_out, 0.0f);  // fix_length pads the tail with zeros
-  parallel_for((n_resampy + kLanes - 1) / kLanes, 256, [&](int64_t lo, int64_t hi) {
-    resampy_outputs(x, 0, n, times.data(), lo * kLanes, std::min(n_resampy, hi * kLanes), y.data(),
-                    *tab, scale);
-  });
+  resampy_blocks(x, 0, n, n, times.data(), n_resampy, y.data(), *tab, scale);
   return y;
 }
 
@@ -242,10 +318,8 @@ void Librosa07Stream::emit(int64_t n_orig, int64_t until, std::vector<float>& ou
   out.resize((size_t)(base + count));
   const ResampyTable& tab = *table_;
   float* y = out.data() + base;
-  parallel_for((count + kLanes - 1) / kLanes, 256, [&](int64_t lo, int64_t hi) {
-    resampy_outputs(buf_.data(), x0_, n_orig, times_.data(), lo * kLanes,
-                    std::min(count, hi * kLanes), y, tab, scale);
-  });
+  resampy_blocks(buf_.data(), x0_, (int64_t)buf_.size(), n_orig, times_.data(), count, y, tab,
+                 scale);
   next_ = until;
 }
 

@@ -9,8 +9,11 @@
 // t·(from/to) sums the linearly interpolated table over both wings, in resampy's order and with
 // its per-step float32 rounding. Output length: resampy's floor(n · to/from), then zero padded
 // to librosa's ceil(n · to/from) (both as float64 products, like numpy).
-// Checked bit for bit against resampy 0.2.2 itself (tests/test_spectrogram.cpp). Cost: ~100 ms
-// of CPU per 30 s of 44.1 kHz audio (bench/bench_frontend.cpp).
+// Checked bit for bit against resampy 0.2.2 itself (tests/test_spectrogram.cpp). The taps run in
+// per-CPU-level kernels over lane groups of outputs that share a filter row
+// (data/audio/resampy_kernels.h; every level bit-identical, tests/test_resampy_kernels.cpp).
+// Cost: ~35 ms of CPU per 30 s of 44.1 kHz audio on one Zen 4 core (AVX-512 or AVX2; ~80 ms at
+// the portable level), split over the pool's threads (bench/bench_tag.cpp --profile).
 // The project's own resampler (data/audio/resample.h) is the alternative
 // (MusicnnResampler::Project): its filter differs from resampy's in the top ~800 Hz below 8 kHz
 // (its passband ends at 0.90 of the lower Nyquist, resampy's response rolls off around 0.95 and

@@ -59,7 +59,16 @@ MusicnnFileStream::MusicnnFileStream(const std::string& path, const MusicnnInput
 
 void MusicnnFileStream::pump() {
   audio16k_.clear();
-  const int64_t got = reader_.read(block_, kReadFrames);
+  int64_t got;
+  if (ahead_frames_.valid()) {
+    got = ahead_frames_.get();  // rethrows the reader's errors (they name the file)
+    block_.swap(ahead_);
+  } else {
+    got = reader_.read(block_, kReadFrames);
+  }
+  if (got > 0)
+    ahead_frames_ =
+        std::async(std::launch::async, [this] { return reader_.read(ahead_, kReadFrames); });
   if (got > 0) {
     resampler_.push(block_.data(), got, audio16k_);
   } else {

@@ -2,7 +2,8 @@
 // that does not grow with the file (issue 20: a 10-minute clip took 3.26 GB when everything was
 // held at once).
 //
-//   decode    AudioReader, 65,536 frames per block (audio_io.h)
+//   decode    AudioReader, 65,536 frames per block (audio_io.h), one block ahead on a thread of
+//             its own
 //   resample  Librosa07Stream (audio_to_musicnn.h): resample_librosa07's outputs, bit for bit
 //   log-mel   MusicnnLogMelStream: musicnn_log_mel over 8 s segments that overlap by two frames;
 //             only the frames whose 512-sample window lies inside the segment (or touches the
@@ -15,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +72,11 @@ class MusicnnFileStream {
   std::vector<float> block_, audio16k_, rows_;  // rows_: frames from frame0_ on
   int64_t frame0_ = 0, next_start_ = 0, patches_done_ = 0, samples_16k_ = 0;
   bool eof_ = false;
+  // The next block, decoded on its own thread while this one is resampled and log-mel'd (the
+  // decoder is serial, the rest splits over the pool). Declared last: destroyed (waited for)
+  // before the reader it reads from.
+  std::vector<float> ahead_;
+  std::future<int64_t> ahead_frames_;
 };
 
 }  // namespace syn
