@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
     SYN_CHECK(size >= native && size % native == 0, "--size ", size,
               " must be a positive multiple of the model's native ", native, " pixels");
     std::cout << std::filesystem::path(weights).filename().string() << ": "
-              << app::describe_sampling(o) << ", " << size << " px\n";
+              << app::describe_sampling(o) << ", " << native << "-px pictures"
+              << (size == native ? std::string() : str_cat(" saved at ", size, " px")) << "\n";
     Tensor images = t2i.generate({pos[0]}, o);  // [batch, 3, S, S] in [0, 1]
     std::filesystem::path parent = std::filesystem::path(out).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
