@@ -3,16 +3,19 @@
 // weights. Tiny weights files made here carry each kind of advice (none, the trainer's
 // meta/sample.* with its config's sample_guidance, an explicit meta/sample.guidance, a bad one);
 // the shipped files, when present, advise ddim / 50 / 8 (unet_emoji) and dpmpp_2m / 20 / 3
-// (latent_imagine).
+// (latent_imagine); and the three apps' configs default to the latent model and that advice.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "apps/pipeline/sampling_advice.h"
 #include "engine/check.h"
+#include "engine/config.h"
 #include "engine/rng.h"
 #include "models/text_to_image.h"
 
@@ -127,4 +130,23 @@ TEST_CASE("the shipped files' advice") {
   } else {
     MESSAGE("skipped: models/weights/latent_imagine.synckpt is not available");
   }
+}
+
+TEST_CASE("imagine, pipeline and eval_imagine default to the latent model and its advice") {
+  const std::string dir = std::string(SYN_SOURCE_DIR) + "/config/";
+  for (auto [file, weights_key] :
+       std::vector<std::pair<std::string, std::string>>{{"imagine.yaml", "weights"},
+                                                        {"pipeline.yaml", "image_model"},
+                                                        {"eval_imagine.yaml", "image_model"}}) {
+    CAPTURE(file);
+    Config cfg = Config::load(dir + file);
+    CHECK(cfg.get_string(weights_key) == "models/weights/latent_imagine.synckpt");
+    CHECK(cfg.get_int("steps") == 0);
+    CHECK(cfg.get_string("sampler") == "auto");
+    CHECK(cfg.get_float("guidance_scale") == 0.0);
+    cfg.set("guidance_scale", "2.5");  // a float key: a fractional scale is a valid flag
+    CHECK(cfg.get_float("guidance_scale") == 2.5);
+  }
+  Config imagine = Config::load(dir + "imagine.yaml");
+  CHECK(imagine.get_int("size") == 0);  // the native size: 64-px pictures from the latent model
 }
