@@ -11,8 +11,9 @@
 # median. --compare WEIGHTS also runs the pipeline with --image_model WEIGHTS (e.g.
 # models/weights/unet_emoji.synckpt, the first generation), the two alternating within every round
 # so both see the same machine load, and prints both medians and their ratio (default / compared):
-#   bash bench/bench_pipeline.sh --workers 2 --rounds 4 --compare models/weights/unet_emoji.synckpt There is no PyTorch twin of the whole pipeline: bench_unet compares the
-# dominant stage (DDIM sampling) with PyTorch in the same run.
+#   bash bench/bench_pipeline.sh --workers 2 --rounds 4 --compare models/weights/unet_emoji.synckpt
+# There is no PyTorch twin of the whole pipeline: bench_unet compares the first-generation model's
+# dominant stage (DDIM sampling) with PyTorch in the same run; bench_imagine times one picture.
 set -euo pipefail
 
 BUILD=build
@@ -37,8 +38,8 @@ if [ -n "$COMPARE" ]; then
   [ -f "$COMPARE" ] || { echo "bench_pipeline: --compare $COMPARE: no such weights file" >&2; exit 2; }
   COMPARE=$(cd "$(dirname "$COMPARE")" && pwd)/$(basename "$COMPARE")
 fi
-# The subjects: the default weights (label: the file config/pipeline.yaml names, or the --image_model
-# among the extra flags), then the compared file.
+# The subjects: the default weights (label: the file config/pipeline.yaml names, or the
+# --image_model among the extra flags), then the compared file.
 default_label=$(sed -n 's/^image_model: *"\([^"]*\)".*/\1/p' "$(dirname "$0")/../config/pipeline.yaml")
 for ((i = 0; i < ${#EXTRA[@]}; i++)); do
   case ${EXTRA[$i]} in

@@ -53,7 +53,7 @@ if [ -n "$PROMPTS" ]; then
   awk -F'\t' '/^#/ || /^[[:space:]]*$/ { next } NF >= 3 { print $1 "\t" $3; next } { print "-\t" $0 }' \
     "$PROMPTS" > "$OUT/prompts.tsv"
 else
-  # a dozen of eval_imagine's fixed list: three objects, three scenes, three moods, three music words
+  # a dozen of eval_imagine's fixed list: three objects, scenes, moods and music words each
   awk -F'\t' 'BEGIN {
       split("guitar|red heart|sun|sunset over the sea|a starry night sky|a lighthouse by the sea|" \
             "happy|calm and peaceful|mysterious|rock guitar|jazz saxophone|piano, sad, slow", want, "|")
