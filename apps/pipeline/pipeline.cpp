@@ -235,7 +235,7 @@ double PipelineResult::total_seconds() const {
 PipelineResult run_pipeline(const PipelineOptions& o, std::ostream& log) {
   check_pipeline_options(o);
   // Loaded before the first stage: the model's native size is what --image_size must be a
-  // multiple of, and the file is small (3 MB) next to the stages' work.
+  // multiple of, and the file is small (13 MB for the latent model) next to the stages' work.
   const models::TextToImage t2i = models::TextToImage::load(o.image_model);
   // The judge too: a file that exists but does not load fails here, before any stage.
   const PictureJudge judge = load_picture_judge(o.judge);
