@@ -93,8 +93,10 @@ html_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/
   row=0
   while IFS=$'\t' read -r kind prompt; do
     row=$((row + 1))
-    printf '<tr><td class="p"><span class="k">%s</span><br>%s</td><td><img src="old_%d.png"></td><td><img src="new_%d.png"></td></tr>\n' \
-      "$(printf '%s' "$kind" | html_escape)" "$(printf '%s' "$prompt" | html_escape)" "$row" "$row"
+    label=$(printf '%s' "$prompt" | html_escape)
+    [ "$kind" = - ] || label="<span class=\"k\">$(printf '%s' "$kind" | html_escape)</span><br>$label"
+    printf '<tr><td class="p">%s</td><td><img src="old_%d.png"></td><td><img src="new_%d.png"></td></tr>\n' \
+      "$label" "$row" "$row"
   done < "$OUT/prompts.tsv"
   echo '</table>'
 } > "$OUT/sheet.html"
@@ -105,7 +107,7 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROMIUM" ]; then
   rows=$(wc -l < "$OUT/prompts.tsv")
   width=$((300 + 2 * (SAMPLES * 136 + 40)))
-  height=$((90 + rows * 160))
+  height=$((140 + rows * 160))  # the header may wrap to three lines
   profile=$(mktemp -d "${TMPDIR:-/tmp}/side_by_side_chromium.XXXXXX")
   timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --hide-scrollbars \
     --user-data-dir="$profile" --force-device-scale-factor=1 \
