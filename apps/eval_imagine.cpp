@@ -5,7 +5,8 @@
 // real pictures of the picture corpus (our FID, with its floor and ceiling), memorisation
 // (distance to the nearest training picture) and diversity within a prompt; a concept
 // classifier adds its own recognition when its file exists (apps/eval/imagine_eval.h).
-//   eval_imagine                                        shipped U-Net, noise and look-up
+//   eval_imagine                                        shipped latent model, noise and look-up
+//   eval_imagine --image_model models/weights/unet_emoji.synckpt   the first-generation U-Net
 //   eval_imagine --model lookup --samples_per_prompt 2  one baseline only (seconds)
 //   eval_imagine --output runs/eval_imagine.json --grid runs/eval_sheets
 //   eval_imagine --help                                 every flag with its default
@@ -25,6 +26,7 @@
 #include "apps/eval/imagine_eval.h"
 #include "apps/eval/imagine_report.h"
 #include "apps/eval/judge_features.h"
+#include "apps/pipeline/sampling_advice.h"
 #include "engine/check.h"
 #include "engine/parallel.h"
 #include "engine/progress.h"
@@ -118,6 +120,11 @@ int main(int argc, char** argv) {
     for (const auto& p : prompts) texts.push_back(p.text);
 
     std::vector<quality::ModelFigures> figures;
+    // --model unet's sampling as run (the weights' advice filled in); the flags' values otherwise.
+    models::ImagineOptions ran;
+    ran.steps = cfg.get_int("steps");
+    ran.sampler = cfg.get_string("sampler");
+    ran.guidance_scale = (float)cfg.get_float("guidance_scale");
     const std::string grid = cfg.get_string("grid");
     for (const std::string& name : model_names) {
       const auto t0 = std::chrono::steady_clock::now();
@@ -127,11 +134,13 @@ int main(int argc, char** argv) {
         const std::string path = app::resolve_source_path(cfg.get_string("image_model"));
         models::TextToImage t2i = models::TextToImage::load(path);
         models::ImagineOptions o;
-        // 0 steps and sampler "auto": what the weights advise (meta/sample.*; DDIM 50 if absent).
-        o.steps = cfg.get_int("steps") == 0 ? t2i.default_steps() : cfg.get_int("steps");
+        // 0 steps, sampler "auto" and guidance 0: what the weights advise (sampling_advice.h),
+        // named here so the log and the JSON say what ran.
+        o.steps = cfg.get_int("steps");
         o.sampler = cfg.get_string("sampler");
-        o = t2i.resolved(o);  // "auto" named, so the log says which sampler ran
         o.guidance_scale = (float)cfg.get_float("guidance_scale");
+        o = app::with_advice(t2i, o, path);
+        ran = o;
         o.seed = options.seed;
         o.batch = n;
         Progress progress(o.steps, std::cout,
@@ -177,9 +186,9 @@ int main(int argc, char** argv) {
                        {"image_model", wants_unet ? cfg.get_string("image_model") : ""},
                        {"classifier", classifier ? classifier_path : ""},
                        {"samples_per_prompt", n},
-                       {"steps", cfg.get_int("steps")},
-                       {"sampler", cfg.get_string("sampler")},
-                       {"guidance_scale", app::json_number(cfg.get_float("guidance_scale"))},
+                       {"steps", ran.steps},
+                       {"sampler", ran.sampler},
+                       {"guidance_scale", app::json_number(ran.guidance_scale)},
                        {"seed", cfg.get_int("seed")},
                        {"threads", num_threads()}};
       app::write_json_file(output, quality::imagine_json(run, figures, ref, prompts));

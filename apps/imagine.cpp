@@ -1,12 +1,17 @@
 // imagine — prompt → picture with the trained text-to-image model (models/text_to_image.h).
-//   imagine "guitar" -o guitar.png                         one 32-px image upscaled to --size
+// The default weights are the latent model (models/weights/latent_imagine.synckpt: 64-px
+// pictures, DPM-Solver++(2M), 20 steps, guidance 3); --weights models/weights/unet_emoji.synckpt
+// draws with the first-generation 32-px U-Net (DDIM, 50 steps, guidance 8).
+//   imagine "guitar" -o guitar.png                         one picture at the model's native size
 //   imagine "red heart" -o heart.png --seed 3 --steps 100 --guidance_scale 4
 //   imagine "sun" -o sun.png --batch 4                     sun.png, sun_1.png, sun_2.png, sun_3.png
 //   imagine "sun" -o sun.png --batch 4 --grid true         one grid picture of the 4
 //   imagine --help                                         every flag with its default
 // The model works at its native size (32×32; 64×64 for a latent model); --size upscales by
 // nearest neighbour (each pixel a square: crisp pixel art, no invented detail), so --size must
-// be a multiple of the native size.
+// be a multiple of the native size (0, the default: the native size).
+// --steps 0, --sampler auto and --guidance_scale 0 (the defaults) take what the weights advise
+// (apps/pipeline/sampling_advice.h); the line before the pictures says what ran.
 // Same prompt, seed, steps and guidance → the same pictures.
 // Outputs: an existing regular file is replaced (and the line that reports it says so); a folder,
 // FIFO or device is refused before anything is drawn (engine/io/safe_file.h).
@@ -16,6 +21,7 @@
 #include "apps/cli/app_config.h"
 #include "apps/cli/flag_checks.h"
 #include "apps/pipeline/image_grid.h"
+#include "apps/pipeline/sampling_advice.h"
 #include "data/images/png_image.h"
 #include "models/text_to_image.h"
 
@@ -61,18 +67,23 @@ int main(int argc, char** argv) {
         .one_of("sampler", {"auto", "ddim", "dpmpp_2m"})
         .float_in("guidance_scale", 0, 100)
         .int_in("batch", 1, 256)
-        .int_in("size", 1, 4096);
+        .int_in("size", 0, 4096);
     checks.done();
     models::TextToImage t2i = models::TextToImage::load(weights);
     models::ImagineOptions o;
-    o.steps = cfg.get_int("steps") == 0 ? t2i.default_steps() : cfg.get_int("steps");
+    o.steps = cfg.get_int("steps");
     o.sampler = cfg.get_string("sampler");
     o.guidance_scale = (float)cfg.get_float("guidance_scale");
     o.seed = (uint64_t)cfg.get_int("seed");
     o.batch = cfg.get_int("batch");
-    const int64_t size = cfg.get_int("size"), native = t2i.image_size();
+    o = app::with_advice(t2i, o, weights);
+    const int64_t native = t2i.image_size();
+    const int64_t size = cfg.get_int("size") == 0 ? native : cfg.get_int("size");
     SYN_CHECK(size >= native && size % native == 0, "--size ", size,
               " must be a positive multiple of the model's native ", native, " pixels");
+    std::cout << std::filesystem::path(weights).filename().string() << ": "
+              << app::describe_sampling(o) << ", " << native << "-px pictures"
+              << (size == native ? std::string() : str_cat(" saved at ", size, " px")) << "\n";
     Tensor images = t2i.generate({pos[0]}, o);  // [batch, 3, S, S] in [0, 1]
     std::filesystem::path parent = std::filesystem::path(out).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);

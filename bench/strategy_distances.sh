@@ -7,8 +7,10 @@
 # and each picture's prompt fit (pipeline.json, the judge's cosine).
 #
 #   [JUDGE=FILE] bash bench/strategy_distances.sh [BUILD_DIR] [OUT_DIR] [extra pipeline flags...]
-#   (defaults: build, runs/strategy_distances, the shipped judge; flags e.g. --steps 20)
-# The pipeline's own defaults hold otherwise (50 DDIM steps, the shipped weights, seed 0).
+#   (defaults: build, runs/strategy_distances, the shipped judge; flags e.g. --image_model
+#   models/weights/unet_emoji.synckpt for the first-generation model)
+# The pipeline's own defaults hold otherwise (the shipped latent text-to-image weights, sampled as
+# they advise: dpmpp_2m, 20 steps, guidance 3; seed 0).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)

@@ -78,6 +78,16 @@ TEST_CASE("run_pipeline writes every file and pipeline.json holds what it return
   CHECK(j["music"]["tempo_bpm"].get<double>() ==
         doctest::Approx(r.character.tempo_bpm).epsilon(1e-5));
   CHECK(j["cover"]["stripes"] == r.palette.stripes);
+  // What drew the pictures and their sizes: the shipped default is the latent model (64-px
+  // pictures; the fixture saves them at 64 and the cover at 128), sampled as its weights advise.
+  CHECK(j["pictures"]["model"] == "latent_imagine.synckpt");
+  CHECK(j["pictures"]["native_size"] == 64);
+  CHECK(j["pictures"]["saved_size"] == 64);
+  CHECK(j["pictures"]["sampler"] == "dpmpp_2m");
+  CHECK(j["pictures"]["steps"] == 3);  // the fixture's
+  CHECK(j["pictures"]["guidance_scale"].get<double>() == doctest::Approx(3.0));
+  CHECK(j["cover"]["size"] == 128);
+  CHECK(r.pictures.native_size == 64);
   CHECK(j["seconds"].size() == 5);
   CHECK(app::read_tag_json((out / "tags.json").string()).has_refined);
   CHECK(app::read_tag_json((out / "tags.json").string()).file == audio.string());
@@ -145,6 +155,10 @@ TEST_CASE("bad options fail before the first stage and write nothing") {
   fails("borderline_threshold", "1.5", "--borderline_threshold must be in [0, 1], got 1.5");
   fails("cover_size", "32", "cover: size must be in 64..4096, got 32");
   fails("image_size", "48", "--image_size 48 must be a positive multiple");
+  fails("image_size", "32", "--image_size 32 must be a positive multiple of the model's native 64");
+  fails("sampler", "euler", "--sampler 'euler' is not one of auto, ddim, dpmpp_2m");
+  fails("guidance_scale", "-1", "--guidance_scale must be in [0, 100]");
+  fails("steps", "-2", "--steps must be >= 0");
 
   fs::remove_all(dir);
 }

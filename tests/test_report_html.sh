@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test_report_html.sh — report.html as a person sees it (issue 18): apps/pipeline on the bundled
-# clip (few DDIM steps), then headless Chromium loads the report and takes a screenshot, and
-# tests/support/report_check.cpp checks the screenshot is a real page with the cover shown at its
-# size, and that the HTML holds the <img> count it promises, every one an embedded PNG.
-# Also: --report false writes no report.html.
+# clip (the default latent model, few sampler steps), then headless Chromium loads the report and
+# takes a screenshot, and tests/support/report_check.cpp checks the screenshot is a real page with
+# the cover shown at its size, and that the HTML holds the <img> count it promises, every one an
+# embedded PNG. Also: --report false writes no report.html.
 #
 #   bash tests/test_report_html.sh BUILD_DIR/apps REPORT_CHECK      (CTest runs it this way)
 #
@@ -16,7 +16,7 @@ CHECKER=${2:?usage: test_report_html.sh BUILD_DIR/apps REPORT_CHECK}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || { echo "skipped: no chromium binary (apt-get install -y chromium)"; exit 77; }
-[ -f "$SRC/models/weights/unet_emoji.synckpt" ] || { echo "skipped: no models/weights/unet_emoji.synckpt"; exit 77; }
+[ -f "$SRC/models/weights/latent_imagine.synckpt" ] || { echo "skipped: no models/weights/latent_imagine.synckpt"; exit 77; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/syn_test_report.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 failures=0

@@ -10,6 +10,7 @@
 #include "apps/pipeline/image_grid.h"
 #include "apps/pipeline/report_html.h"
 #include "apps/pipeline/representative_window.h"
+#include "apps/pipeline/sampling_advice.h"
 #include "apps/pipeline/tag_json.h"
 #include "apps/pipeline/tagger.h"
 #include "data/audio/audio_io.h"
@@ -164,14 +165,19 @@ Tensor image_stage(const PipelineOptions& o, const models::TextToImage& t2i,
 
   models::ImagineOptions iopt;
   iopt.steps = o.steps;
+  iopt.sampler = o.sampler;
   iopt.guidance_scale = o.guidance_scale;
   iopt.seed = o.seed;
+  iopt = with_advice(t2i, iopt, o.image_model);
+  r.pictures.sampler = iopt.sampler;
+  r.pictures.steps = iopt.steps;
+  r.pictures.guidance_scale = iopt.guidance_scale;
   Tensor images = t2i.generate(r.prompts, iopt);
   for (size_t k = 0; k < r.prompt_sets.size(); ++k) {
     const std::string name = "image_" + std::to_string(k + 1) + "_" +
                              prompt_strategy_name(r.prompt_sets[k].strategy) + ".png";
     Tensor one = first_image(ops::slice(images, 0, (int64_t)k, (int64_t)k + 1));
-    write_png((r.output_dir / name).string(), upscale_nearest(one, o.image_size));
+    write_png((r.output_dir / name).string(), upscale_nearest(one, r.pictures.saved_size));
     r.image_files.push_back(name);
   }
   const auto strategies = (int64_t)r.prompt_sets.size();
@@ -189,7 +195,9 @@ Tensor image_stage(const PipelineOptions& o, const models::TextToImage& t2i,
       what << " (fit " << fixed_or_dash(r.scores.fit_own[k], 2) << ", to the refined tags "
            << fixed_or_dash(r.scores.fit_refined[k], 2) << ")";
   }
-  log.done("images", std::to_string(r.prompts.size()) + " pictures (" + what.str() + ")");
+  log.done("images", std::to_string(r.prompts.size()) + " pictures of " +
+                         std::to_string(r.pictures.native_size) + " px, " +
+                         describe_sampling(iopt) + " (" + what.str() + ")");
   return images;
 }
 
@@ -233,15 +241,20 @@ double PipelineResult::total_seconds() const {
 PipelineResult run_pipeline(const PipelineOptions& o, std::ostream& log) {
   check_pipeline_options(o);
   // Loaded before the first stage: the model's native size is what --image_size must be a
-  // multiple of, and the file is small (3 MB) next to the stages' work.
+  // multiple of, and the file is small (13 MB for the latent model) next to the stages' work.
   const models::TextToImage t2i = models::TextToImage::load(o.image_model);
   // The judge too: a file that exists but does not load fails here, before any stage.
   const PictureJudge judge = load_picture_judge(o.judge);
   const int64_t native = t2i.image_size();
-  SYN_CHECK(o.image_size >= native && o.image_size % native == 0, "--image_size ", o.image_size,
+  const int64_t saved = o.image_size == 0 ? native : o.image_size;
+  SYN_CHECK(saved >= native && saved % native == 0, "--image_size ", o.image_size,
             " must be a positive multiple of the model's native ", native, " pixels");
 
   PipelineResult r;
+  r.pictures.model = fs::path(o.image_model).filename().string();
+  r.pictures.native_size = native;
+  r.pictures.saved_size = saved;
+  r.pictures.cover_size = o.cover_size;
   r.audio = o.audio;
   r.output_dir = o.output_dir;
   r.tags_json = r.output_dir / "tags.json";
@@ -338,7 +351,7 @@ Json pipeline_summary_json(const PipelineResult& r) {
             {"images", Json::array()},
             {"music", nullptr},
             {"judge", nullptr},
-            {"cover", {{"layout", "neutral"}}},
+            {"cover", {{"layout", "neutral"}, {"size", r.pictures.cover_size}}},
             {"report", report},
             {"seconds", std::move(seconds)}};
   Json prompts = Json::object();
@@ -357,6 +370,13 @@ Json pipeline_summary_json(const PipelineResult& r) {
           {"prompts", std::move(prompts)},
           {"motifs", std::move(motifs)},
           {"images", r.image_files},
+          {"pictures",
+           {{"model", r.pictures.model},
+            {"native_size", r.pictures.native_size},
+            {"saved_size", r.pictures.saved_size},
+            {"sampler", r.pictures.sampler},
+            {"steps", r.pictures.steps},
+            {"guidance_scale", json_number(r.pictures.guidance_scale)}}},
           {"music",
            {{"tempo_bpm", json_number(c.tempo_bpm)},
             {"tempo_confidence", json_number(c.tempo_confidence)},
@@ -374,7 +394,8 @@ Json pipeline_summary_json(const PipelineResult& r) {
             {"layout", "designed"},
             {"beats", r.design.beats},
             {"wave_amplitude", json_number(r.design.wave_amplitude)},
-            {"scene", "sentence"}}},
+            {"scene", "sentence"},
+            {"size", r.pictures.cover_size}}},
           {"report", report},
           {"seconds", std::move(seconds)}};
 }

@@ -54,6 +54,17 @@
 
 namespace syn::app {
 
+// What drew the pictures and at what sizes (pipeline.json's "pictures"; cover.size too).
+struct PictureSettings {
+  std::string model;        // the text-to-image weights' file name
+  int64_t native_size = 0;  // the model's pictures (32 px; 64 for the latent model)
+  int64_t saved_size = 0;   // the saved image_<n>_<strategy>.png files
+  int64_t cover_size = 0;   // cover.png
+  std::string sampler;      // as run: the weights' advice filled in (sampling_advice.h)
+  int64_t steps = 0;
+  float guidance_scale = 0;
+};
+
 struct PipelineResult {
   std::string audio;
   std::string sentence;
@@ -73,6 +84,7 @@ struct PipelineResult {
   double duration_seconds = 0;  // of the audio
   TagWindow window;             // the summary window (the whole clip when short)
   std::string input_warning;    // not_music.h's warning; "" for music
+  PictureSettings pictures;     // model, sizes and sampling (sampling: empty when not music)
 
   // What was written, all inside the output folder.
   std::filesystem::path output_dir, tags_json, sentence_txt, cover_png, pipeline_json;
@@ -87,9 +99,11 @@ PipelineResult run_pipeline(const PipelineOptions& options, std::ostream& log);
 
 // pipeline.json's content: audio, input (duration_seconds, summary_window), input_warning (only
 // when not music), sentence, caption_tags, prompts (strategy → list), motifs
-// ({caption, trigger, probability}), images, music, judge (file or no_judge, refined_text,
+// ({caption, trigger, probability}), images, pictures (model, native_size, saved_size, sampler,
+// steps, guidance_scale: what drew them), music, judge (file or no_judge, refined_text,
 // fit_own and fit_refined per strategy, colour_distances and content_distances as strategy →
-// strategy → distance), cover, report (the file name or null), seconds (stage → time).
+// strategy → distance), cover (its design and size), report (the file name or null), seconds
+// (stage → time).
 Json pipeline_summary_json(const PipelineResult& result);
 
 }  // namespace syn::app

@@ -36,6 +36,7 @@ PipelineOptions pipeline_options_from(const Config& cfg,
   o.prompts.max_motifs = (size_t)cfg.get_int("max_motifs");
   o.image_model = resolve_source_path(cfg.get_string("image_model"));
   o.steps = cfg.get_int("steps");
+  o.sampler = cfg.get_string("sampler");
   o.guidance_scale = (float)cfg.get_float("guidance_scale");
   o.seed = (uint64_t)cfg.get_int("seed");
   o.image_size = cfg.get_int("image_size");
@@ -66,6 +67,14 @@ void check_pipeline_options(const PipelineOptions& o) {
   SYN_CHECK(fs::exists(o.caption_model), "caption model '", o.caption_model,
             "' does not exist: train it with apps/train_captioner or pass --caption_model FILE");
   tagger_device(o.device);
+  SYN_CHECK(o.steps >= 0, "--steps must be >= 0 (0 = the weights' advice), got ", o.steps);
+  SYN_CHECK(o.sampler == "auto" || o.sampler == "ddim" || o.sampler == "dpmpp_2m", "--sampler '",
+            o.sampler, "' is not one of auto, ddim, dpmpp_2m");
+  SYN_CHECK(o.guidance_scale >= 0 && o.guidance_scale <= 100,
+            "--guidance_scale must be in [0, 100] (0 = the weights' advice), got ",
+            o.guidance_scale);
+  SYN_CHECK(o.image_size >= 0, "--image_size must be >= 0 (0 = the model's native size), got ",
+            o.image_size);
   SYN_CHECK(o.max_tags >= 1, "--max_tags must be at least 1, got ", o.max_tags);
   SYN_CHECK(o.borderline_threshold >= 0 && o.borderline_threshold <= 1,
             "--borderline_threshold must be in [0, 1], got ", o.borderline_threshold);

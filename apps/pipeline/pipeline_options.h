@@ -38,10 +38,12 @@ struct PipelineOptions {
   // 4. prompts and pictures
   PromptOptions prompts;
   std::string image_model;
-  int64_t steps = 50;
-  float guidance_scale = 1;
+  // 0 steps, sampler "auto" and guidance 0: the weights' advice (sampling_advice.h)
+  int64_t steps = 0;
+  std::string sampler = "auto";
+  float guidance_scale = 0;
   uint64_t seed = 0;       // the pictures' noise and the cover's layout and grain
-  int64_t image_size = 0;  // saved picture size: a multiple of the model's native size
+  int64_t image_size = 0;  // saved picture size: a multiple of the model's native size (0: it)
 
   std::string judge;  // the judge's weights (picture_judge.h: "" or missing = no judge)
 
@@ -60,9 +62,9 @@ CaptionTagRule caption_tag_rule(const PipelineOptions& options);
 
 // Every check that needs no model: the files exist, the device, the tag rule, the decoding options
 // and the cover size. run_pipeline checks the image size against the model's native size right
-// after loading the text-to-image weights, still before the first stage; the number of DDIM steps
-// is checked against the model's schedule when the pictures are drawn. Errors name the flag or
-// file, with the same text as the stage that would otherwise fail.
+// after loading the text-to-image weights, still before the first stage; the number of sampler
+// steps is checked against the model's schedule when the pictures are drawn. Errors name the flag
+// or file, with the same text as the stage that would otherwise fail.
 void check_pipeline_options(const PipelineOptions& options);
 
 }  // namespace syn::app

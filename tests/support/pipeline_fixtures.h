@@ -1,6 +1,7 @@
 // pipeline_fixtures.h — what the pipeline-library suites share: whether the shipped weights are
-// present (they skip with a message when not), and the shipped pipeline config with few DDIM
-// steps and small pictures (these suites check the wiring, not picture quality).
+// present (they skip with a message when not; the default text-to-image weights are the latent
+// model's, latent_imagine.synckpt), and the shipped pipeline config with few sampler steps and
+// small pictures (these suites check the wiring, not picture quality).
 #pragma once
 #include <doctest/doctest.h>
 
@@ -16,7 +17,7 @@ inline const std::string kPipelineWeights = std::string(SYN_SOURCE_DIR) + "/mode
 
 inline bool pipeline_weights_present() {
   for (const char* f : {"musicnn_mtt.synckpt", "musicnn_msd.synckpt", "caption_decoder.synckpt",
-                        "unet_emoji.synckpt"})
+                        "latent_imagine.synckpt"})
     if (!std::filesystem::exists(kPipelineWeights + f)) {
       MESSAGE("skipped: ", kPipelineWeights, f, " is not available");
       return false;
