@@ -69,7 +69,8 @@ TEST_CASE("run_pipeline writes every file and pipeline.json holds what it return
   CHECK(r.caption_tags == app::caption_tags_from(app::read_tag_json((out / "tags.json").string()),
                                                  app::caption_tag_rule(options)));
   const ConstraintReport said = check_constraints(r.caption_tags, r.sentence);
-  CHECK_MESSAGE(said.faults.empty(), r.sentence, " / ", said.faults.front());
+  CHECK_MESSAGE(said.faults.empty(), r.sentence, " / ",
+                (said.faults.empty() ? std::string() : said.faults.front()));
   for (const PromptSet& set : r.prompt_sets)
     CHECK(j["prompts"][prompt_strategy_name(set.strategy)] == set.prompts);
   REQUIRE(j["motifs"].size() == r.motif_set().motifs.size());
