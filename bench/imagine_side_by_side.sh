@@ -75,7 +75,9 @@ for model in old new; do
     log=$("$IMAGINE" "$prompt" -o "$OUT/${model}_$row.png" --weights "$weights" --seed "$SEED" \
           --batch "$SAMPLES" --grid true --size 128 "${EXTRA[@]}" 2>&1) \
       || { echo "imagine_side_by_side: imagine failed on '$prompt' with $weights:"; echo "$log"; exit 1; }
-    [ -n "${caption[$model]:-}" ] || caption[$model]=$(printf '%s\n' "$log" | head -1)
+    # the first line by expansion, not `| head -1`: under pipefail, head closing the pipe early
+    # could fail the assignment and end the script silently
+    [ -n "${caption[$model]:-}" ] || caption[$model]=${log%%$'\n'*}
   done < "$OUT/prompts.tsv"
   echo "$model: ${caption[$model]} ($row prompts x $SAMPLES samples)"
 done
