@@ -16,6 +16,7 @@
 // inline function from a shared header compiled with AVX-512 flags could reach other callers).
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 namespace syn::resampy {
 
@@ -40,6 +41,32 @@ struct Kernels {
   // (1 .. kGroups).
   void (*add_wing)(const LaneWing* wing, int groups, float* acc);
 };
+
+// Calls kernel(std::integral_constant<int, G>{}) for the run-time group count G (1 .. kGroups):
+// each level instantiates its inner loop once per count, so every group's chain lives in its own
+// registers, and this switch is written once for all levels.
+template <class Kernel>
+inline void for_group_count(int groups, Kernel&& kernel) {
+  static_assert(kGroups == 8, "one case per group count");
+  switch (groups) {
+    case 1:
+      return kernel(std::integral_constant<int, 1>{});
+    case 2:
+      return kernel(std::integral_constant<int, 2>{});
+    case 3:
+      return kernel(std::integral_constant<int, 3>{});
+    case 4:
+      return kernel(std::integral_constant<int, 4>{});
+    case 5:
+      return kernel(std::integral_constant<int, 5>{});
+    case 6:
+      return kernel(std::integral_constant<int, 6>{});
+    case 7:
+      return kernel(std::integral_constant<int, 7>{});
+    case 8:
+      return kernel(std::integral_constant<int, 8>{});
+  }
+}
 
 // Each level's table; null where this build does not carry the level (not an x86-64 build).
 const Kernels* kernels_generic();

@@ -64,25 +64,7 @@ void add_wing_groups(const LaneWing* g, float* acc_out) {
 }
 
 void add_wing(const LaneWing* g, int groups, float* acc) {
-  static_assert(kGroups == 8, "one instance per group count");
-  switch (groups) {
-    case 1:
-      return add_wing_groups<1>(g, acc);
-    case 2:
-      return add_wing_groups<2>(g, acc);
-    case 3:
-      return add_wing_groups<3>(g, acc);
-    case 4:
-      return add_wing_groups<4>(g, acc);
-    case 5:
-      return add_wing_groups<5>(g, acc);
-    case 6:
-      return add_wing_groups<6>(g, acc);
-    case 7:
-      return add_wing_groups<7>(g, acc);
-    case 8:
-      return add_wing_groups<8>(g, acc);
-  }
+  for_group_count(groups, [&](auto count) { add_wing_groups<decltype(count)::value>(g, acc); });
 }
 
 const Kernels kAvx512 = {"avx512", add_wing};
