@@ -14,6 +14,7 @@
 #include "engine/rng.h"
 #include "models/autoencoder.h"
 #include "tests/support/gradcheck.h"
+#include "tests/support/temp_dir.h"
 
 using namespace syn;
 using namespace syn::models;
@@ -37,19 +38,6 @@ void randomise(Module& m, Rng& rng, float sd) {
   NoGradGuard ng;
   for (Tensor p : m.parameters()) p.copy_(Tensor::randn(p.shape(), rng, sd));
 }
-
-struct TempDir {
-  TempDir() {
-    std::string d = (fs::temp_directory_path() / "syn_autoencoder_XXXXXX").string();
-    REQUIRE(mkdtemp(d.data()) != nullptr);
-    path = d;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
-};
 
 }  // namespace
 
@@ -104,7 +92,7 @@ TEST_CASE("the encoder and decoder of a tiny autoencoder have the right gradient
 }
 
 TEST_CASE("fp16 weights file: sizes, latent_scale and values survive the round trip") {
-  TempDir dir;
+  syn::test::TempDir dir("syn_autoencoder");
   const std::string path = (dir.path / "ae.synckpt").string();
   Rng rng(3);
   AutoencoderConfig c = tiny_config();
@@ -137,7 +125,7 @@ TEST_CASE("fp16 weights file: sizes, latent_scale and values survive the round t
 }
 
 TEST_CASE("autoencoder errors name the file, the key or the shape") {
-  TempDir dir;
+  syn::test::TempDir dir("syn_autoencoder");
   Rng rng(2);
   Autoencoder ae(tiny_config(), rng);
   NoGradGuard ng;

@@ -18,6 +18,7 @@
 #include "engine/rng.h"
 #include "engine/thread_pool.h"
 #include "tests/support/gradcheck.h"
+#include "tests/support/temp_dir.h"
 
 using namespace syn;
 namespace fs = std::filesystem;
@@ -80,19 +81,6 @@ Config tiny_config(const std::string& dir) {
   cfg.set("log_dir", dir);
   return cfg;
 }
-
-struct TempDir {
-  TempDir() {
-    std::string d = (fs::temp_directory_path() / "syn_ae_trainer_XXXXXX").string();
-    REQUIRE(mkdtemp(d.data()) != nullptr);
-    path = d;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
-};
 
 void randomise(Module& m, Rng& rng, float sd) {
   NoGradGuard ng;
@@ -169,7 +157,7 @@ TEST_CASE("the autoencoder loss (L1, MSE, latent L2, perceptual) has the right g
 }
 
 TEST_CASE("a tiny training run lowers the loss and raises the held-out PSNR") {
-  TempDir dir;
+  syn::test::TempDir dir("syn_ae_trainer");
   Config cfg = tiny_config(dir.path.string());
   cfg.set("max_steps", "80");
   cfg.set("tensorboard", "true");
@@ -201,7 +189,7 @@ TEST_CASE("a tiny training run lowers the loss and raises the held-out PSNR") {
 }
 
 TEST_CASE("an interrupted run resumed from its checkpoint reproduces the losses exactly") {
-  TempDir dir;
+  syn::test::TempDir dir("syn_ae_trainer");
   Config cfg = tiny_config(dir.path.string());
   std::ostringstream log;
   app::AutoencoderTask full_task(cfg, tiny_data(), tiny_data());
@@ -232,7 +220,7 @@ TEST_CASE("an interrupted run resumed from its checkpoint reproduces the losses 
 }
 
 TEST_CASE("evaluation: PSNR by its formula, latent_scale, the judge's top-1, fp16 export") {
-  TempDir dir;
+  syn::test::TempDir dir("syn_ae_trainer");
   Config cfg = tiny_config(dir.path.string());
   app::AutoencoderTask task(cfg, tiny_data(), tiny_data());
   std::ostringstream log;
@@ -287,7 +275,7 @@ TEST_CASE("evaluation: PSNR by its formula, latent_scale, the judge's top-1, fp1
 }
 
 TEST_CASE("the task refuses a perceptual weight without a judge and a wrong image size") {
-  TempDir dir;
+  syn::test::TempDir dir("syn_ae_trainer");
   Config cfg = tiny_config(dir.path.string());
   cfg.set("perceptual_weight", "0.1");
   CHECK_THROWS_WITH_AS(app::AutoencoderTask(cfg, tiny_data(), tiny_data()),

@@ -19,6 +19,7 @@
 #include "data/pictures/picture_corpus.h"
 #include "data/pictures/picture_rules.h"
 #include "engine/check.h"
+#include "tests/support/temp_dir.h"
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -29,16 +30,6 @@ using namespace syn::pictures;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "syn_picture_corpus_XXXXXX").string();
-    REQUIRE(mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 RgbaImage solid(int w, int h, uint8_t r, uint8_t g, uint8_t b, uint8_t a) {
   RgbaImage img;
@@ -184,7 +175,7 @@ TEST_CASE("canvas: equals the emoji dataset's render_emoji, keeps the aspect rat
 }
 
 TEST_CASE("readers: folder layouts, file names, index.json, skips") {
-  TempDir tmp;
+  syn::test::TempDir tmp("syn_picture_corpus");
   fs::path oc = tmp.path / "openclipart", tp = tmp.path / "tuxpaint", tw = tmp.path / "twemoji",
            eo = tmp.path / "emojione";
   write_rgba_png(oc / "recreation/music/acoustic_guitar_dan_01.png", solid(8, 4, 200, 0, 0, 255));
