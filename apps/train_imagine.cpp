@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
         .float_in("grad_clip", 0, 1e9)
         .float_in("ema_decay", 0, 1)
         .float_in("cond_drop_prob", 0, 1)
+        .float_in("focus_prob", 0, 1)
+        .require(cfg.get_float("focus_prob") == 0 || !cfg.get_string("focus_concepts").empty(),
+                 "--focus_prob needs --focus_concepts (motifs or '|'-separated concept names)")
         .int_in("timesteps", 1, 100000)
         .int_at_least("checkpoint_every", 0)
         .int_at_least("val_every", 0)
@@ -100,6 +103,7 @@ int main(int argc, char** argv) {
       if (!scenes.empty()) {  // composed scenes (data/pictures/scene_set.h): training only
         pictures::PictureCorpus set = pictures::load_picture_corpus(scenes);
         app::ImagineData extra = app::corpus_split(set, size, false);
+        train.single_pictures = train.size();
         app::append_imagine_data(train, extra);
         data_text += " + " + std::to_string(extra.size()) + " composed scenes of " + scenes;
         licence_text += "; scenes composed of its pictures, under " + licence_counts(set);

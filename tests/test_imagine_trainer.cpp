@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "apps/pipeline/image_grid.h"
+#include "apps/train/imagine_focus.h"
 #include "apps/train/imagine_task.h"
 #include "apps/train/trainer.h"
 #include "engine/check.h"
@@ -146,6 +147,80 @@ TEST_CASE("an interrupted run resumed from its checkpoint reproduces the losses 
   other.captions[0] = "purple square left";
   app::ImagineTask wrong(cfg2, other, test::tiny_square_pictures());
   CHECK_THROWS_WITH_AS(app::Trainer(wrong).resume(ck), doctest::Contains("vocabulary"), Error);
+  fs::remove_all(dir);
+}
+
+// The tiny squares with picture 0 captioned "guitar" (a motif caption) of concept "strings", and
+// a composed scene of that concept appended after the six single pictures.
+app::ImagineData focus_pictures() {
+  app::ImagineData d = test::tiny_square_pictures();
+  d.captions[0] = "guitar";
+  d.subgroups[0] = "strings";
+  app::ImagineData scene = test::tiny_square_pictures();
+  scene.captions = {"a guitar by the sea"};
+  scene.subgroups = {"strings"};
+  std::vector<float> first = scene.images.to_vector();
+  first.resize(3 * 8 * 8);
+  scene.images = Tensor::from_vector(first, {1, 3, 8, 8});
+  d.single_pictures = d.size();
+  app::append_imagine_data(d, scene);
+  return d;
+}
+
+TEST_CASE("focus: motifs select the concepts of motif captions, never composed scenes") {
+  const app::ImagineData d = focus_pictures();
+  REQUIRE(d.size() == 7);
+  CHECK(app::focus_concepts(d, "") == std::vector<std::string>{});
+  CHECK(app::focus_concepts(d, "motifs") == std::vector<std::string>{"strings"});
+  CHECK(app::focus_indices(d, {"strings"}) == std::vector<int64_t>{0});  // not the scene (6)
+  CHECK(app::focus_concepts(d, "warm-colour|strings|") ==
+        std::vector<std::string>{"strings", "warm-colour"});
+  CHECK(app::focus_indices(d, {"warm-colour", "cool-colour"}) ==
+        std::vector<int64_t>{1, 2, 3, 4, 5});
+  CHECK_THROWS_WITH_AS(app::focus_concepts(d, "strings|purple"), doctest::Contains("'purple'"),
+                       Error);
+  CHECK_THROWS_WITH_AS(app::focus_concepts(d, "|"), doctest::Contains("names no concept"), Error);
+  CHECK_THROWS_WITH_AS(app::focus_concepts(test::tiny_square_pictures(), "motifs"),
+                       doctest::Contains("motif table"), Error);
+  app::ImagineData all_single = focus_pictures();
+  all_single.single_pictures = -1;  // then the scene counts as a picture of its concept
+  CHECK(app::focus_indices(all_single, {"strings"}) == std::vector<int64_t>{0, 6});
+}
+
+TEST_CASE("focus: batches draw the focus pictures at focus_prob, and off changes nothing") {
+  fs::path dir = temp_dir("focus");
+  Config cfg = tiny_config(dir.string());
+  app::ImagineTask plain(cfg, focus_pictures(), test::tiny_square_pictures());
+  cfg.set("focus_concepts", "warm-colour");
+  app::ImagineTask named_only(cfg, focus_pictures(), test::tiny_square_pictures());
+  CHECK(named_only.focus() == std::vector<int64_t>{1});
+  for (int64_t step = 0; step < 5; ++step)  // focus_prob 0: the same batches as without focus
+    CHECK(named_only.batch_pictures(step) == plain.batch_pictures(step));
+
+  cfg.set("focus_prob", "1");
+  app::ImagineTask always(cfg, focus_pictures(), test::tiny_square_pictures());
+  for (int64_t step = 0; step < 5; ++step)
+    CHECK(always.batch_pictures(step) == std::vector<int64_t>(4, 1));
+
+  // Half the slots focused: picture 1 takes about 0.5 + 0.5 / 7 of them (0.14 without focus).
+  cfg.set("focus_prob", "0.5");
+  app::ImagineTask half(cfg, focus_pictures(), test::tiny_square_pictures());
+  int64_t hits = 0, slots = 0;
+  for (int64_t step = 0; step < 100; ++step)
+    for (int64_t i : half.batch_pictures(step)) {
+      hits += i == 1;
+      ++slots;
+    }
+  CHECK((double)hits / (double)slots == doctest::Approx(0.5 + 0.5 / 7).epsilon(0.15));
+  CHECK(half.batch_pictures(3) == half.batch_pictures(3));  // seeded by the step: resumable
+
+  cfg.set("focus_concepts", "");
+  CHECK_THROWS_WITH_AS(app::ImagineTask(cfg, focus_pictures(), test::tiny_square_pictures()),
+                       doctest::Contains("--focus_concepts"), Error);
+  cfg.set("focus_concepts", "purple");
+  cfg.set("focus_prob", "0");
+  CHECK_THROWS_WITH_AS(app::ImagineTask(cfg, focus_pictures(), test::tiny_square_pictures()),
+                       doctest::Contains("'purple'"), Error);
   fs::remove_all(dir);
 }
 

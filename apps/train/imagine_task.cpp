@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "apps/pipeline/image_grid.h"
+#include "apps/train/imagine_focus.h"
 #include "apps/train/training_state.h"
 #include "data/images/png_image.h"
 #include "engine/autograd.h"
@@ -166,6 +167,14 @@ ImagineTask::ImagineTask(const Config& cfg, ImagineData train, ImagineData val,
   SYN_CHECK(p_drop >= 0 && p_drop <= 1 && p_sub >= 0 && p_sub <= 1,
             "--cond_drop_prob and --subgroup_prob must be probabilities in [0, 1]");
   SYN_CHECK(cfg_.get_int("max_shift") >= 0, "--max_shift must not be negative");
+  const double p_focus = cfg_.get_float("focus_prob");
+  SYN_CHECK(p_focus >= 0 && p_focus <= 1, "--focus_prob must be a probability in [0, 1]");
+  const std::string& focus_spec = cfg_.get_string("focus_concepts");
+  SYN_CHECK(p_focus == 0 || !focus_spec.empty(),
+            "--focus_prob ", p_focus, " needs --focus_concepts (motifs or concept names)");
+  if (!focus_spec.empty()) focus_ = focus_indices(train_, focus_concepts(train_, focus_spec));
+  SYN_CHECK(p_focus == 0 || !focus_.empty(), "--focus_concepts ", focus_spec,
+            ": no single training picture to focus on");
   models::TextToImageConfig tc = text_to_image_config_from(
       cfg_, tok_.vocab_size(), train_.images.size(2), train_.images.size(1));
   tc.latent = ae_ != nullptr;
@@ -208,12 +217,16 @@ ImagineTask::Batch ImagineTask::training_batch(int64_t step, Rng& rng) {
   const int64_t C = train_.images.size(1), S = train_.images.size(2), per = C * S * S;
   const int64_t shift = cfg_.get_int("max_shift");
   const double p_drop = cfg_.get_float("cond_drop_prob"), p_sub = cfg_.get_float("subgroup_prob");
+  const double p_focus = cfg_.get_float("focus_prob");
   const float* src = train_.images.data();
   std::vector<float> x((size_t)(B * per));
   Batch b;
   for (int64_t j = 0; j < B; ++j) {
     const int64_t pos = step * B + j;
-    const int64_t i = epoch_order(pos / N)[(size_t)(pos % N)];
+    int64_t i = epoch_order(pos / N)[(size_t)(pos % N)];
+    // Drawn only with focus on, so runs without it keep their random streams.
+    if (p_focus > 0 && rng.bernoulli((float)p_focus))
+      i = focus_[(size_t)rng.randint((int64_t)focus_.size())];
     const int64_t dy = shift ? rng.randint(2 * shift + 1) - shift : 0;
     const int64_t dx = shift ? rng.randint(2 * shift + 1) - shift : 0;
     for (int64_t c = 0; c < C; ++c)
@@ -228,9 +241,15 @@ ImagineTask::Batch ImagineTask::training_batch(int64_t step, Rng& rng) {
     if (rng.bernoulli((float)p_sub)) prompt += " " + subgroup_words(train_.subgroups[(size_t)i]);
     if (rng.bernoulli((float)p_drop)) prompt.clear();
     b.prompts.push_back(prompt);
+    b.pictures.push_back(i);
   }
   b.x0 = Tensor::from_vector(x, {B, C, S, S}, device_);
   return b;
+}
+
+std::vector<int64_t> ImagineTask::batch_pictures(int64_t step) {
+  Rng rng = derived_rng(cfg_.get_int("seed"), step, 1);
+  return training_batch(step, rng).pictures;
 }
 
 StepOutput ImagineTask::training_step(int64_t step) {
@@ -334,7 +353,12 @@ std::string ImagineTask::summary() const {
   return str_cat(net_->num_parameters(), " parameters (U-Net ", net_->unet().num_parameters(),
                  ", prompt encoder ", net_->text().num_parameters(), "), vocabulary ",
                  tok_.vocab_size(), " ids, ", train_.size(), " training images, ", val_.size(),
-                 " held-out images, batch ", cfg_.get_int("batch_size"));
+                 " held-out images, batch ", cfg_.get_int("batch_size"),
+                 focus_.empty() || cfg_.get_float("focus_prob") == 0
+                     ? std::string()
+                     : str_cat(", focus ", focus_.size(), " pictures of --focus_concepts ",
+                               cfg_.get_string("focus_concepts"), " at p ",
+                               cfg_.get_float("focus_prob")));
 }
 
 void ImagineTask::validation(std::ostream& log, SummaryWriter* /*tb*/) {

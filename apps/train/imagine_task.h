@@ -15,7 +15,9 @@
 // also learns "musical instrument"), and with probability cond_drop_prob replaced by the empty
 // prompt (classifier-free guidance's unconditional case). Augmentation: a random translation of
 // up to max_shift pixels in each direction, the uncovered border filled with the background
-// value (no flips: emoji have an orientation).
+// value (no flips: emoji have an orientation). Focus (apps/train/imagine_focus.h): with
+// focus_prob > 0 each batch slot is, with that probability, a uniformly drawn picture of the
+// focus concepts instead of the epoch stream's (whose position advances either way).
 //
 // Determinism: the images of step s are positions s·B .. s·B+B−1 of an endless stream of
 // seeded per-epoch permutations, and every random draw of step s (prompt choices, shifts,
@@ -47,6 +49,10 @@ struct ImagineData {
   Tensor images;  // [N, 3, S, S] in [−1, 1] (or latents [N, C, L, L]), CPU
   std::vector<std::string> captions, subgroups;
   float background = 0.0f;  // the canvas value in [−1, 1] (fills shifted-in borders)
+  // The first this many are single pictures; composed scenes (--scene_corpus) follow, whose
+  // "subgroup" is only their first object's concept, so focus (imagine_focus.h) skips them.
+  // -1: all are single pictures.
+  int64_t single_pictures = -1;
   int64_t size() const { return (int64_t)captions.size(); }
 };
 // The train (held_out = false) or held-out images of an emoji dataset at `size` pixels.
@@ -84,6 +90,10 @@ class ImagineTask : public Task {
   Module& trained_module() override { return *net_; }
   Optimizer& optimizer() override { return *optimizer_; }
   double grad_clip() const override { return cfg_.get_float("grad_clip"); }
+  // The training pictures --focus_concepts selects (empty without focus).
+  const std::vector<int64_t>& focus() const { return focus_; }
+  // The training pictures of step `step`'s batch, in batch order (what training_step draws).
+  std::vector<int64_t> batch_pictures(int64_t step);
   // The batch's ε-MSE of step `step` (its units: images).
   StepOutput training_step(int64_t step) override;
   void after_optimizer_step() override;  // the EMA follows the weights
@@ -118,6 +128,7 @@ class ImagineTask : public Task {
   struct Batch {
     Tensor x0;  // [B, 3, S, S]
     std::vector<std::string> prompts;
+    std::vector<int64_t> pictures;  // their indices in the training data
   };
   Batch training_batch(int64_t step, Rng& rng);
   const std::vector<int64_t>& epoch_order(int64_t epoch);
@@ -136,6 +147,7 @@ class ImagineTask : public Task {
   std::vector<double> val_losses_;
   int64_t cached_epoch_ = -1;
   std::vector<int64_t> epoch_order_;
+  std::vector<int64_t> focus_;  // --focus_concepts' training pictures (apps/train/imagine_focus.h)
 };
 
 }  // namespace syn::app
