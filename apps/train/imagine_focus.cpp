@@ -28,8 +28,8 @@ std::vector<std::string> focus_concepts(const ImagineData& train, const std::str
     std::string name;
     while (std::getline(ss, name, '|')) {
       if (name.empty()) continue;
-      SYN_CHECK(known.count(name), "--focus_concepts: no single training picture has the concept '", name,
-                "' (names are the corpus's concept column, '|'-separated, or 'motifs')");
+      SYN_CHECK(known.count(name), "--focus_concepts: no single training picture has the concept '",
+                name, "' (names are the corpus's concept column, '|'-separated, or 'motifs')");
       chosen.insert(name);
     }
     SYN_CHECK(!chosen.empty(), "--focus_concepts '", spec, "' names no concept");
@@ -42,9 +42,9 @@ std::vector<int64_t> focus_indices(const ImagineData& train,
   std::vector<std::string> sorted = concepts;
   std::sort(sorted.begin(), sorted.end());
   std::vector<int64_t> out;
-  const size_t n = train.single_pictures < 0 ? train.subgroups.size()
-                                             : std::min(train.subgroups.size(),
-                                                        (size_t)train.single_pictures);
+  const size_t n = train.single_pictures < 0
+                       ? train.subgroups.size()
+                       : std::min(train.subgroups.size(), (size_t)train.single_pictures);
   for (size_t i = 0; i < n; ++i)
     if (std::binary_search(sorted.begin(), sorted.end(), train.subgroups[i]))
       out.push_back((int64_t)i);

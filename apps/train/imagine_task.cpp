@@ -170,8 +170,8 @@ ImagineTask::ImagineTask(const Config& cfg, ImagineData train, ImagineData val,
   const double p_focus = cfg_.get_float("focus_prob");
   SYN_CHECK(p_focus >= 0 && p_focus <= 1, "--focus_prob must be a probability in [0, 1]");
   const std::string& focus_spec = cfg_.get_string("focus_concepts");
-  SYN_CHECK(p_focus == 0 || !focus_spec.empty(),
-            "--focus_prob ", p_focus, " needs --focus_concepts (motifs or concept names)");
+  SYN_CHECK(p_focus == 0 || !focus_spec.empty(), "--focus_prob ", p_focus,
+            " needs --focus_concepts (motifs or concept names)");
   if (!focus_spec.empty()) focus_ = focus_indices(train_, focus_concepts(train_, focus_spec));
   SYN_CHECK(p_focus == 0 || !focus_.empty(), "--focus_concepts ", focus_spec,
             ": no single training picture to focus on");
@@ -350,15 +350,15 @@ TrainerOptions ImagineTask::trainer_options() const {
 }
 
 std::string ImagineTask::summary() const {
-  return str_cat(net_->num_parameters(), " parameters (U-Net ", net_->unet().num_parameters(),
-                 ", prompt encoder ", net_->text().num_parameters(), "), vocabulary ",
-                 tok_.vocab_size(), " ids, ", train_.size(), " training images, ", val_.size(),
-                 " held-out images, batch ", cfg_.get_int("batch_size"),
-                 focus_.empty() || cfg_.get_float("focus_prob") == 0
-                     ? std::string()
-                     : str_cat(", focus ", focus_.size(), " pictures of --focus_concepts ",
-                               cfg_.get_string("focus_concepts"), " at p ",
-                               cfg_.get_float("focus_prob")));
+  return str_cat(
+      net_->num_parameters(), " parameters (U-Net ", net_->unet().num_parameters(),
+      ", prompt encoder ", net_->text().num_parameters(), "), vocabulary ", tok_.vocab_size(),
+      " ids, ", train_.size(), " training images, ", val_.size(), " held-out images, batch ",
+      cfg_.get_int("batch_size"),
+      focus_.empty() || cfg_.get_float("focus_prob") == 0
+          ? std::string()
+          : str_cat(", focus ", focus_.size(), " pictures of --focus_concepts ",
+                    cfg_.get_string("focus_concepts"), " at p ", cfg_.get_float("focus_prob")));
 }
 
 void ImagineTask::validation(std::ostream& log, SummaryWriter* /*tb*/) {
