@@ -100,14 +100,48 @@ void PromptTokenizer::append_word(const std::string& word, bool spell,
     ids.push_back((i == 0 ? kWordByte : kNextByte) + (int64_t)(unsigned char)word[i]);
 }
 
-std::vector<int64_t> PromptTokenizer::encode(const std::string& text, int64_t max_len) const {
+bool PromptTokenizer::is_function_word(const std::string& word) {
+  static const std::set<std::string> kFunctionWords{
+      "a",    "an",   "and",  "are",   "as",   "at", "be",  "being", "by",   "for",
+      "from", "has",  "have", "in",    "is",   "it", "its", "of",    "on",   "or",
+      "over", "that", "the",  "there", "this", "to", "was", "were",  "with", "while"};
+  return kFunctionWords.count(word) > 0;
+}
+
+int64_t PromptTokenizer::word_cost(const std::string& word) const {
+  return byte_fallback_ && id(word) == kUnk ? (int64_t)word.size() : 1;
+}
+
+std::vector<std::string> PromptTokenizer::fitted_words(const std::string& text,
+                                                       int64_t max_len) const {
   SYN_CHECK(max_len >= 1, "prompt tokenizer: max_len must be at least 1, got ", max_len);
+  std::vector<std::string> all = words(text);
+  int64_t total = 1;  // <bos>
+  for (const auto& w : all) total += word_cost(w);
+  if (total <= max_len) return all;
+  // Tier 0: known content words, 1: known function words, 2: unknown words; repeats never.
+  auto tier = [&](const std::string& w) { return id(w) == kUnk ? 2 : is_function_word(w) ? 1 : 0; };
+  std::vector<char> keep(all.size(), 0);
+  std::set<std::string> taken;
+  int64_t used = 1;
+  for (int t = 0; t < 3; ++t)
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (tier(all[i]) != t || taken.count(all[i])) continue;
+      const int64_t c = word_cost(all[i]);
+      if (used + c > max_len) continue;  // whole words only; a shorter one later may still fit
+      used += c;
+      keep[i] = 1;
+      taken.insert(all[i]);
+    }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < all.size(); ++i)
+    if (keep[i]) out.push_back(all[i]);
+  return out;
+}
+
+std::vector<int64_t> PromptTokenizer::encode(const std::string& text, int64_t max_len) const {
   std::vector<int64_t> ids{kBos};
-  for (const auto& w : words(text)) {
-    if ((int64_t)ids.size() >= max_len) break;
-    append_word(w, false, ids);
-  }
-  if ((int64_t)ids.size() > max_len) ids.resize((size_t)max_len);  // a spelled word cut short
+  for (const auto& w : fitted_words(text, max_len)) append_word(w, false, ids);
   return ids;
 }
 

@@ -13,7 +13,13 @@
 //     word is spelled byte by byte; the word-initial byte ids keep the boundary between two
 //     spelled words. Training may also spell known words (spell_prob) so the byte ids learn what
 //     spellings mean and an unseen word lands near the words it resembles.
-// encode() gives <bos> followed by the words' ids, cut to max_len ids. An empty prompt is just
+// encode() gives <bos> followed by the words' ids, at most max_len ids. A prompt too long for that
+// window (a caption decoder's sentence: 40 words, a third of them spelled byte by byte) is not cut
+// after its first few words, which would lose the instrument it names at its end: fitted_words()
+// lets whole words in by priority, known content words first (each once), then known function
+// words ("a", "the", "is"...), then unknown words while they fit, keeping the prompt's order. A
+// prompt that fits is encoded whole, as before. (Training's random-spelling encode, whose
+// captions fit, cuts as it always did, so runs stay reproducible.) An empty prompt is just
 // <bos>: the unconditional prompt of classifier-free guidance. decode() gives the words back,
 // space-separated. The vocabulary is stored as one word per line (to_text / from_text), inside
 // the weights file's metadata, with the scheme's name beside it.
@@ -55,8 +61,16 @@ class PromptTokenizer {
 
   // Lower-cased words of a prompt, in order.
   static std::vector<std::string> words(const std::string& text);
-  // <bos> + word ids (unknown -> <unk>, or spelled with byte_fallback), at most max_len ids.
+  // <bos> + word ids (unknown -> <unk>, or spelled with byte_fallback), at most max_len ids: the
+  // words of fitted_words().
   std::vector<int64_t> encode(const std::string& text, int64_t max_len) const;
+  // The prompt's words that enter a window of max_len ids (<bos> included): all of them when they
+  // fit, otherwise the priority choice described at the top of this file.
+  std::vector<std::string> fitted_words(const std::string& text, int64_t max_len) const;
+  // Ids a word takes: 1, or its bytes when it is spelled (unknown, words+bytes).
+  int64_t word_cost(const std::string& word) const;
+  // The short English words a too-long prompt gives up before its content words.
+  static bool is_function_word(const std::string& word);
   // The same, spelling each known word too with probability spell_prob (byte_fallback only;
   // training's subword regularisation), drawing from `rng`.
   std::vector<int64_t> encode(const std::string& text, int64_t max_len, Rng& rng,

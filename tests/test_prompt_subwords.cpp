@@ -22,6 +22,33 @@ std::string joined_words(const std::string& text) {
 }
 }  // namespace
 
+TEST_CASE("a sentence too long for the window keeps its content words, in order") {
+  PromptTokenizer tok =
+      PromptTokenizer::build({"a classical music piece", "the violin is playing in a hall"}, true);
+  const std::string sentence =
+      "This is a classical music piece. There is a violin playing the main melody in the "
+      "background of a concert hall, the strings playing along.";
+  // Cut after 16 ids the old way, it would stop at "... piece there is", before the violin
+  // ("this", "there", "main", "melody", "of"... are spelled, one id per byte).
+  CHECK(tok.fitted_words(sentence, 16) == std::vector<std::string>{"this", "is", "a", "classical",
+                                                                   "music", "piece", "violin",
+                                                                   "playing", "the", "in", "hall"});
+  // Room for every known word, each once, then the spelled words that fit whole, in order.
+  const std::vector<std::string> wide = tok.fitted_words(sentence, 32);
+  CHECK(wide == std::vector<std::string>{"this", "is", "a", "classical", "music", "piece", "there",
+                                         "violin", "playing", "the", "main", "melody", "in", "of",
+                                         "hall"});
+  int64_t ids = 1;
+  for (const auto& w : wide) ids += tok.word_cost(w);
+  CHECK(ids <= 32);
+  CHECK((int64_t)tok.encode(sentence, 32).size() == ids);
+  // What fits is encoded whole, repeats and all, as before.
+  CHECK(tok.fitted_words("the violin the violin", 32) ==
+        std::vector<std::string>{"the", "violin", "the", "violin"});
+  CHECK(PromptTokenizer::is_function_word("the"));
+  CHECK_FALSE(PromptTokenizer::is_function_word("violin"));
+}
+
 TEST_CASE("words+bytes: known words are one id, unknown words are spelled, never <unk>") {
   PromptTokenizer tok = PromptTokenizer::build({"guitar", "red heart"}, true);
   CHECK(tok.scheme() == "words+bytes");
@@ -35,8 +62,9 @@ TEST_CASE("words+bytes: known words are one id, unknown words are spelled, never
   // Two unknown words in a row: the word-initial byte ids keep them apart.
   CHECK(tok.encode("red ox yak", 32) == I{2, 517, W + 'o', N + 'x', W + 'y', N + 'a', N + 'k'});
   CHECK(tok.decode(tok.encode("red ox yak", 32)) == "red ox yak");
-  // Cut to max_len, even inside a spelled word.
-  CHECK(tok.encode("red ox yak", 5) == I{2, 517, W + 'o', N + 'x', W + 'y'});
+  // Too long for max_len: whole words only, known ones first ("yak" does not fit, "ox" does).
+  CHECK(tok.encode("red ox yak", 5) == I{2, 517, W + 'o', N + 'x'});
+  CHECK(tok.encode("ox yak red", 5) == I{2, W + 'o', N + 'x', 517});
   CHECK(tok.encode("", 8) == I{PromptTokenizer::kBos});
   CHECK(PromptTokenizer::parse_scheme("words", "x") == false);
   CHECK_THROWS_WITH_AS(PromptTokenizer::parse_scheme("bpe", "meta"), doctest::Contains("'bpe'"),
