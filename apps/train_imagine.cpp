@@ -174,8 +174,11 @@ int main(int argc, char** argv) {
       const auto& l = trainer.losses();
       const size_t n = std::min<size_t>(100, l.size());
       for (size_t i = l.size() - n; i < l.size(); ++i) avg += l[i];
-      prov["final_train_loss"] = std::to_string(n ? avg / (double)n : 0.0) + " (mean of the last " +
-                                 std::to_string(n) + " steps of this process)";
+      prov["final_train_loss"] = n ? std::to_string(avg / (double)n) + " (mean of the last " +
+                                         std::to_string(n) + " steps of this process)"
+                                   : "none: no step ran in this process (an export of " +
+                                         cfg.get_string("checkpoint_path") +
+                                         "; its run's log has the losses)";
       prov["final_val_loss"] =
           std::to_string(task.val_losses().empty() ? 0.0 : task.val_losses().back()) +
           " (EMA weights, held-out images, fixed t and noise)";

@@ -175,6 +175,7 @@ TEST_CASE("the latent export holds the autoencoder and generates decoded picture
   CHECK(raw.meta.at("prediction") == "v");
   CHECK(raw.meta.at("latent") == "autoencoder");
   CHECK(raw.meta.at("text.tokenizer") == "words+bytes");
+  CHECK(raw.meta.at("sample.guidance") == "3");  // the grids' guidance, the file's advice
   CHECK(find_named(raw.tensors, "ae.decoder.conv_out.weight") != nullptr);
 
   models::TextToImage t2i = models::TextToImage::load(f16);

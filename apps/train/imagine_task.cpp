@@ -437,6 +437,7 @@ void ImagineTask::export_weights(const std::string& path,
     // What "auto" and steps 0 mean for this model (text_to_image.h): the sample grid's choice.
     meta["sample.sampler"] = cfg_.get_string("sample_sampler");
     meta["sample.steps"] = std::to_string(cfg_.get_int("sample_steps"));
+    meta["sample.guidance"] = str_cat(cfg_.get_float("sample_guidance"));
   }
   models::TextToImage::save(path, ema_net(), tok_, meta, /*fp16=*/true, ae_.get());
 }
