@@ -1,6 +1,6 @@
 // imagine — prompt → picture with the trained text-to-image model (models/text_to_image.h).
 // The default weights are the latent model (models/weights/latent_imagine.synckpt: 64-px
-// pictures, DPM-Solver++(2M), 20 steps, guidance 3); --weights models/weights/unet_emoji.synckpt
+// pictures, DPM-Solver++(2M), 20 steps, guidance 5); --weights models/weights/unet_emoji.synckpt
 // draws with the first-generation 32-px U-Net (DDIM, 50 steps, guidance 8).
 //   imagine "guitar" -o guitar.png                         one picture at the model's native size
 //   imagine "red heart" -o heart.png --seed 3 --steps 100 --guidance_scale 4

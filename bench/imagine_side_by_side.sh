@@ -11,13 +11,15 @@
 # its screenshot sheet.png.
 #
 #   bash bench/imagine_side_by_side.sh [BUILD_DIR] [OUT_DIR] [--old FILE] [--new FILE]
-#        [--samples N] [--seed S] [--prompts FILE] [-- extra imagine flags]
+#        [--samples N] [--seed S] [--prompts FILE] [--title TEXT] [-- extra imagine flags]
 #
 # Defaults: build, runs/side_by_side, --old models/weights/unet_emoji.synckpt, --new
 # models/weights/latent_imagine.synckpt, 3 samples, seed 0, and a dozen prompts of
 # config/judge_prompts.tsv (objects, scenes, moods, music words; eval_imagine's fixed list).
 # --prompts FILE: one prompt a line, or judge_prompts.tsv's "kind<TAB>concept<TAB>prompt" lines
-# ('#' lines and blank lines skipped). Run from the source tree (relative weights resolve there).
+# ('#' lines and blank lines skipped). --title: the sheet's heading after "The same prompts, seed
+# S, N samples each: " (default "first generation vs latent model"). Run from the source tree
+# (relative weights resolve there).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,8 +28,8 @@ if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then BUILD=$1; shift; fi
 OUT=runs/side_by_side
 if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then OUT=$1; shift; fi
 OLD=models/weights/unet_emoji.synckpt NEW=models/weights/latent_imagine.synckpt
-SAMPLES=3 SEED=0 PROMPTS= EXTRA=()
-usage="usage: imagine_side_by_side.sh [BUILD_DIR] [OUT_DIR] [--old FILE] [--new FILE] [--samples N] [--seed S] [--prompts FILE] [-- imagine flags]"
+SAMPLES=3 SEED=0 PROMPTS= EXTRA=() TITLE="first generation vs latent model"
+usage="usage: imagine_side_by_side.sh [BUILD_DIR] [OUT_DIR] [--old FILE] [--new FILE] [--samples N] [--seed S] [--prompts FILE] [--title TEXT] [-- imagine flags]"
 while [ $# -gt 0 ]; do
   case $1 in
     --old) OLD=${2:?--old needs a file}; shift 2 ;;
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
     --samples) SAMPLES=${2:?--samples needs a value}; shift 2 ;;
     --seed) SEED=${2:?--seed needs a value}; shift 2 ;;
     --prompts) PROMPTS=${2:?--prompts needs a file}; shift 2 ;;
+    --title) TITLE=${2:?--title needs a text}; shift 2 ;;
     --) shift; EXTRA=("$@"); break ;;
     *) echo "imagine_side_by_side: unknown argument '$1' ($usage)" >&2; exit 2 ;;
   esac
@@ -89,7 +92,7 @@ html_escape() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/
   echo 'td,th{padding:4px 10px;text-align:left;vertical-align:middle}th{font-size:14px}'
   echo 'td.p{font-size:15px;width:230px}.k{color:#9a9ab0;font-size:12px}'
   echo 'img{image-rendering:pixelated;display:block}</style>'
-  echo "<h3>The same prompts, seed $SEED, $SAMPLES samples each: first generation vs latent model</h3>"
+  echo "<h3>The same prompts, seed $SEED, $SAMPLES samples each: $(printf '%s' "$TITLE" | html_escape)</h3>"
   printf '<table><tr><th>prompt</th><th>%s</th><th>%s</th></tr>\n' \
     "$(printf '%s' "${caption[old]}" | html_escape)" "$(printf '%s' "${caption[new]}" | html_escape)"
   row=0

@@ -10,7 +10,7 @@
 #   (defaults: build, runs/strategy_distances, the shipped judge; flags e.g. --image_model
 #   models/weights/unet_emoji.synckpt for the first-generation model)
 # The pipeline's own defaults hold otherwise (the shipped latent text-to-image weights, sampled as
-# they advise: dpmpp_2m, 20 steps, guidance 3; seed 0).
+# they advise: dpmpp_2m, 20 steps, guidance 5; seed 0).
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)

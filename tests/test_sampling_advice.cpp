@@ -126,7 +126,7 @@ TEST_CASE("the shipped files' advice") {
     models::TextToImage t2i = models::TextToImage::load(weights + "latent_imagine.synckpt");
     CHECK(t2i.image_size() == 64);
     CHECK(app::describe_sampling(app::with_advice(t2i, asked(0, "auto", 0), "new")) ==
-          "dpmpp_2m, 20 steps, guidance 3");
+          "dpmpp_2m, 20 steps, guidance 5");  // meta/sample.guidance
   } else {
     MESSAGE("skipped: models/weights/latent_imagine.synckpt is not available");
   }

@@ -1,7 +1,7 @@
 // sampling_advice.h — what imagine, pipeline and eval_imagine draw with when the user leaves the
 // sampling to the weights: --steps 0, --sampler auto and --guidance_scale 0 each mean "what these
 // weights advise", so one default suits both shipped models (the first-generation 32-px U-Net:
-// DDIM, 50 steps, guidance 8; the latent model: DPM-Solver++(2M), 20 steps, guidance 3).
+// DDIM, 50 steps, guidance 8; the latent model: DPM-Solver++(2M), 20 steps, guidance 5).
 //
 // The advice, read from the weights file (models/text_to_image.h):
 //   sampler   meta/sample.sampler (ddim when absent: TextToImage::resolved)
