@@ -85,7 +85,7 @@ TEST_CASE("run_pipeline writes every file and pipeline.json holds what it return
   CHECK(j["pictures"]["native_size"] == 64);
   CHECK(j["pictures"]["saved_size"] == 64);
   CHECK(j["pictures"]["sampler"] == "dpmpp_2m");
-  CHECK(j["pictures"]["steps"] == 3);  // the fixture's
+  CHECK(j["pictures"]["steps"] == 3);                                            // the fixture's
   CHECK(j["pictures"]["guidance_scale"].get<double>() == doctest::Approx(5.0));  // the advice
   CHECK(j["cover"]["size"] == 128);
   CHECK(r.pictures.native_size == 64);
