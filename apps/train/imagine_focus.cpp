@@ -11,19 +11,21 @@
 namespace syn::app {
 
 std::vector<std::string> focus_concepts(const ImagineData& train, const std::string& spec) {
-  std::set<std::string> chosen;
   if (spec.empty()) return {};
+  // Every single picture (composed scenes excluded), whatever its concept.
+  const std::vector<int64_t> singles =
+      focus_indices(train, {train.subgroups.begin(), train.subgroups.end()});
+  std::set<std::string> chosen;
   if (spec == "motifs") {
     std::set<std::string> captions;
     for (const MotifRule& r : motif_table()) captions.insert(r.captions.begin(), r.captions.end());
-    for (int64_t i : focus_indices(train, {train.subgroups.begin(), train.subgroups.end()}))
+    for (int64_t i : singles)
       if (captions.count(train.captions[(size_t)i])) chosen.insert(train.subgroups[(size_t)i]);
     SYN_CHECK(!chosen.empty(), "--focus_concepts motifs: no training picture carries one of the ",
               "motif table's captions (is this the picture corpus?)");
   } else {
     std::set<std::string> known;
-    for (int64_t i : focus_indices(train, {train.subgroups.begin(), train.subgroups.end()}))
-      known.insert(train.subgroups[(size_t)i]);
+    for (int64_t i : singles) known.insert(train.subgroups[(size_t)i]);
     std::stringstream ss(spec);
     std::string name;
     while (std::getline(ss, name, '|')) {
