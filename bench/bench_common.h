@@ -1,8 +1,11 @@
 // bench_common.h — what the benchmarks share: SampleCNN's conv layer shapes (derived from the
 // model's own configuration, so the architecture is written down once, in models/samplecnn.h)
-// and the median of repeated timings.
+// the median of repeated timings, and the two clocks they read.
 #pragma once
+#include <time.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -40,6 +43,18 @@ inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Wall-clock seconds (steady clock, arbitrary origin: take differences).
+inline double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// CPU seconds of the whole process, all threads: on a shared, loaded machine the steadier number.
+inline double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 }  // namespace syn::bench

@@ -34,12 +34,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double cpu_now() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);  // all threads of the process
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 // Median wall seconds; `cpu` (optional) receives the median process CPU seconds of the same
 // runs — on a shared, loaded machine the CPU time is the steadier number.
 template <class F>
@@ -48,9 +42,9 @@ double median_s(int repeats, F&& f, double* cpu = nullptr) {
   std::vector<double> t, c;
   for (int i = 0; i < repeats; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    const double c0 = cpu_now();
+    const double c0 = bench::process_cpu_seconds();
     f();
-    c.push_back(cpu_now() - c0);
+    c.push_back(bench::process_cpu_seconds() - c0);
     t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   if (cpu) *cpu = bench::median(c);

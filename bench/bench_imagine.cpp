@@ -38,16 +38,6 @@ using namespace syn;
 
 namespace {
 
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double cpu_now() {  // CPU time of the whole process (all threads), seconds
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 // The 1, 5 and 15 minute load averages (the machine is shared: say the load with any time).
 std::string load_average() {
   std::string out = "unknown";
@@ -125,9 +115,9 @@ struct Subject {
     path = app::resolve_source_path(file);
     name = std::filesystem::path(path).filename().string();
     if (!std::filesystem::exists(path)) usage("weights '" + path + "' do not exist");
-    const double t0 = now();
+    const double t0 = bench::wall_seconds();
     t2i = std::make_unique<models::TextToImage>(models::TextToImage::load(path));
-    load_s = now() - t0;
+    load_s = bench::wall_seconds() - t0;
     options.steps = a.steps;
     options.sampler = a.sampler;
     options.guidance_scale = a.guidance;
@@ -138,10 +128,10 @@ struct Subject {
   void run(bool keep) {
     double last_step = 0;
     models::ImagineOptions o = options;
-    o.on_step = [&](int64_t, int64_t) { last_step = now(); };
-    const double w0 = now(), c0 = cpu_now();
+    o.on_step = [&](int64_t, int64_t) { last_step = bench::wall_seconds(); };
+    const double w0 = bench::wall_seconds(), c0 = bench::process_cpu_seconds();
     Tensor img = t2i->generate({prompt}, o);
-    const double w1 = now(), c1 = cpu_now();
+    const double w1 = bench::wall_seconds(), c1 = bench::process_cpu_seconds();
     if (img.numel() == 0) usage("no picture was drawn");
     if (!keep) return;
     wall.push_back(w1 - w0), cpu.push_back(c1 - c0);

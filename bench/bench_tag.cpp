@@ -37,16 +37,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double cpu_now() {  // CPU time of the whole process (all threads), seconds
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 // Wall and CPU medians of named stages.
 struct Stages {
   std::vector<std::string> names;
@@ -67,9 +57,9 @@ struct Stages {
 // Times f() into `st` under `name` (when st is not null) and returns its result.
 template <class F>
 auto timed(Stages* st, const std::string& name, F&& f) {
-  const double w0 = now(), c0 = cpu_now();
+  const double w0 = bench::wall_seconds(), c0 = bench::process_cpu_seconds();
   auto r = f();
-  if (st) st->add(name, now() - w0, cpu_now() - c0);
+  if (st) st->add(name, bench::wall_seconds() - w0, bench::process_cpu_seconds() - c0);
   return r;
 }
 
@@ -134,17 +124,17 @@ int main(int argc, char** argv) {
     std::vector<double> whole, front, net, whole_cpu, front_cpu, net_cpu;
     Stages st;
     for (int r = 0; r <= repeats; ++r) {  // run 0 warms up
-      double t0 = now(), c0 = cpu_now();
+      double t0 = bench::wall_seconds(), c0 = bench::process_cpu_seconds();
       app::TagResult res = tagger->tag(wav.string());
-      double t1 = now(), c1 = cpu_now();
+      double t1 = bench::wall_seconds(), c1 = bench::process_cpu_seconds();
       MusicnnInput in = musicnn_input_from_file(wav.string());
-      double t2 = now(), c2 = cpu_now();
+      double t2 = bench::wall_seconds(), c2 = bench::process_cpu_seconds();
       models::LoadedMusicnn m = models::load_musicnn(
           std::string(SYN_SOURCE_DIR) + "/models/weights/" +
           (std::string(model) == "musicnn-mtt" ? "musicnn_mtt.synckpt" : "musicnn_msd.synckpt"));
-      double t3 = now(), c3 = cpu_now();
+      double t3 = bench::wall_seconds(), c3 = bench::process_cpu_seconds();
       models::musicnn_predict(*m.model, in.patches);
-      double t4 = now(), c4 = cpu_now();
+      double t4 = bench::wall_seconds(), c4 = bench::process_cpu_seconds();
       if (profile) {
         Stages* s = r == 0 ? nullptr : &st;
         DecodedAudio a = timed(s, "front: decode", [&] { return decode_audio(wav.string()); });
@@ -176,12 +166,12 @@ int main(int argc, char** argv) {
     auto mtt = app::make_tagger(cfg, "musicnn-mtt"), msd = app::make_tagger(cfg, "musicnn-msd");
     std::vector<double> apart, shared, apart_cpu, shared_cpu;
     for (int r = 0; r <= repeats; ++r) {
-      double t0 = now(), c0 = cpu_now();
+      double t0 = bench::wall_seconds(), c0 = bench::process_cpu_seconds();
       mtt->tag(wav.string());
       msd->tag(wav.string());
-      double t1 = now(), c1 = cpu_now();
+      double t1 = bench::wall_seconds(), c1 = bench::process_cpu_seconds();
       app::tag_musicnn_shared({mtt.get(), msd.get()}, wav.string());
-      double t2 = now(), c2 = cpu_now();
+      double t2 = bench::wall_seconds(), c2 = bench::process_cpu_seconds();
       if (r == 0) continue;
       apart.push_back(t1 - t0), apart_cpu.push_back(c1 - c0);
       shared.push_back(t2 - t1), shared_cpu.push_back(c2 - c1);
